@@ -1,0 +1,134 @@
+"""The estate in memory: councils, towers, framework lots, contracts, systems, dependencies.
+
+These frozen dataclasses are what the engine, the estate files and the generators exchange.
+They hold no database identity: records refer to each other by the keys councils use
+(council code, contract reference, system name, lot name, tower code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal, get_args
+
+RenewalType = Literal["none", "tacit", "express"]
+SystemState = Literal["legacy", "in_transition", "converged", "retained"]
+
+RENEWAL_TYPES: tuple[str, ...] = get_args(RenewalType)
+SYSTEM_STATES: tuple[str, ...] = get_args(SystemState)
+
+STATE_LABELS: dict[str, str] = {
+    "legacy": "Legacy",
+    "in_transition": "In transition",
+    "converged": "Converged",
+    "retained": "Retained (out of scope)",
+}
+
+
+@dataclass(frozen=True)
+class Council:
+    """A council taking part in the programme, e.g. WCC, Westminster City Council."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Tower:
+    """A service area that converges as one: desktop, data centre, service desk ..."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Lot:
+    """A lot of the common framework: the call-off window for one tower."""
+
+    name: str
+    tower: str
+    supplier: str
+    calloffs_open: date
+    framework_expiry: date
+    max_calloff_months: int | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A council's supply contract for one tower, with its terms."""
+
+    council: str
+    reference: str
+    title: str
+    supplier: str
+    tower: str
+    start: date | None = None
+    end: date | None = None
+    max_end: date | None = None
+    renewal: RenewalType = "none"
+    renewal_months: int | None = None
+    notice_months: int | None = None
+    notice_served: date | None = None
+    termination_notice_days: int | None = None
+    termination_fee: Decimal | None = None
+    annual_value: Decimal | None = None
+    department: str = ""
+    review_date: date | None = None
+
+
+@dataclass(frozen=True)
+class System:
+    """Something that moves onto the framework: a council's desktop, hosting, service desk ..."""
+
+    council: str
+    name: str
+    tower: str
+    contract: str | None = None
+    lot: str | None = None
+    transition_days: int = 0
+    state: SystemState = "legacy"
+    cutover: date | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.council, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.council})"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """System (council, system) needs (needs_council, needs_system) converged first, plus a lag."""
+
+    council: str
+    system: str
+    needs_council: str
+    needs_system: str
+    lag_days: int = 0
+
+    @property
+    def dependant(self) -> tuple[str, str]:
+        return (self.council, self.system)
+
+    @property
+    def prerequisite(self) -> tuple[str, str]:
+        return (self.needs_council, self.needs_system)
+
+
+@dataclass(frozen=True)
+class Estate:
+    """Everything the programme tracks, as plain records."""
+
+    councils: tuple[Council, ...] = ()
+    towers: tuple[Tower, ...] = ()
+    lots: tuple[Lot, ...] = ()
+    contracts: tuple[Contract, ...] = ()
+    systems: tuple[System, ...] = ()
+    dependencies: tuple[Dependency, ...] = field(default=())
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.councils or self.contracts or self.systems or self.lots)

@@ -1,0 +1,37 @@
+"""How dates and money are written for people: UK style, '31 Mar 2027', '£1,250,000'."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+
+def uk_date(value: date | pd.Timestamp | None) -> str:
+    """A date as a UK reader writes it; empty for no date.
+
+    >>> uk_date(date(2026, 10, 1))
+    '1 Oct 2026'
+    """
+    if value is None or value is pd.NaT or (isinstance(value, float)):
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def money(value: Decimal | float | int | None) -> str:
+    """An amount in whole pounds with thousands separators; empty when unknown.
+
+    >>> money(1250000)
+    '£1,250,000'
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    amount = round(float(value))
+    sign = "−" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,}"
+
+
+def days(value: int) -> str:
+    """A count of days in words: '1 day', '120 days'."""
+    return f"{value:,} day" if value == 1 else f"{value:,} days"

@@ -1,0 +1,301 @@
+"""The engine's rules, each on a hand-computed case, plus the invariant on generated estates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convergence.engine import find_cycle, schedule, would_close_cycle
+from convergence.errors import DependencyCycle, EstateError
+from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
+from convergence.schedule_checks import schedule_violations
+
+TODAY = date(2026, 11, 22)
+TOWERS = (Tower("desktop", "Desktop"), Tower("data_centre", "Data centre"),
+          Tower("identity", "Identity"))
+LOTS = (
+    Lot("Lot 1 Desktop", "desktop", "Fujitsu", date(2026, 10, 1), date(2029, 12, 31), 60),
+    Lot("Lot 2 Hosting", "data_centre", "Sungard", date(2027, 2, 1), date(2029, 12, 31), 60),
+)
+
+
+def estate(*systems: System, contracts: tuple[Contract, ...] = (),
+           dependencies: tuple[Dependency, ...] = ()) -> Estate:
+    return Estate(
+        councils=(Council("WCC", "Westminster"), Council("RBKC", "Kensington and Chelsea")),
+        towers=TOWERS, lots=LOTS, contracts=contracts, systems=systems,
+        dependencies=dependencies,
+    )
+
+
+def contract(ref: str = "WCC-DT-004", **terms: object) -> Contract:
+    fields: dict[str, object] = {"council": "WCC", "reference": ref, "title": "Desktop",
+                                 "supplier": "Capgemini", "tower": "desktop"}
+    fields.update(terms)
+    return Contract(**fields)  # type: ignore[arg-type]
+
+
+def desktop(**fields: object) -> System:
+    values: dict[str, object] = {"council": "WCC", "name": "Desktop", "tower": "desktop",
+                                 "lot": "Lot 1 Desktop", "transition_days": 60}
+    values.update(fields)
+    return System(**values)  # type: ignore[arg-type]
+
+
+def plan(e: Estate, name: str = "Desktop", council: str = "WCC", **kw: object) -> dict[str, object]:
+    roadmap = schedule(e, TODAY, **kw)  # type: ignore[arg-type]
+    assert schedule_violations(e, roadmap, kw.get("exits")) == []  # type: ignore[arg-type]
+    row = roadmap.plans[(roadmap.plans.council == council) & (roadmap.plans.system == name)]
+    record: dict[str, object] = row.iloc[0].to_dict()
+    for column in ("start", "cutover", "notice_deadline", "leave_on"):
+        value = record[column]
+        record[column] = None if value is None or value != value else value.date()
+    return record
+
+
+def test_contract_end_sets_the_cutover_day_after_it_ends() -> None:
+    e = estate(desktop(contract="WCC-DT-004"),
+               contracts=(contract(end=date(2027, 3, 31), notice_months=6),))
+    p = plan(e)
+    assert p["cutover"] == date(2027, 4, 1)
+    assert p["start"] == date(2027, 1, 31)
+    assert p["binding_kind"] == "contract"
+    assert p["binding"] == "contract WCC-DT-004 ends 31 Mar 2027"
+    assert p["extension_days"] == 0
+    assert p["notice_deadline"] == date(2026, 9, 30)
+
+
+def test_lot_opening_sets_the_start() -> None:
+    e = estate(System("WCC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=90))
+    p = plan(e, "Hosting")
+    assert p["start"] == date(2027, 2, 1)
+    assert p["cutover"] == date(2027, 5, 2)
+    assert p["binding"] == "Lot 2 Hosting opens 1 Feb 2027"
+
+
+def test_planning_date_sets_the_start_when_nothing_else_does() -> None:
+    p = plan(estate(desktop()))
+    assert p["start"] == TODAY
+    assert p["cutover"] == TODAY + timedelta(days=60)
+    assert p["binding_kind"] == "planning_date"
+
+
+def test_dependency_waits_for_the_prerequisite_cutover_plus_lag() -> None:
+    e = estate(
+        System("RBKC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=100),
+        desktop(),
+        dependencies=(Dependency("WCC", "Desktop", "RBKC", "Hosting", 14),),
+    )
+    hosting = plan(e, "Hosting", "RBKC")
+    assert hosting["cutover"] == date(2027, 5, 12)
+    p = plan(e)
+    assert p["start"] == date(2027, 5, 26)
+    assert p["binding"] == "waits for Hosting (RBKC), cutover 12 May 2027"
+
+
+def test_converged_prerequisite_keeps_its_date_and_constrains_dependants() -> None:
+    e = estate(
+        System("WCC", "Identity", "identity", state="converged", cutover=date(2027, 1, 10)),
+        desktop(),
+        dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),),
+    )
+    assert plan(e, "Identity")["cutover"] == date(2027, 1, 10)
+    assert plan(e, "Identity")["binding"] == "converged on 10 Jan 2027"
+    assert plan(e)["start"] == date(2027, 1, 10)
+
+
+def test_retained_system_is_out_of_the_plan_and_depending_on_it_is_red() -> None:
+    e = estate(
+        System("WCC", "Identity", "identity", state="retained"),
+        desktop(),
+        dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),),
+    )
+    assert plan(e, "Identity")["cutover"] is None
+    p = plan(e)
+    assert p["start"] == TODAY
+    assert p["rag"] == "red"
+    assert "depends on Identity (WCC), which is retained out of scope" in str(p["reasons"])
+
+
+def test_extension_within_options_is_amber() -> None:
+    e = estate(
+        System("RBKC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=100),
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2027, 3, 31), max_end=date(2028, 3, 31)),),
+        dependencies=(Dependency("WCC", "Desktop", "RBKC", "Hosting", 0),),
+    )
+    p = plan(e)
+    # hosting cuts over 12 May 2027; desktop runs 60 days to 11 Jul 2027
+    assert p["cutover"] == date(2027, 7, 11)
+    assert p["extension_days"] == (date(2027, 7, 10) - date(2027, 3, 31)).days == 101
+    assert p["extension_covered"]
+    assert p["rag"] == "amber"
+    assert p["reasons"] == "needs 101 days extension of WCC-DT-004, within its options"
+
+
+def test_extension_beyond_options_is_red() -> None:
+    e = estate(
+        System("RBKC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=100),
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2027, 3, 31), max_end=date(2027, 6, 30)),),
+        dependencies=(Dependency("WCC", "Desktop", "RBKC", "Hosting", 0),),
+    )
+    p = plan(e)
+    assert not p["extension_covered"]
+    assert p["rag"] == "red"
+    assert "beyond its options (options end 30 Jun 2027)" in str(p["reasons"])
+
+
+def test_notice_deadline_passed_without_notice_is_red_and_served_notice_is_not() -> None:
+    terms = {"end": date(2027, 3, 31), "notice_months": 6}
+    late = estate(desktop(contract="WCC-DT-004"), contracts=(contract(**terms),))
+    assert plan(late)["rag"] == "red"
+    assert "passed on 30 Sep 2026 without notice served" in str(plan(late)["reasons"])
+    served = estate(desktop(contract="WCC-DT-004"),
+                    contracts=(contract(**terms, notice_served=date(2026, 9, 1)),))
+    assert plan(served)["rag"] == "green"
+
+
+def test_notice_deadline_within_90_days_is_amber() -> None:
+    e = estate(desktop(contract="WCC-DT-004"),
+               contracts=(contract(end=date(2027, 4, 30), notice_months=3),))
+    p = plan(e)
+    assert p["notice_deadline"] == date(2027, 1, 30)
+    assert p["rag"] == "amber"
+    assert p["reasons"] == "serve notice on WCC-DT-004 by 30 Jan 2027"
+
+
+def test_tacit_renewal_notice_is_for_the_period_the_cutover_falls_in() -> None:
+    # renews each 31 Mar for 12 months; the cutover waits for hosting until 11 Jul 2027,
+    # so the council leaves at the end of the renewal period, 31 Mar 2028
+    e = estate(
+        System("RBKC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=100),
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2027, 3, 31), renewal="tacit", renewal_months=12,
+                            notice_months=3),),
+        dependencies=(Dependency("WCC", "Desktop", "RBKC", "Hosting", 0),),
+    )
+    p = plan(e)
+    assert p["leave_on"] == date(2028, 3, 31)
+    assert p["notice_deadline"] == date(2027, 12, 31)
+    assert p["extension_covered"]  # tacit renewal carries it on
+
+
+def test_call_off_after_framework_expiry_is_red() -> None:
+    e = estate(desktop(contract="WCC-DT-004"),
+               contracts=(contract(end=date(2030, 6, 30), notice_months=6),))
+    p = plan(e)
+    assert p["rag"] == "red"
+    assert "is after Lot 1 Desktop expires on 31 Dec 2029" in str(p["reasons"])
+    assert not p["calloff_in_window"]
+
+
+def test_early_exit_replaces_the_contract_end() -> None:
+    e = estate(desktop(contract="WCC-DT-004"),
+               contracts=(contract(end=date(2029, 3, 31), termination_notice_days=30),))
+    p = plan(e, exits={("WCC", "WCC-DT-004"): date(2027, 6, 30)})
+    assert p["cutover"] == date(2027, 7, 1)
+    assert p["binding"] == "contract WCC-DT-004 exit agreed on 30 Jun 2027"
+    assert p["notice_deadline"] == date(2027, 5, 31)
+
+
+def test_slack_for_council_and_programme() -> None:
+    e = estate(
+        desktop(),  # WCC: cuts over 21 Jan 2027
+        System("WCC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=10),
+        System("RBKC", "Desktop", "desktop", lot="Lot 1 Desktop", transition_days=300),
+    )
+    roadmap = schedule(e, TODAY)
+    plans = roadmap.plans.set_index(["council", "system"])
+    # WCC converges when Hosting cuts over, 11 Feb 2027; Desktop cuts over 21 Jan 2027
+    assert plans.loc[("WCC", "Desktop"), "slack_council_days"] == 21
+    assert plans.loc[("WCC", "Hosting"), "slack_council_days"] == 0
+    # the programme ends with RBKC's desktop, 18 Sep 2027
+    assert plans.loc[("RBKC", "Desktop"), "slack_programme_days"] == 0
+    assert plans.loc[("WCC", "Desktop"), "slack_programme_days"] == (
+        date(2027, 9, 18) - date(2027, 1, 21)).days
+
+
+def test_cycle_is_named_and_nothing_is_scheduled() -> None:
+    e = estate(
+        desktop(),
+        System("WCC", "Identity", "identity"),
+        dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),
+                      Dependency("WCC", "Identity", "WCC", "Desktop", 0)),
+    )
+    with pytest.raises(DependencyCycle) as raised:
+        schedule(e, TODAY)
+    assert set(raised.value.cycle) == {"Desktop (WCC)", "Identity (WCC)"}
+    assert raised.value.cycle[0] == raised.value.cycle[-1]
+    assert len(raised.value.cycle) == 3
+    assert find_cycle(e) is not None
+
+
+def test_would_close_cycle_names_the_circle() -> None:
+    e = estate(desktop(), System("WCC", "Identity", "identity"),
+               dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),))
+    assert would_close_cycle(e, ("WCC", "Identity"), ("WCC", "Desktop")) == [
+        "Identity (WCC)", "Desktop (WCC)", "Identity (WCC)"]
+    assert would_close_cycle(e, ("WCC", "Desktop"), ("WCC", "Desktop")) is not None
+    assert would_close_cycle(e, ("WCC", "Desktop"), ("WCC", "Identity")) is None
+
+
+@pytest.mark.parametrize(
+    ("broken", "words"),
+    [
+        (estate(desktop(contract="NOPE")), "field contract: no contract 'NOPE'"),
+        (estate(desktop(lot="Lot 9")), "field lot: no framework lot 'Lot 9'"),
+        (estate(desktop(tower="moon")), "field tower: no tower 'moon'"),
+        (estate(desktop(), dependencies=(Dependency("WCC", "Desktop", "WCC", "Ghost", 0),)),
+         "field needs_system: no system 'Ghost' in WCC"),
+        (estate(desktop(state="converged")), "field cutover"),
+    ],
+)
+def test_unknown_references_name_the_record_and_field(broken: Estate, words: str) -> None:
+    with pytest.raises(EstateError, match=words):
+        schedule(broken, TODAY)
+
+
+def test_empty_estate_gives_an_empty_roadmap() -> None:
+    assert schedule(Estate(), TODAY).plans.empty
+
+
+@st.composite
+def estates(draw: st.DrawFn) -> Estate:
+    n = draw(st.integers(1, 25))
+    day = st.dates(date(2025, 1, 1), date(2031, 12, 31))
+    contracts, systems = [], []
+    for i in range(n):
+        tower = draw(st.sampled_from(["desktop", "data_centre"]))
+        lot = draw(st.sampled_from([None, "Lot 1 Desktop" if tower == "desktop" else "Lot 2 Hosting"]))
+        state = draw(st.sampled_from(["legacy", "legacy", "in_transition", "converged", "retained"]))
+        ref = None
+        if draw(st.booleans()):
+            ref = f"C{i}"
+            end = draw(st.none() | day)
+            contracts.append(Contract(
+                "WCC", ref, "t", "s", tower, end=end,
+                max_end=draw(st.none() | day),
+                renewal=draw(st.sampled_from(["none", "tacit", "express"])),
+                renewal_months=draw(st.sampled_from([None, 6, 12, 24])),
+                notice_months=draw(st.none() | st.integers(0, 12)),
+                notice_served=draw(st.none() | day)))
+        systems.append(System("WCC", f"S{i}", tower, ref, lot, draw(st.integers(0, 400)), state,
+                              draw(day) if state == "converged" else None))
+    edges = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
+    deps = tuple(Dependency("WCC", f"S{b}", "WCC", f"S{a}", draw(st.integers(0, 60)))
+                 for a, b in edges if a < b)
+    return estate(*systems, contracts=tuple(contracts), dependencies=deps)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(estates(), st.dates(date(2025, 6, 1), date(2028, 1, 1)))
+def test_every_generated_schedule_is_valid_and_earliest(e: Estate, today: date) -> None:
+    roadmap = schedule(e, today)
+    assert schedule_violations(e, roadmap) == []
+    planned = roadmap.plans[roadmap.plans.state.isin(["legacy", "in_transition"])]
+    assert (planned.slack_council_days >= 0).all()
+    assert (planned.slack_programme_days >= planned.slack_council_days - 10**6).all()
