@@ -35,30 +35,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import networkx as nx
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from convergence.calendar_months import add_months, months_between, to_datetime64
-from convergence.errors import DependencyCycle, EstateError
-from convergence.estate import Estate, System
-from convergence.formatting import days, uk_date
-
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-
-NONE = -(10**9)  # "no bound" / "no date" as a day number
-AMBER_NOTICE_DAYS = 90
-
-BindingKind = Literal["contract", "dependency", "lot", "planning_date", "converged", "retained"]
-Rag = Literal["red", "amber", "green", "grey"]
-
-STATE_CODES = {"legacy": 0, "in_transition": 1, "converged": 2, "retained": 3}
-PLANNED_STATES = (0, 1)
-CONVERGED, RETAINED = 2, 3
+from convergence.calendar_months import to_datetime64
+from convergence.errors import DependencyCycle
+from convergence.estate import Estate
+from convergence.estate_arrays import CONVERGED, NONE, RETAINED, EstateArrays, Ints, compile_estate
+from convergence.risks import binding_words, contract_terms, rag
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,9 +53,10 @@ class Roadmap:
 
     `plans` columns: council, system, tower, state, contract, supplier, lot, transition_days,
     start, cutover, binding_kind, binding, waits_for (row of the system it waits for, -1 if
-    none), extension_days, extension_covered, leave_on, notice_deadline, notice_passed,
-    calloff_in_window, framework_expiry, slack_council_days, slack_programme_days, annual_value,
-    rag, reasons.
+    none), extension_days, extension_covered, contract_end, max_end, leave_on, notice_deadline,
+    notice_served, notice_passed, calloff_in_window, lot_opens, framework_expiry,
+    slack_council_days, slack_programme_days, annual_value, rag, reasons.
+    Dates are pandas timestamps (NaT when there is none).
     """
 
     today: date
@@ -139,157 +126,6 @@ def would_close_cycle(
     return [*names, names[0]]
 
 
-# --- compiling the estate into arrays ------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _Arrays:
-    systems: tuple[System, ...]
-    duration: Ints
-    state: Ints
-    recorded_cutover: Ints
-    lot_open: Ints
-    lot_expiry: Ints
-    contract_end: Ints
-    exit_on: Ints
-    max_end: Ints
-    notice_months: Ints
-    notice_served: Ints
-    renewal_tacit: Bools
-    renewal_months: Ints
-    termination_notice_days: Ints
-    src: Ints
-    dst: Ints
-    lag: Ints
-    contract_ref: list[str | None]
-    supplier: list[str]
-    lot_label: list[str]
-    annual_value: npt.NDArray[np.float64]
-
-
-def _day(value: date | None) -> int:
-    return value.toordinal() if value is not None else NONE
-
-
-def _compile(estate: Estate, exits: Mapping[tuple[str, str], date]) -> _Arrays:
-    """Check every reference and turn the estate into arrays, one slot per system."""
-    systems = estate.systems
-    index: dict[tuple[str, str], int] = {}
-    for i, s in enumerate(systems):
-        if s.key in index:
-            raise EstateError(f"System '{s.name}' appears twice in council {s.council}")
-        index[s.key] = i
-    councils = {c.code for c in estate.councils}
-    towers = {t.code for t in estate.towers}
-    contracts = {(c.council, c.reference): c for c in estate.contracts}
-    lots = {lot.name: lot for lot in estate.lots}
-    systems_per_contract: dict[tuple[str, str], int] = {}
-    for s in systems:
-        if s.contract is not None:
-            ref = (s.council, s.contract)
-            systems_per_contract[ref] = systems_per_contract.get(ref, 0) + 1
-
-    n = len(systems)
-    cols: dict[str, list[int]] = {
-        k: [NONE] * n
-        for k in (
-            "recorded_cutover", "lot_open", "lot_expiry", "contract_end", "exit_on",
-            "max_end", "notice_months", "notice_served", "renewal_months", "termination",
-        )
-    }
-    duration, state = [0] * n, [0] * n
-    tacit = [False] * n
-    contract_ref: list[str | None] = [None] * n
-    supplier, lot_label = [""] * n, [""] * n
-    value = [np.nan] * n
-    for i, s in enumerate(systems):
-        where = f"System '{s.name}' ({s.council})"
-        if councils and s.council not in councils:
-            raise EstateError(f"{where}, field council: no council with code '{s.council}'")
-        if s.tower not in towers:
-            raise EstateError(f"{where}, field tower: no tower '{s.tower}'")
-        if s.transition_days < 0:
-            raise EstateError(f"{where}, field transition_days: must not be negative")
-        duration[i] = s.transition_days
-        state[i] = STATE_CODES[s.state]
-        if s.state == "converged":
-            if s.cutover is None:
-                raise EstateError(f"{where}, field cutover: a converged system needs its date")
-            cols["recorded_cutover"][i] = s.cutover.toordinal()
-        if s.lot is not None:
-            lot = lots.get(s.lot)
-            if lot is None:
-                raise EstateError(f"{where}, field lot: no framework lot '{s.lot}'")
-            cols["lot_open"][i] = lot.calloffs_open.toordinal()
-            cols["lot_expiry"][i] = lot.framework_expiry.toordinal()
-            lot_label[i] = lot.name
-        if s.contract is not None:
-            c = contracts.get((s.council, s.contract))
-            if c is None:
-                raise EstateError(
-                    f"{where}, field contract: no contract '{s.contract}' in council {s.council}"
-                )
-            contract_ref[i] = c.reference
-            supplier[i] = c.supplier
-            cols["contract_end"][i] = _day(c.end)
-            exit_date = exits.get((c.council, c.reference))
-            cols["exit_on"][i] = _day(exit_date)
-            cols["max_end"][i] = _day(c.max_end)
-            cols["notice_months"][i] = NONE if c.notice_months is None else c.notice_months
-            cols["notice_served"][i] = _day(c.notice_served)
-            tacit[i] = c.renewal == "tacit"
-            cols["renewal_months"][i] = c.renewal_months or 12
-            cols["termination"][i] = (
-                NONE if c.termination_notice_days is None else c.termination_notice_days
-            )
-            if c.annual_value is not None:
-                value[i] = float(c.annual_value) / systems_per_contract[(s.council, c.reference)]
-
-    src: list[int] = []
-    dst: list[int] = []
-    lag: list[int] = []
-    for d in estate.dependencies:
-        need = index.get((d.needs_council, d.needs_system))
-        dependant = index.get((d.council, d.system))
-        where = f"Dependency of '{d.system}' ({d.council}) on '{d.needs_system}' ({d.needs_council})"
-        if dependant is None:
-            raise EstateError(f"{where}, field system: no system '{d.system}' in {d.council}")
-        if need is None:
-            raise EstateError(
-                f"{where}, field needs_system: no system '{d.needs_system}' in {d.needs_council}"
-            )
-        src.append(need)
-        dst.append(dependant)
-        lag.append(d.lag_days)
-
-    def arr(values: list[int]) -> Ints:
-        return np.asarray(values, dtype=np.int64).reshape(-1)
-
-    return _Arrays(
-        systems=systems,
-        duration=arr(duration),
-        state=arr(state),
-        recorded_cutover=arr(cols["recorded_cutover"]),
-        lot_open=arr(cols["lot_open"]),
-        lot_expiry=arr(cols["lot_expiry"]),
-        contract_end=arr(cols["contract_end"]),
-        exit_on=arr(cols["exit_on"]),
-        max_end=arr(cols["max_end"]),
-        notice_months=arr(cols["notice_months"]),
-        notice_served=arr(cols["notice_served"]),
-        renewal_tacit=np.asarray(tacit, dtype=bool).reshape(-1),
-        renewal_months=arr(cols["renewal_months"]),
-        termination_notice_days=arr(cols["termination"]),
-        src=arr(src),
-        dst=arr(dst),
-        lag=arr(lag),
-        contract_ref=contract_ref,
-        supplier=supplier,
-        lot_label=lot_label,
-        annual_value=np.asarray(value, dtype=np.float64).reshape(-1),
-    )
-
-
 # --- topological levels ----------------------------------------------------------------------
 
 
@@ -341,7 +177,7 @@ def _grouped(keys: Ints, levels: int) -> tuple[Ints, Ints]:
 # --- the date pass ------------------------------------------------------------------------
 
 
-def _dates(a: _Arrays, level: Ints, today: int) -> dict[str, Ints]:
+def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     """Forward pass: start, cutover and bounds; backward pass: latest cutovers for slack."""
     n = a.duration.size
     planned = a.state <= 1
@@ -412,147 +248,6 @@ def _dates(a: _Arrays, level: Ints, today: int) -> dict[str, Ints]:
     }
 
 
-# --- contract consequences --------------------------------------------------------------------
-
-
-def _contract_terms(a: _Arrays, t: dict[str, Ints], today: int) -> dict[str, Ints | Bools]:
-    """Extension needed, its cover, the planned leaving date and the notice deadline."""
-    planned = a.state <= 1
-    has_end = planned & (a.contract_end != NONE)
-    last_day = t["cutover"] - 1
-    extension = np.where(has_end, np.maximum(last_day - a.contract_end, 0), 0)
-    needs = extension > 0
-    covered_by_options = (a.max_end != NONE) & (a.max_end >= last_day)
-    covered_by_renewal = a.renewal_tacit & (a.max_end == NONE)
-    covered = np.where(needs, covered_by_options | covered_by_renewal, True)
-
-    # tacit renewal: the end of the renewal period that the day before cutover falls in
-    safe_end = np.where(has_end, a.contract_end, 0)
-    months = np.maximum(a.renewal_months, 1)
-    gap = np.maximum(months_between(safe_end, np.where(has_end, last_day, 0)), 0)
-    periods = -(-gap // months)
-    period_end = add_months(safe_end, periods * months)
-    periods = np.where(period_end < last_day, periods + 1, periods)
-    period_end = add_months(safe_end, periods * months)
-    leave_on = np.where(
-        a.renewal_tacit, np.where(needs, period_end, a.contract_end), np.maximum(a.contract_end, last_day)
-    )
-    early = planned & (a.exit_on != NONE)
-    leave_on = np.where(early, a.exit_on, np.where(has_end, leave_on, NONE))
-
-    known_notice = a.notice_months != NONE
-    by_notice = add_months(np.where(known_notice, leave_on, 0), -np.where(known_notice, a.notice_months, 0))
-    deadline = np.where(has_end & known_notice & ~early, by_notice, NONE)
-    early_notice = early & (a.termination_notice_days != NONE)
-    deadline = np.where(early_notice, a.exit_on - a.termination_notice_days, deadline)
-    unserved = a.notice_served == NONE
-    passed = (deadline != NONE) & (deadline < today) & unserved
-    due_soon = (deadline != NONE) & (deadline >= today) & (deadline <= today + AMBER_NOTICE_DAYS)
-    return {
-        "extension_days": extension,
-        "extension_covered": covered,
-        "leave_on": leave_on,
-        "notice_deadline": deadline,
-        "notice_passed": passed,
-        "notice_due_soon": due_soon & unserved,
-    }
-
-
-# --- words --------------------------------------------------------------------------------
-
-
-def _day_text(day: int) -> str:
-    return uk_date(date.fromordinal(day))
-
-
-def _binding(a: _Arrays, t: dict[str, Ints]) -> tuple[list[str], list[str]]:
-    """Binding kind and text per system; ties go contract, dependency, lot, planning date."""
-    kinds: list[str] = []
-    texts: list[str] = []
-    start = t["start"]
-    exit_or_end = np.where(a.exit_on != NONE, a.exit_on, a.contract_end)
-    for i, s in enumerate(a.systems):
-        st = int(a.state[i])
-        if st == CONVERGED:
-            kinds.append("converged")
-            texts.append(f"converged on {_day_text(int(a.recorded_cutover[i]))}")
-        elif st == RETAINED:
-            kinds.append("retained")
-            texts.append("retained, out of scope")
-        elif t["contract_bound"][i] == start[i]:
-            kinds.append("contract")
-            verb = "exit agreed on" if a.exit_on[i] != NONE else "ends"
-            texts.append(f"contract {a.contract_ref[i]} {verb} {_day_text(int(exit_or_end[i]))}")
-        elif t["dependency_bound"][i] == start[i]:
-            kinds.append("dependency")
-            p = a.systems[int(t["waits_for"][i])]
-            texts.append(
-                f"waits for {p.label}, cutover {_day_text(int(t['cutover'][t['waits_for'][i]]))}"
-            )
-        elif t["lot_bound"][i] == start[i]:
-            kinds.append("lot")
-            texts.append(f"{a.lot_label[i]} opens {_day_text(int(a.lot_open[i]))}")
-        else:
-            kinds.append("planning_date")
-            texts.append("planning date")
-    return kinds, texts
-
-
-def _rag(
-    a: _Arrays, t: dict[str, Ints], terms: dict[str, Ints | Bools]
-) -> tuple[list[str], list[str]]:
-    """RAG status and its reasons in words, per system."""
-    planned = a.state <= 1
-    on_retained = np.zeros(a.state.size, dtype=bool)
-    retained_needs: dict[int, list[int]] = {}
-    for s, d in zip(a.src.tolist(), a.dst.tolist(), strict=True):
-        if a.state[s] == RETAINED and planned[d]:
-            on_retained[d] = True
-            retained_needs.setdefault(d, []).append(s)
-    beyond = planned & (terms["extension_days"] > 0) & ~terms["extension_covered"]
-    within = planned & (terms["extension_days"] > 0) & terms["extension_covered"]
-    late_calloff = planned & (a.lot_expiry != NONE) & (t["start"] > a.lot_expiry)
-    passed = planned & terms["notice_passed"]
-    soon = planned & terms["notice_due_soon"]
-    flagged = np.flatnonzero(beyond | within | late_calloff | passed | soon | on_retained)
-
-    rags = ["green" if p else "grey" for p in planned.tolist()]
-    reasons = [""] * a.state.size
-    for i in flagged.tolist():
-        red: list[str] = []
-        amber: list[str] = []
-        ext = int(terms["extension_days"][i])
-        ref = a.contract_ref[i]
-        if beyond[i]:
-            limit = (
-                f"options end {_day_text(int(a.max_end[i]))}"
-                if a.max_end[i] != NONE
-                else "no extension options"
-            )
-            red.append(f"needs {days(ext)} extension of {ref} beyond its options ({limit})")
-        if passed[i]:
-            red.append(
-                f"notice deadline for {ref} passed on "
-                f"{_day_text(int(terms['notice_deadline'][i]))} without notice served"
-            )
-        if late_calloff[i]:
-            red.append(
-                f"call-off on {_day_text(int(t['start'][i]))} is after {a.lot_label[i]} "
-                f"expires on {_day_text(int(a.lot_expiry[i]))}"
-            )
-        for p in retained_needs.get(i, []):
-            red.append(f"depends on {a.systems[p].label}, which is retained out of scope")
-        if within[i]:
-            amber.append(f"needs {days(ext)} extension of {ref}, within its options")
-        if soon[i]:
-            amber.append(
-                f"serve notice on {ref} by {_day_text(int(terms['notice_deadline'][i]))}"
-            )
-        rags[i] = "red" if red else "amber"
-        reasons[i] = "; ".join(red + amber)
-    return rags, reasons
-
-
 # --- the schedule -------------------------------------------------------------------------
 
 
@@ -577,22 +272,20 @@ def schedule(
     datetime.date(2026, 12, 22)
     """
     today = today or date.today()
-    arrays = _compile(estate, exits or {})
+    arrays = compile_estate(estate, exits or {})
     n = arrays.duration.size
     level = _levels(n, arrays.src, arrays.dst)
     if n and (level < 0).any():
         _raise_cycle(estate, level)
     day = today.toordinal()
     t = _dates(arrays, level, day)
-    terms = _contract_terms(arrays, t, day)
-    kinds, texts = _binding(arrays, t)
-    rags, reasons = _rag(arrays, t, terms)
+    terms = contract_terms(arrays, t, day)
+    kinds, texts = binding_words(arrays, t)
+    rags, reasons = rag(arrays, t, terms)
     planned = arrays.state <= 1
 
     def dates(values: Ints) -> pd.Series:
-        return pd.Series(to_datetime64(np.where(values == NONE, 0, values))).where(
-            values != NONE
-        )
+        return pd.Series(to_datetime64(np.where(values == NONE, 0, values))).where(values != NONE)
 
     def slack(late: Ints) -> pd.Series:
         return pd.Series(late - t["cutover"], dtype="Int64").where(planned)
@@ -619,8 +312,10 @@ def schedule(
             "max_end": dates(arrays.max_end),
             "leave_on": dates(terms["leave_on"]),
             "notice_deadline": dates(terms["notice_deadline"]),
+            "notice_served": dates(arrays.notice_served),
             "notice_passed": terms["notice_passed"],
-            "calloff_in_window": ~planned | (arrays.lot_expiry == NONE)
+            "calloff_in_window": ~planned
+            | (arrays.lot_expiry == NONE)
             | (t["start"] <= arrays.lot_expiry),
             "lot_opens": dates(arrays.lot_open),
             "framework_expiry": dates(arrays.lot_expiry),

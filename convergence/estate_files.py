@@ -167,9 +167,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise EstateFileError(f"{path.name}: not a readable CSV file ({exc})") from None
 
 
-def _read(
-    folder: Path, name: str, build: Callable[[Callable[..., Any]], Any]
-) -> tuple[Any, ...]:
+def _read(folder: Path, name: str, build: Callable[[Callable[..., Any]], Any]) -> tuple[Any, ...]:
     """Records of one file; `build(cell)` makes a record, `cell(column, parser)` reads a value."""
     path = folder / name
     if not path.exists():
@@ -177,8 +175,13 @@ def _read(
     records = []
     for line, cells in _rows(path):
 
-        def cell(column: str, parse: Callable[[str], Any] = str, *, _c: dict[str, str] = cells,
-                 _line: int = line) -> Any:
+        def cell(
+            column: str,
+            parse: Callable[[str], Any] = str,
+            *,
+            _c: dict[str, str] = cells,
+            _line: int = line,
+        ) -> Any:
             text = _c.get(column, "")
             if not text and column in REQUIRED[name]:
                 raise EstateFileError(f"{name}, row {_line}, column {column}: must not be empty")
@@ -201,9 +204,7 @@ def read_estate(folder: Path | str) -> Estate:
     if not folder.is_dir():
         raise EstateFileError(f"{folder}: no such folder")
     if not any((folder / name).exists() for name in COLUMNS):
-        raise EstateFileError(
-            f"{folder}: no estate files found (expected {', '.join(COLUMNS)})"
-        )
+        raise EstateFileError(f"{folder}: no estate files found (expected {', '.join(COLUMNS)})")
     renewal = parse_choice(RENEWAL_TYPES, "none")
     state = parse_choice(SYSTEM_STATES, "legacy")
 
@@ -285,26 +286,55 @@ def estate_rows(estate: Estate) -> dict[str, list[tuple[Any, ...]]]:
         "towers.csv": sorted((t.code, t.name) for t in estate.towers),
         "lots.csv": sorted(
             (
-                (lot.name, lot.tower, lot.supplier, lot.calloffs_open, lot.framework_expiry,
-                 lot.max_calloff_months)
+                (
+                    lot.name,
+                    lot.tower,
+                    lot.supplier,
+                    lot.calloffs_open,
+                    lot.framework_expiry,
+                    lot.max_calloff_months,
+                )
                 for lot in estate.lots
             ),
             key=lambda r: (r[1], r[0]),
         ),
         "contracts.csv": sorted(
             (
-                (c.council, c.reference, c.title, c.supplier, c.tower, c.department, c.start,
-                 c.end, c.max_end, c.renewal, c.renewal_months, c.notice_months,
-                 c.notice_served, c.termination_notice_days, c.termination_fee,
-                 c.annual_value, c.review_date)
+                (
+                    c.council,
+                    c.reference,
+                    c.title,
+                    c.supplier,
+                    c.tower,
+                    c.department,
+                    c.start,
+                    c.end,
+                    c.max_end,
+                    c.renewal,
+                    c.renewal_months,
+                    c.notice_months,
+                    c.notice_served,
+                    c.termination_notice_days,
+                    c.termination_fee,
+                    c.annual_value,
+                    c.review_date,
+                )
                 for c in estate.contracts
             ),
             key=lambda r: (r[0], r[1]),
         ),
         "systems.csv": sorted(
             (
-                (s.council, s.name, s.tower, s.contract, s.lot, s.transition_days, s.state,
-                 s.cutover)
+                (
+                    s.council,
+                    s.name,
+                    s.tower,
+                    s.contract,
+                    s.lot,
+                    s.transition_days,
+                    s.state,
+                    s.cutover,
+                )
                 for s in estate.systems
             ),
             key=lambda r: (r[0], r[1]),

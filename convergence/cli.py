@@ -1,0 +1,167 @@
+"""The `convergence` command line: one entry point, one subcommand per job.
+
+Every subcommand reports problems as one line on stderr ("error: ...") and exits with 2;
+it never prints a traceback for a mistake a person can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from convergence.db import prepare_database
+from convergence.generate import generate_estate
+from convergence.settings import Settings
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from convergence import storage
+from convergence.engine import Roadmap, schedule
+from convergence.errors import ConvergenceError
+from convergence.estate import Estate
+from convergence.estate_files import read_estate, write_estate
+from convergence.roadmap import roadmap_table
+
+SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    url = args.database or Settings().resolved_database_url
+    return prepare_database(url)
+
+
+def _today(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConvergenceError(f"--today: '{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    engine = _engine(args)
+    with Session(engine) as session:
+        if args.reset:
+            storage.clear_estate(session=session)
+            print("Cleared the estate.")
+        if args.sample:
+            if storage.is_empty(session=session):
+                summary = storage.save_estate(session=session, estate=read_estate(SAMPLE_ESTATE))
+                print(f"Loaded the sample estate: {summary}")
+            else:
+                print("The database already holds an estate; the sample was not loaded.")
+    print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    estate = read_estate(args.path)
+    with Session(_engine(args)) as session:
+        summary = storage.save_estate(session=session, estate=estate)
+    print(f"Imported {args.path}: {summary}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    with Session(_engine(args)) as session:
+        estate = storage.load_estate(session=session)
+    paths = write_estate(estate, args.path)
+    print(f"Wrote {len(paths)} estate files to {args.path}")
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    estate = generate_estate(
+        councils=args.councils,
+        systems_per_council=args.systems_per_council,
+        dependencies=args.dependencies,
+        seed=args.seed,
+    )
+    write_estate(estate, args.path)
+    print(
+        f"Wrote {len(estate.councils)} councils, {len(estate.systems):,} systems and "
+        f"{len(estate.dependencies):,} dependencies to {args.path} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _estate_for(args: argparse.Namespace) -> Estate:
+    if args.estate is not None:
+        return read_estate(args.estate)
+    with Session(_engine(args)) as session:
+        return storage.load_estate(session=session)
+
+
+def cmd_schedule(args: argparse.Namespace) -> None:
+    roadmap: Roadmap = schedule(_estate_for(args), _today(args.today))
+    table = roadmap_table(roadmap, uk_dates=args.format == "table")
+    if args.format == "csv":
+        text = table.to_csv(index=False)
+    elif args.format == "json":
+        text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+    else:
+        text = table.to_string(index=False) + "\n"
+    if args.out is not None:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote the roadmap of {len(table):,} systems to {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convergence", description="Plan councils' IT convergence onto a common framework."
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $CONVERGENCE_DATABASE_URL, else the SQLite file "
+        "in $CONVERGENCE_DATA_DIR)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create or upgrade the database")
+    init.add_argument("--sample", action="store_true", help="load the sample estate if empty")
+    init.add_argument("--reset", action="store_true", help="delete the whole estate first")
+    init.set_defaults(run=cmd_init)
+
+    imp = commands.add_parser("import", help="import an estate folder (CSV files)")
+    imp.add_argument("path", type=Path, metavar="DIR")
+    imp.set_defaults(run=cmd_import)
+
+    exp = commands.add_parser("export", help="export the estate as CSV estate files")
+    exp.add_argument("path", type=Path, metavar="DIR")
+    exp.set_defaults(run=cmd_export)
+
+    gen = commands.add_parser("generate", help="write a synthetic estate for tests and benchmarks")
+    gen.add_argument("path", type=Path, metavar="DIR")
+    gen.add_argument("--councils", type=int, default=3)
+    gen.add_argument("--systems-per-council", type=int, default=20)
+    gen.add_argument("--dependencies", type=int, default=40, help="dependencies in total")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.set_defaults(run=cmd_generate)
+
+    sch = commands.add_parser("schedule", help="print the roadmap, one row per system")
+    sch.add_argument("--estate", type=Path, metavar="DIR", help="read estate files, not the DB")
+    sch.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
+    sch.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sch.add_argument("--out", type=Path, metavar="FILE")
+    sch.set_defaults(run=cmd_schedule)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ConvergenceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
