@@ -14,33 +14,52 @@ from convergence.estate import Contract, Council, Dependency, Estate, Lot, Syste
 from convergence.schedule_checks import schedule_violations
 
 TODAY = date(2026, 11, 22)
-TOWERS = (Tower("desktop", "Desktop"), Tower("data_centre", "Data centre"),
-          Tower("identity", "Identity"))
+TOWERS = (
+    Tower("desktop", "Desktop"),
+    Tower("data_centre", "Data centre"),
+    Tower("identity", "Identity"),
+)
 LOTS = (
     Lot("Lot 1 Desktop", "desktop", "Fujitsu", date(2026, 10, 1), date(2029, 12, 31), 60),
     Lot("Lot 2 Hosting", "data_centre", "Sungard", date(2027, 2, 1), date(2029, 12, 31), 60),
 )
 
 
-def estate(*systems: System, contracts: tuple[Contract, ...] = (),
-           dependencies: tuple[Dependency, ...] = ()) -> Estate:
+def estate(
+    *systems: System,
+    contracts: tuple[Contract, ...] = (),
+    dependencies: tuple[Dependency, ...] = (),
+) -> Estate:
     return Estate(
         councils=(Council("WCC", "Westminster"), Council("RBKC", "Kensington and Chelsea")),
-        towers=TOWERS, lots=LOTS, contracts=contracts, systems=systems,
+        towers=TOWERS,
+        lots=LOTS,
+        contracts=contracts,
+        systems=systems,
         dependencies=dependencies,
     )
 
 
 def contract(ref: str = "WCC-DT-004", **terms: object) -> Contract:
-    fields: dict[str, object] = {"council": "WCC", "reference": ref, "title": "Desktop",
-                                 "supplier": "Capgemini", "tower": "desktop"}
+    fields: dict[str, object] = {
+        "council": "WCC",
+        "reference": ref,
+        "title": "Desktop",
+        "supplier": "Capgemini",
+        "tower": "desktop",
+    }
     fields.update(terms)
     return Contract(**fields)  # type: ignore[arg-type]
 
 
 def desktop(**fields: object) -> System:
-    values: dict[str, object] = {"council": "WCC", "name": "Desktop", "tower": "desktop",
-                                 "lot": "Lot 1 Desktop", "transition_days": 60}
+    values: dict[str, object] = {
+        "council": "WCC",
+        "name": "Desktop",
+        "tower": "desktop",
+        "lot": "Lot 1 Desktop",
+        "transition_days": 60,
+    }
     values.update(fields)
     return System(**values)  # type: ignore[arg-type]
 
@@ -57,8 +76,10 @@ def plan(e: Estate, name: str = "Desktop", council: str = "WCC", **kw: object) -
 
 
 def test_contract_end_sets_the_cutover_day_after_it_ends() -> None:
-    e = estate(desktop(contract="WCC-DT-004"),
-               contracts=(contract(end=date(2027, 3, 31), notice_months=6),))
+    e = estate(
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2027, 3, 31), notice_months=6),),
+    )
     p = plan(e)
     assert p["cutover"] == date(2027, 4, 1)
     assert p["start"] == date(2027, 1, 31)
@@ -154,14 +175,18 @@ def test_notice_deadline_passed_without_notice_is_red_and_served_notice_is_not()
     late = estate(desktop(contract="WCC-DT-004"), contracts=(contract(**terms),))
     assert plan(late)["rag"] == "red"
     assert "passed on 30 Sep 2026 without notice served" in str(plan(late)["reasons"])
-    served = estate(desktop(contract="WCC-DT-004"),
-                    contracts=(contract(**terms, notice_served=date(2026, 9, 1)),))
+    served = estate(
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(**terms, notice_served=date(2026, 9, 1)),),
+    )
     assert plan(served)["rag"] == "green"
 
 
 def test_notice_deadline_within_90_days_is_amber() -> None:
-    e = estate(desktop(contract="WCC-DT-004"),
-               contracts=(contract(end=date(2027, 4, 30), notice_months=3),))
+    e = estate(
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2027, 4, 30), notice_months=3),),
+    )
     p = plan(e)
     assert p["notice_deadline"] == date(2027, 1, 30)
     assert p["rag"] == "amber"
@@ -174,8 +199,9 @@ def test_tacit_renewal_notice_is_for_the_period_the_cutover_falls_in() -> None:
     e = estate(
         System("RBKC", "Hosting", "data_centre", lot="Lot 2 Hosting", transition_days=100),
         desktop(contract="WCC-DT-004"),
-        contracts=(contract(end=date(2027, 3, 31), renewal="tacit", renewal_months=12,
-                            notice_months=3),),
+        contracts=(
+            contract(end=date(2027, 3, 31), renewal="tacit", renewal_months=12, notice_months=3),
+        ),
         dependencies=(Dependency("WCC", "Desktop", "RBKC", "Hosting", 0),),
     )
     p = plan(e)
@@ -185,8 +211,10 @@ def test_tacit_renewal_notice_is_for_the_period_the_cutover_falls_in() -> None:
 
 
 def test_call_off_after_framework_expiry_is_red() -> None:
-    e = estate(desktop(contract="WCC-DT-004"),
-               contracts=(contract(end=date(2030, 6, 30), notice_months=6),))
+    e = estate(
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2030, 6, 30), notice_months=6),),
+    )
     p = plan(e)
     assert p["rag"] == "red"
     assert "is after Lot 1 Desktop expires on 31 Dec 2029" in str(p["reasons"])
@@ -194,8 +222,10 @@ def test_call_off_after_framework_expiry_is_red() -> None:
 
 
 def test_early_exit_replaces_the_contract_end() -> None:
-    e = estate(desktop(contract="WCC-DT-004"),
-               contracts=(contract(end=date(2029, 3, 31), termination_notice_days=30),))
+    e = estate(
+        desktop(contract="WCC-DT-004"),
+        contracts=(contract(end=date(2029, 3, 31), termination_notice_days=30),),
+    )
     p = plan(e, exits={("WCC", "WCC-DT-004"): date(2027, 6, 30)})
     assert p["cutover"] == date(2027, 7, 1)
     assert p["binding"] == "contract WCC-DT-004 exit agreed on 30 Jun 2027"
@@ -215,16 +245,20 @@ def test_slack_for_council_and_programme() -> None:
     assert plans.loc[("WCC", "Hosting"), "slack_council_days"] == 0
     # the programme ends with RBKC's desktop, 18 Sep 2027
     assert plans.loc[("RBKC", "Desktop"), "slack_programme_days"] == 0
-    assert plans.loc[("WCC", "Desktop"), "slack_programme_days"] == (
-        date(2027, 9, 18) - date(2027, 1, 21)).days
+    assert (
+        plans.loc[("WCC", "Desktop"), "slack_programme_days"]
+        == (date(2027, 9, 18) - date(2027, 1, 21)).days
+    )
 
 
 def test_cycle_is_named_and_nothing_is_scheduled() -> None:
     e = estate(
         desktop(),
         System("WCC", "Identity", "identity"),
-        dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),
-                      Dependency("WCC", "Identity", "WCC", "Desktop", 0)),
+        dependencies=(
+            Dependency("WCC", "Desktop", "WCC", "Identity", 0),
+            Dependency("WCC", "Identity", "WCC", "Desktop", 0),
+        ),
     )
     with pytest.raises(DependencyCycle) as raised:
         schedule(e, TODAY)
@@ -235,10 +269,16 @@ def test_cycle_is_named_and_nothing_is_scheduled() -> None:
 
 
 def test_would_close_cycle_names_the_circle() -> None:
-    e = estate(desktop(), System("WCC", "Identity", "identity"),
-               dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),))
+    e = estate(
+        desktop(),
+        System("WCC", "Identity", "identity"),
+        dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),),
+    )
     assert would_close_cycle(e, ("WCC", "Identity"), ("WCC", "Desktop")) == [
-        "Identity (WCC)", "Desktop (WCC)", "Identity (WCC)"]
+        "Identity (WCC)",
+        "Desktop (WCC)",
+        "Identity (WCC)",
+    ]
     assert would_close_cycle(e, ("WCC", "Desktop"), ("WCC", "Desktop")) is not None
     assert would_close_cycle(e, ("WCC", "Desktop"), ("WCC", "Identity")) is None
 
@@ -249,8 +289,10 @@ def test_would_close_cycle_names_the_circle() -> None:
         (estate(desktop(contract="NOPE")), "field contract: no contract 'NOPE'"),
         (estate(desktop(lot="Lot 9")), "field lot: no framework lot 'Lot 9'"),
         (estate(desktop(tower="moon")), "field tower: no tower 'moon'"),
-        (estate(desktop(), dependencies=(Dependency("WCC", "Desktop", "WCC", "Ghost", 0),)),
-         "field needs_system: no system 'Ghost' in WCC"),
+        (
+            estate(desktop(), dependencies=(Dependency("WCC", "Desktop", "WCC", "Ghost", 0),)),
+            "field needs_system: no system 'Ghost' in WCC",
+        ),
         (estate(desktop(state="converged")), "field cutover"),
     ],
 )
@@ -270,24 +312,49 @@ def estates(draw: st.DrawFn) -> Estate:
     contracts, systems = [], []
     for i in range(n):
         tower = draw(st.sampled_from(["desktop", "data_centre"]))
-        lot = draw(st.sampled_from([None, "Lot 1 Desktop" if tower == "desktop" else "Lot 2 Hosting"]))
-        state = draw(st.sampled_from(["legacy", "legacy", "in_transition", "converged", "retained"]))
+        lot = draw(
+            st.sampled_from([None, "Lot 1 Desktop" if tower == "desktop" else "Lot 2 Hosting"])
+        )
+        state = draw(
+            st.sampled_from(["legacy", "legacy", "in_transition", "converged", "retained"])
+        )
         ref = None
         if draw(st.booleans()):
             ref = f"C{i}"
             end = draw(st.none() | day)
-            contracts.append(Contract(
-                "WCC", ref, "t", "s", tower, end=end,
-                max_end=draw(st.none() | day),
-                renewal=draw(st.sampled_from(["none", "tacit", "express"])),
-                renewal_months=draw(st.sampled_from([None, 6, 12, 24])),
-                notice_months=draw(st.none() | st.integers(0, 12)),
-                notice_served=draw(st.none() | day)))
-        systems.append(System("WCC", f"S{i}", tower, ref, lot, draw(st.integers(0, 400)), state,
-                              draw(day) if state == "converged" else None))
+            contracts.append(
+                Contract(
+                    "WCC",
+                    ref,
+                    "t",
+                    "s",
+                    tower,
+                    end=end,
+                    max_end=draw(st.none() | day),
+                    renewal=draw(st.sampled_from(["none", "tacit", "express"])),
+                    renewal_months=draw(st.sampled_from([None, 6, 12, 24])),
+                    notice_months=draw(st.none() | st.integers(0, 12)),
+                    notice_served=draw(st.none() | day),
+                )
+            )
+        systems.append(
+            System(
+                "WCC",
+                f"S{i}",
+                tower,
+                ref,
+                lot,
+                draw(st.integers(0, 400)),
+                state,
+                draw(day) if state == "converged" else None,
+            )
+        )
     edges = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
-    deps = tuple(Dependency("WCC", f"S{b}", "WCC", f"S{a}", draw(st.integers(0, 60)))
-                 for a, b in edges if a < b)
+    deps = tuple(
+        Dependency("WCC", f"S{b}", "WCC", f"S{a}", draw(st.integers(0, 60)))
+        for a, b in edges
+        if a < b
+    )
     return estate(*systems, contracts=tuple(contracts), dependencies=deps)
 
 

@@ -23,16 +23,37 @@ def roadmap() -> Roadmap:
     RBKC: Desktop's contract ends 30 Apr 2027 with 3 months' notice (due 30 Jan 2027)."""
     estate = Estate(
         councils=(Council("WCC", "Westminster"), Council("RBKC", "Kensington and Chelsea")),
-        towers=(Tower("desktop", "Desktop"), Tower("data_centre", "Data centre"),
-                Tower("identity", "Identity")),
-        lots=(Lot("Lot 1 Desktop", "desktop", "F", date(2026, 10, 1), date(2029, 12, 31)),
-              Lot("Lot 2 Hosting", "data_centre", "S", date(2027, 2, 1), date(2029, 12, 31))),
+        towers=(
+            Tower("desktop", "Desktop"),
+            Tower("data_centre", "Data centre"),
+            Tower("identity", "Identity"),
+        ),
+        lots=(
+            Lot("Lot 1 Desktop", "desktop", "F", date(2026, 10, 1), date(2029, 12, 31)),
+            Lot("Lot 2 Hosting", "data_centre", "S", date(2027, 2, 1), date(2029, 12, 31)),
+        ),
         contracts=(
-            Contract("WCC", "WCC-DT-004", "Desktop", "Capgemini", "desktop",
-                     end=date(2027, 3, 31), max_end=date(2027, 6, 30), notice_months=6,
-                     annual_value=Decimal(300000)),
-            Contract("RBKC", "RBKC-DT-001", "Desktop", "Dell", "desktop",
-                     end=date(2027, 4, 30), notice_months=3, annual_value=Decimal(100000)),
+            Contract(
+                "WCC",
+                "WCC-DT-004",
+                "Desktop",
+                "Capgemini",
+                "desktop",
+                end=date(2027, 3, 31),
+                max_end=date(2027, 6, 30),
+                notice_months=6,
+                annual_value=Decimal(300000),
+            ),
+            Contract(
+                "RBKC",
+                "RBKC-DT-001",
+                "Desktop",
+                "Dell",
+                "desktop",
+                end=date(2027, 4, 30),
+                notice_months=3,
+                annual_value=Decimal(100000),
+            ),
         ),
         systems=(
             System("WCC", "Identity", "identity", state="converged", cutover=date(2026, 6, 1)),
@@ -41,8 +62,10 @@ def roadmap() -> Roadmap:
             System("RBKC", "Desktop", "desktop", "RBKC-DT-001", "Lot 1 Desktop", 30),
             System("RBKC", "Legacy mainframe", "data_centre", state="retained"),
         ),
-        dependencies=(Dependency("WCC", "Desktop", "WCC", "Hosting", 0),
-                      Dependency("WCC", "Desktop", "WCC", "Identity", 0)),
+        dependencies=(
+            Dependency("WCC", "Desktop", "WCC", "Hosting", 0),
+            Dependency("WCC", "Desktop", "WCC", "Identity", 0),
+        ),
     )
     return schedule(estate, TODAY)
 
@@ -84,8 +107,9 @@ def test_decisions_due_in_words(roadmap: Roadmap) -> None:
     assert "Serve notice on Dell (RBKC-DT-001) by 30 Jan 2027" in actions
     # leaving at the end of the extension, 11 Jul 2027, needs six months' notice
     assert "Serve notice on Capgemini (WCC-DT-004) by 11 Jan 2027" in actions
-    assert ("Agree a 102 days extension with Capgemini (WCC-DT-004), beyond its options, "
-            "by 31 Mar 2027") in actions
+    assert (
+        "Agree a 102 days extension with Capgemini (WCC-DT-004), beyond its options, by 31 Mar 2027"
+    ) in actions
     assert "Call off Lot 2 Hosting for Hosting (WCC) by 1 Feb 2027" in actions
     assert list(six["due"]) == sorted(six["due"])
     # Desktop (WCC) starts 13 May 2027: beyond three months, within six
@@ -134,6 +158,11 @@ def test_empty_roadmap_gives_empty_frames() -> None:
     empty = schedule(Estate(), TODAY)
     assert rm.programme_date(empty) is None
     assert rm.critical_path(empty) == []
-    for frame in (rm.convergence_dates(empty), rm.convergence_curve(empty),
-                  rm.decisions_due(empty), rm.at_risk(empty), rm.quarter_grid(empty)):
+    for frame in (
+        rm.convergence_dates(empty),
+        rm.convergence_curve(empty),
+        rm.decisions_due(empty),
+        rm.at_risk(empty),
+        rm.quarter_grid(empty),
+    ):
         assert frame.empty
