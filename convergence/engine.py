@@ -167,6 +167,17 @@ def _raise_cycle(estate: Estate, level: Ints) -> None:
     raise DependencyCycle(cycle or sorted(f"{c} {s}" for c, s in stuck))
 
 
+def check_acyclic(estate: Estate) -> None:
+    """Raise DependencyCycle naming the systems on a cycle, if the dependencies hold one.
+
+    Storage calls this before it saves dependencies.
+    """
+    arrays = compile_estate(estate, {})
+    level = _levels(arrays.duration.size, arrays.src, arrays.dst)
+    if (level < 0).any():
+        _raise_cycle(estate, level)
+
+
 def _grouped(keys: Ints, levels: int) -> tuple[Ints, Ints]:
     """Order of items by key and the start of each key's run (keys 0..levels-1)."""
     order = np.argsort(keys, kind="stable")

@@ -160,7 +160,12 @@ def rag(
         for p in retained_needs.get(i, []):
             red.append(f"depends on {a.systems[p].label}, which is retained out of scope")
         if within[i]:
-            amber.append(f"needs {days(ext)} extension of {ref}, within its options")
+            cover = (
+                "which its tacit renewal covers"
+                if a.renewal_tacit[i] and a.max_end[i] == NONE
+                else "within its options"
+            )
+            amber.append(f"needs {days(ext)} extension of {ref}, {cover}")
         if soon[i]:
             amber.append(f"serve notice on {ref} by {day_text(int(terms['notice_deadline'][i]))}")
         rags[i] = "red" if red else "amber"

@@ -1,0 +1,91 @@
+"""The database tables (SQLModel). Storage maps them to and from convergence.estate records.
+
+Every table carries `version`, raised on each change, for optimistic concurrency; the one-row
+`estate_revision` table counts every write, so the app knows when to recompute.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Column, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Council(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=200)
+    version: int = 1
+
+
+class Tower(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=50)
+    name: str = Field(max_length=200)
+    version: int = 1
+
+
+class FrameworkLot(SQLModel, table=True):
+    __tablename__ = "framework_lot"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    tower_id: int = Field(foreign_key="tower.id", index=True)
+    supplier: str = Field(default="", max_length=200)
+    calloffs_open: date
+    framework_expiry: date
+    max_calloff_months: int | None = None
+    version: int = 1
+
+
+class Contract(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("council_id", "reference"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    reference: str = Field(max_length=100)
+    title: str = Field(default="", max_length=500)
+    supplier: str = Field(default="", max_length=300)
+    tower_id: int = Field(foreign_key="tower.id", index=True)
+    department: str = Field(default="", max_length=200)
+    start_date: date | None = None
+    end_date: date | None = None
+    max_end_date: date | None = None
+    renewal: str = Field(default="none", max_length=10)
+    renewal_months: int | None = None
+    notice_months: int | None = None
+    notice_served: date | None = None
+    termination_notice_days: int | None = None
+    termination_fee: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    annual_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    review_date: date | None = None
+    version: int = 1
+
+
+class System(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("council_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    name: str = Field(max_length=200)
+    tower_id: int = Field(foreign_key="tower.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    lot_id: int | None = Field(default=None, foreign_key="framework_lot.id", index=True)
+    transition_days: int = 0
+    state: str = Field(default="legacy", max_length=20)
+    cutover: date | None = None
+    version: int = 1
+
+
+class Dependency(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("system_id", "needs_system_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", index=True)
+    needs_system_id: int = Field(foreign_key="system.id", index=True)
+    lag_days: int = 0
+    version: int = 1
+
+
+class EstateRevision(SQLModel, table=True):
+    __tablename__ = "estate_revision"
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0

@@ -1,0 +1,121 @@
+"""Storage against SQLite and a real PostgreSQL server: migrations, round trips, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session
+
+from convergence import storage
+from convergence.db import prepare_database
+from convergence.errors import ConfigurationError, DependencyCycle, EstateError
+from convergence.estate import Dependency, Estate, System
+
+
+def same(a: Estate, b: Estate) -> bool:
+    return all(
+        set(getattr(a, kind)) == set(getattr(b, kind))
+        for kind in ("councils", "towers", "lots", "contracts", "systems", "dependencies")
+    )
+
+
+def test_migrations_create_the_schema_and_rerun_as_a_no_op(
+    engine: Engine, database_url: str
+) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert {
+        "council",
+        "tower",
+        "framework_lot",
+        "contract",
+        "system",
+        "dependency",
+        "estate_revision",
+        "alembic_version",
+    } <= tables
+    again = prepare_database(database_url)
+    with again.connect() as connection:
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        )
+    again.dispose()
+
+
+def test_sample_round_trips(engine: Engine, sample_estate: Estate) -> None:
+    with Session(engine) as session:
+        assert storage.is_empty(session=session)
+        summary = storage.save_estate(session=session, estate=sample_estate)
+        assert summary.added["systems"] == len(sample_estate.systems)
+        loaded = storage.load_estate(session=session)
+    assert same(loaded, sample_estate)
+    money = {c.reference: c.annual_value for c in loaded.contracts}
+    assert money["WCC-DT-004"] == Decimal(2150000)
+
+
+def test_saving_twice_updates_and_never_duplicates(engine: Engine, sample_estate: Estate) -> None:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate)
+        revision = storage.estate_revision(session=session)
+        second = storage.save_estate(session=session, estate=sample_estate)
+        assert sum(second.added.values()) == 0 and sum(second.updated.values()) == 0
+        changed = replace(sample_estate.contracts[0], end=date(2031, 3, 31))
+        third = storage.save_estate(session=session, estate=Estate(contracts=(changed,)))
+        assert third.updated["contracts"] == 1 and third.added["contracts"] == 0
+        loaded = storage.load_estate(session=session)
+        assert storage.estate_revision(session=session) > revision
+    assert len(loaded.contracts) == len(sample_estate.contracts)
+    by_ref = {(c.council, c.reference): c for c in loaded.contracts}
+    assert by_ref[(changed.council, changed.reference)].end == date(2031, 3, 31)
+
+
+def test_a_bad_reference_is_named_and_nothing_is_written(
+    engine: Engine, sample_estate: Estate
+) -> None:
+    ghost = System("WCC", "Ghost", "desktop", contract="WCC-NOPE-1")
+    broken = replace(sample_estate, systems=(*sample_estate.systems, ghost))
+    with Session(engine) as session:
+        with pytest.raises(EstateError, match="System 'Ghost' \\(WCC\\), field contract"):
+            storage.save_estate(session=session, estate=broken)
+        assert storage.is_empty(session=session)
+
+
+def test_a_dependency_closing_a_cycle_is_refused(engine: Engine, sample_estate: Estate) -> None:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate)
+        loop = Dependency("WCC", "Active Directory & Exchange", "WCC", "Service desk", 0)
+        with pytest.raises(DependencyCycle, match="Service desk \\(WCC\\)"):
+            storage.save_estate(session=session, estate=Estate(dependencies=(loop,)))
+        assert len(storage.load_estate(session=session).dependencies) == len(
+            sample_estate.dependencies
+        )
+
+
+def test_clear_estate_empties_it(engine: Engine, sample_estate: Estate) -> None:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate)
+        storage.clear_estate(session=session)
+        assert storage.is_empty(session=session)
+        assert storage.load_estate(session=session) == Estate()
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("not a url", "CONVERGENCE_DATABASE_URL: 'not a url' is not a database URL"),
+        ("nosuchdriver://x/y", "CONVERGENCE_DATABASE_URL: no database driver for 'nosuchdriver'"),
+        (
+            "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "CONVERGENCE_DATABASE_URL: cannot connect",
+        ),
+        ("sqlite:////proc/convergence/estate.sqlite", "cannot write to /proc/convergence"),
+    ],
+)
+def test_a_wrong_setting_is_one_clear_line(url: str, words: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        prepare_database(url)
+    assert words in str(raised.value)
+    assert "\n" not in str(raised.value)
