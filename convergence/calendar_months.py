@@ -31,14 +31,16 @@ def add_months(days: Days, months: Days) -> Days:
     first = target.astype("datetime64[D]")
     length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(np.int64)
     moved = first + np.minimum(day_in_month, length - 1).astype("timedelta64[D]")
-    return moved.astype(np.int64) + EPOCH
+    result: Days = moved.astype(np.int64) + EPOCH
+    return result
 
 
 def months_between(earlier: Days, later: Days) -> Days:
     """Whole calendar months from the month of `earlier` to the month of `later`."""
     first = (earlier - EPOCH).astype("datetime64[D]").astype("datetime64[M]")
     second = (later - EPOCH).astype("datetime64[D]").astype("datetime64[M]")
-    return (second - first).astype(np.int64)
+    result: Days = (second - first).astype(np.int64)
+    return result
 
 
 def to_datetime64(days: Days) -> npt.NDArray[np.datetime64]:

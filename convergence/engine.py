@@ -321,8 +321,8 @@ def schedule(
             "extension_covered": terms["extension_covered"],
             "contract_end": dates(arrays.contract_end),
             "max_end": dates(arrays.max_end),
-            "leave_on": dates(terms["leave_on"]),
-            "notice_deadline": dates(terms["notice_deadline"]),
+            "leave_on": dates(np.asarray(terms["leave_on"], dtype=np.int64)),
+            "notice_deadline": dates(np.asarray(terms["notice_deadline"], dtype=np.int64)),
             "notice_served": dates(arrays.notice_served),
             "notice_passed": terms["notice_passed"],
             "calloff_in_window": ~planned

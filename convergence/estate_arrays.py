@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -118,7 +119,7 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
             raise EstateError(f"{where}, field tower: no tower '{s.tower}'")
         if s.transition_days < 0:
             raise EstateError(f"{where}, field transition_days: must not be negative")
-        contract = NO_CONTRACT
+        contract: tuple[Any, ...] = NO_CONTRACT
         if s.contract is not None:
             found = contracts.get((s.council, s.contract))
             if found is None:

@@ -13,7 +13,16 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
+from convergence.estate import (
+    Contract,
+    Council,
+    Dependency,
+    Estate,
+    Lot,
+    System,
+    SystemState,
+    Tower,
+)
 
 TOWERS = (
     Tower("data_centre", "Data centre (hosting)"),
@@ -102,7 +111,7 @@ def generate_estate(
             tower = _tower_index(k, systems_per_council)
             lot = LOTS[tower]
             name = f"{TOWERS[tower].name.split(' ')[0]} system {k + 1:04d}"
-            state = "legacy"
+            state: SystemState = "legacy"
             roll = rand()
             if roll < 0.04:
                 state = "retained"
@@ -144,7 +153,7 @@ def generate_estate(
                     state,
                     cutover,
                 )
-            )  # type: ignore[arg-type]
+            )
             retained.append(state == "retained")
             tower_of.append(tower)
 

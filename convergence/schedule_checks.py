@@ -17,10 +17,10 @@ from convergence.estate import Estate
 
 
 def _day(value: object) -> date | None:
-    if value is None or value is pd.NaT or pd.isna(value):  # type: ignore[call-overload]
+    if not isinstance(value, pd.Timestamp) or pd.isna(value):
         return None
-    assert isinstance(value, pd.Timestamp)
-    return value.date()
+    day: date = value.date()
+    return day
 
 
 def schedule_violations(

@@ -130,7 +130,7 @@ def estate_revision(*, session: Session) -> int:
 def is_empty(*, session: Session) -> bool:
     """True when there are no councils, lots or systems yet."""
     return not any(
-        session.exec(select(table.id).limit(1)).first() is not None  # type: ignore[attr-defined]
+        session.exec(select(table.id).limit(1)).first() is not None
         for table in (m.Council, m.FrameworkLot, m.System)
     )
 
@@ -185,7 +185,9 @@ def _upsert(
 def _rows(
     session: Session, table: type[SQLModel], key: Callable[[Any], Key]
 ) -> dict[Key, tuple[int, dict[str, Any]]]:
-    return {key(r): (r.id, r.model_dump()) for r in session.exec(select(table)).all()}
+    return {
+        key(r): (r.model_dump()["id"], r.model_dump()) for r in session.exec(select(table)).all()
+    }
 
 
 def save_estate(*, session: Session, estate: Estate) -> ImportSummary:
@@ -304,7 +306,7 @@ def save_estate(*, session: Session, estate: Estate) -> ImportSummary:
 
 
 def _contract_values(
-    c: Contract, council_id: dict[str, int], tower_id: dict[str, int]
+    c: Contract, council_id: dict[str, int | None], tower_id: dict[str, int | None]
 ) -> dict[str, Any]:
     return {
         "council_id": council_id[c.council],

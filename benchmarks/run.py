@@ -1,0 +1,125 @@
+"""Benchmarks: print medians over several runs, with peak memory, at growing estate sizes.
+
+    python benchmarks/run.py             # every size, up to national scale (a few minutes)
+    python benchmarks/run.py --smallest  # the sample and 1,500 systems only (CI runs this)
+
+Figures are wall-clock medians on this machine; peak memory is the largest traced allocation
+(Python and numpy) during one extra run. Nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from convergence import storage
+from convergence.db import prepare_database
+from convergence.engine import dependency_graph, schedule
+from convergence.estate import Estate
+from convergence.estate_files import read_estate
+from convergence.generate import generate_estate
+
+TODAY = date(2026, 11, 22)
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+# name, councils, systems per council, dependencies, runs
+SIZES = [
+    ("tri-borough sample", 0, 0, 0, 7),
+    ("1,500 / 4,000", 3, 500, 4_000, 7),
+    ("20,000 / 80,000", 40, 500, 80_000, 5),
+    ("160,000 / 640,000", 320, 500, 640_000, 3),
+]
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def peak_mib(action: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    action()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def estate_for(councils: int, per_council: int, dependencies: int) -> Estate:
+    if councils == 0:
+        return read_estate(SAMPLE)
+    return generate_estate(
+        councils=councils, systems_per_council=per_council, dependencies=dependencies, seed=7
+    )
+
+
+def engine_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
+    rows = []
+    for name, councils, per_council, dependencies, runs in sizes:
+        estate = estate_for(councils, per_council, dependencies)
+        seconds = median_seconds(lambda e=estate: schedule(e, TODAY), runs)
+        graph = median_seconds(lambda e=estate: dependency_graph(e), max(runs // 2, 1))
+        memory = peak_mib(lambda e=estate: schedule(e, TODAY))
+        rows.append(
+            f"| engine: build + schedule | {name} | {seconds * 1000:,.0f} ms | "
+            f"{memory:,.0f} MiB | networkx graph alone {graph * 1000:,.0f} ms |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def load_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
+    rows = []
+    for name, councils, per_council, dependencies, runs in sizes:
+        if councils > 40:
+            continue  # loading national scale into SQLite is a separate, slower exercise
+        estate = estate_for(councils, per_council, dependencies)
+        with tempfile.TemporaryDirectory() as folder:
+            engine = prepare_database(f"sqlite:///{folder}/bench.sqlite")
+            with Session(engine) as session:
+                started = time.perf_counter()
+                storage.save_estate(session=session, estate=estate)
+                saved = time.perf_counter() - started
+
+            def load(engine: Engine = engine) -> Estate:
+                with Session(engine) as session:
+                    return storage.load_estate(session=session)
+
+            seconds = median_seconds(load, runs)
+            engine.dispose()
+        rows.append(
+            f"| load estate from SQLite | {name} | {seconds * 1000:,.0f} ms | | "
+            f"first save {saved:,.1f} s |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smallest", action="store_true", help="sample and 1,500 only")
+    args = parser.parse_args()
+    sizes = SIZES[:2] if args.smallest else SIZES
+    print("| what | estate (systems / dependencies) | median | peak memory | note |")
+    print("|---|---|---|---|---|")
+    engine_rows(sizes)
+    load_rows(sizes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""The shape of the code: the domain package never imports Streamlit; one module queries."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "convergence"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_domain_package_never_imports_streamlit() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        assert not any(m.split(".")[0] == "streamlit" for m in imported_modules(path)), path
+
+
+def test_only_storage_queries() -> None:
+    allowed = {"storage.py", "db.py", "env.py"}
+    for path in PACKAGE.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if path.name not in allowed and "migrations" not in path.parts:
+            assert "session.exec(" not in source and "select(" not in source, path

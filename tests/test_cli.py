@@ -1,0 +1,109 @@
+"""The command line, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from convergence.cli import main
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_then_export_reproduces_the_sample_exactly(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "--database", database_url, "import", str(SAMPLE))[0] == 0
+    code, out, _ = run(capsys, "--database", database_url, "export", str(tmp_path / "out"))
+    assert code == 0 and "Wrote 6 estate files" in out
+    for path in sorted(SAMPLE.glob("*.csv")):
+        assert (tmp_path / "out" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_init_loads_the_sample_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    code, out, _ = run(capsys, "--database", url, "init", "--sample")
+    assert code == 0 and "Loaded the sample estate" in out
+    code, out, _ = run(capsys, "--database", url, "init", "--sample")
+    assert code == 0 and "already holds an estate" in out
+
+
+def test_schedule_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "schedule", "--estate", str(SAMPLE), "--today", "2026-11-22", "--format", "csv"
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 44
+    desktop = next(r for r in rows if r["council"] == "WCC" and r["system"] == "Desktop")
+    assert desktop["cutover"] == "2027-07-19"
+    assert desktop["binding"] == "waits for Active Directory & Exchange (WCC), cutover 5 Feb 2027"
+    assert desktop["rag"] == "amber"
+    code, out, _ = run(
+        capsys, "schedule", "--estate", str(SAMPLE), "--today", "2026-11-22", "--format", "json"
+    )
+    assert {r["system"] for r in json.loads(out)} >= {"Desktop", "HFBP desktop"}
+    code, out, _ = run(
+        capsys,
+        "schedule",
+        "--estate",
+        str(SAMPLE),
+        "--today",
+        "2026-11-22",
+        "--out",
+        str(tmp_path / "r.txt"),
+    )
+    assert "19 Jul 2027" in (tmp_path / "r.txt").read_text(encoding="utf-8")
+
+
+def test_generate_writes_a_readable_estate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "generate",
+        str(tmp_path),
+        "--councils",
+        "4",
+        "--systems-per-council",
+        "25",
+        "--dependencies",
+        "80",
+        "--seed",
+        "9",
+    )
+    assert code == 0 and "100 systems" in out
+    code, out, _ = run(capsys, "schedule", "--estate", str(tmp_path), "--format", "csv")
+    assert code == 0 and len(out.splitlines()) == 101
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--database", "nonsense", "init"], "CONVERGENCE_DATABASE_URL: 'nonsense'"),
+        (["schedule", "--estate", "/no/such/folder"], "/no/such/folder: no such folder"),
+        (["schedule", "--estate", str(SAMPLE), "--today", "31/03/2027"], "--today: '31/03/2027'"),
+    ],
+)
+def test_mistakes_are_one_line_and_exit_2(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.startswith("error: ") and words in err and err.count("\n") == 1
+
+
+def test_the_entry_point_is_installed() -> None:
+    result = subprocess.run(["convergence", "--help"], capture_output=True, text=True, check=True)
+    assert "schedule" in result.stdout and "generate" in result.stdout
