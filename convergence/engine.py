@@ -33,7 +33,7 @@ numpy arrays in topological order, so its cost grows linearly with systems + dep
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
@@ -61,6 +61,11 @@ class Roadmap:
 
     today: date
     plans: pd.DataFrame
+    edges: Ints = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+
+    def dependency_rows(self) -> list[tuple[int, int]]:
+        """Every dependency as (row of the prerequisite, row of the system that waits)."""
+        return [(int(a), int(b)) for a, b in self.edges]
 
     def row_of(self, council: str, system: str) -> int | None:
         """Row number of a system, or None when it is not in the estate."""
@@ -337,4 +342,4 @@ def schedule(
             "reasons": reasons,
         }
     )
-    return Roadmap(today=today, plans=plans)
+    return Roadmap(today=today, plans=plans, edges=np.column_stack((arrays.src, arrays.dst)))

@@ -1,0 +1,21 @@
+"""convergence: the app's router. Pages live in pages/; the domain in convergence/."""
+
+import streamlit as st
+
+from convergence.formatting import uk_date
+from pages.common import database_url, planning_date
+
+st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
+
+with st.sidebar:
+    st.caption(f"Planning date: **{uk_date(planning_date())}**")
+    st.caption(f"Estate: {database_url().split('@')[-1]}")
+
+st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
+        st.Page("pages/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
+        st.Page("pages/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+    ]
+).run()

@@ -1,0 +1,117 @@
+"""What every screen shares: the database, the cached roadmap, downloads, the empty estate.
+
+The roadmap is cached per database URL, estate revision and planning date: a rerun without a
+change reuses it, and any saved change (which raises the revision) shows at once.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from convergence import storage
+from convergence.charts import chart_png, chart_svg
+from convergence.db import prepare_database
+from convergence.engine import Roadmap, schedule
+from convergence.errors import ConvergenceError
+from convergence.estate import Estate
+from convergence.estate_files import read_estate
+from convergence.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def database_url() -> str:
+    return Settings().resolved_database_url
+
+
+def planning_date() -> date:
+    """Today, unless CONVERGENCE_TODAY fixes the planning date (rehearsals, tests)."""
+    fixed = os.environ.get("CONVERGENCE_TODAY")
+    return date.fromisoformat(fixed) if fixed else date.today()
+
+
+@st.cache_resource(show_spinner=False)
+def database(url: str) -> Engine:
+    return prepare_database(url)
+
+
+@st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
+def _estate_and_roadmap(url: str, revision: int, today: date) -> tuple[Estate, Roadmap]:
+    with Session(database(url)) as session:
+        estate = storage.load_estate(session=session)
+    return estate, schedule(estate, today)
+
+
+def current_roadmap() -> tuple[Estate, Roadmap]:
+    """The estate and its roadmap; on an empty estate or an error, explains and stops the page."""
+    url = database_url()
+    try:
+        with Session(database(url)) as session:
+            revision = storage.estate_revision(session=session)
+            empty = storage.is_empty(session=session)
+        if empty:
+            empty_estate()
+            st.stop()
+        return _estate_and_roadmap(url, revision, planning_date())
+    except ConvergenceError as problem:
+        st.error(f"The roadmap cannot be worked out: {problem}")
+        st.stop()
+        raise
+
+
+def empty_estate() -> None:
+    st.info(
+        "There is no estate yet. Load the sample tri-borough estate to look around, or import "
+        "your own estate files with `convergence import DIR` (see the README for the format)."
+    )
+    if st.button("Load the sample estate", key="common_load_sample", type="primary"):
+        with Session(database(database_url())) as session:
+            storage.save_estate(session=session, estate=read_estate(SAMPLE))
+        st.rerun()
+
+
+def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:
+    """PNG, SVG and CSV download buttons under a chart."""
+    png, svg, csv = st.columns([1, 1, 1])
+    png.download_button(
+        "Download PNG",
+        data=lambda: chart_png(chart),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+    )
+    svg.download_button(
+        "Download SVG",
+        data=lambda: chart_svg(chart),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        on_click="ignore",
+    )
+    csv.download_button(
+        "Download data (CSV)",
+        data=data.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+    )
+
+
+def uk_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy with date columns written the UK way for tables."""
+    from convergence.formatting import uk_date
+
+    shown = frame.copy()
+    for column in columns:
+        shown[column] = [uk_date(v) if pd.notna(v) else "" for v in shown[column]]
+    return shown

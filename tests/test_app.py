@@ -1,0 +1,184 @@
+"""Every screen, headless with Streamlit's AppTest, on the sample estate and an empty one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import streamlit as st
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from convergence import roadmap as rm
+from convergence import storage
+from convergence.db import prepare_database
+from convergence.engine import schedule
+from convergence.estate import Dependency, Estate
+from convergence.formatting import uk_date
+
+TODAY = "2026-11-22"
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/overview.py", "pages/roadmap.py", "pages/dependencies.py", "pages/grid.py"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, estate: Estate | None) -> str:
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    engine = prepare_database(url)
+    if estate is not None:
+        with Session(engine) as session:
+            storage.save_estate(session=session, estate=estate)
+    engine.dispose()
+    monkeypatch.setenv("CONVERGENCE_DATABASE_URL", url)
+    monkeypatch.setenv("CONVERGENCE_TODAY", TODAY)
+    return url
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def chart_rows(at: AppTest, index: int = 0) -> pd.DataFrame:
+    element = at.get("vega_lite_chart")[index]
+    frames = [
+        pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets
+    ]  # type: ignore[attr-defined]
+    return pd.concat(frames, ignore_index=True)
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [str(m.value) for m in at.metric]
+    parts += (
+        [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
+    )
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_screen_runs_on_the_sample(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page(page).run()
+    assert not at.exception
+    assert at.get("vega_lite_chart"), "the screen draws its chart"
+
+
+def test_overview_headlines_match_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    roadmap = schedule(sample_estate, pd.Timestamp(TODAY).date())
+    at = app()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Programme converged by"] == uk_date(rm.programme_date(roadmap))
+    red = int((roadmap.plans["rag"] == "red").sum())
+    assert metrics["At risk (red / amber)"].startswith(f"{red} / ")
+    assert metrics["Decisions due in 6 months"] == str(len(rm.decisions_due(roadmap, 6)))
+    tables = [t.value for t in at.dataframe]
+    assert any("Serve notice on" in " ".join(map(str, t.get("action", []))) for t in tables)
+
+
+def test_roadmap_filters_change_what_is_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page("pages/roadmap.py").run()
+    assert set(chart_rows(at)["council"].dropna()) == {"WCC", "LBHF", "RBKC"}
+    at.multiselect(key="roadmap_councils").set_value(["RBKC"]).run()
+    assert set(chart_rows(at)["council"].dropna()) == {"RBKC"}
+    at.multiselect(key="roadmap_rags").set_value(["red"]).run()
+    systems = set(chart_rows(at)["system"].dropna()) - {""}
+    assert systems == {"Geographic information system", "Pensions portal"}
+
+
+def test_choosing_a_system_explains_its_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page("pages/roadmap.py").run()
+    at.selectbox(key="roadmap_system").set_value("Desktop (WCC)").run()
+    shown = text_of(at)
+    assert (
+        "Desktop (WCC) cuts over 19 Jul 2027: waits for Active Directory & Exchange (WCC)" in shown
+    )
+    assert "Active Directory & Exchange (WCC) cuts over 5 Feb 2027" in shown
+
+
+def test_dependencies_screen_lists_what_a_system_waits_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page("pages/dependencies.py").run()
+    at.selectbox(key="dependencies_system").set_value("Desktop (WCC)").run()
+    waits, waited = (frame.value for frame in at.dataframe)
+    assert list(waits["system"]) == ["Active Directory & Exchange"]
+    assert set(waited["system"]) == {"Managed print", "Service desk"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_empty_estate_says_what_to_do(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database(tmp_path, monkeypatch, None)
+    at = app().switch_page(page).run()
+    assert not at.exception
+    assert "Load the sample tri-borough estate" in text_of(at)
+
+
+def test_loading_the_sample_from_the_empty_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database(tmp_path, monkeypatch, None)
+    at = app()
+    at.button(key="common_load_sample").click().run()
+    assert not at.exception
+    assert {m.label for m in at.metric} >= {"Programme converged by"}
+
+
+def test_a_cycle_is_shown_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    url = database(tmp_path, monkeypatch, sample_estate)
+    # write the cycle straight into the table, as a faulty import from elsewhere might
+    from sqlalchemy import text
+
+    engine = prepare_database(url)
+    with engine.begin() as connection:
+        ids = dict(
+            connection.execute(
+                text(
+                    "SELECT s.name, s.id FROM system s JOIN council c ON c.id = s.council_id "
+                    "WHERE c.code = 'WCC'"
+                )
+            ).all()
+        )
+        connection.execute(
+            text(
+                "INSERT INTO dependency (system_id, needs_system_id, lag_days, version) "
+                "VALUES (:a, :b, 0, 1)"
+            ),
+            {"a": ids["Active Directory & Exchange"], "b": ids["Service desk"]},
+        )
+        connection.execute(text("UPDATE estate_revision SET revision = revision + 1"))
+    engine.dispose()
+    at = app()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "wait for each other in a circle" in errors
+    assert "Service desk (WCC)" in errors and "Desktop (WCC)" in errors
+    assert Dependency  # the record type the cycle is made of
