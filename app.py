@@ -1,9 +1,9 @@
-"""convergence: the app's router. Pages live in pages/; the domain in convergence/."""
+"""convergence: the app's router. Pages live in screens/; the domain in convergence/."""
 
 import streamlit as st
 
 from convergence.formatting import uk_date
-from pages.common import database_url, planning_date
+from screens.common import database_url, planning_date
 
 st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
 
@@ -13,9 +13,9 @@ with st.sidebar:
 
 st.navigation(
     [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
-        st.Page("pages/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
-        st.Page("pages/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+        st.Page("screens/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("screens/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
+        st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
+        st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
     ]
 ).run()

@@ -32,7 +32,7 @@ FONT = 13
 
 def _configure(chart: Any) -> Any:
     return (
-        chart.configure_axis(labelFontSize=FONT, titleFontSize=FONT, labelLimit=260)
+        chart.configure_axis(labelFontSize=FONT, titleFontSize=FONT, labelLimit=230)
         .configure_legend(labelFontSize=FONT, titleFontSize=FONT, orient="top")
         .configure_header(
             labelFontSize=FONT + 2,
@@ -186,7 +186,7 @@ def roadmap_gantt(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[Any, pd.DataFr
     order = frame.sort_values(["council", "tower", "row"])["row"].drop_duplicates().tolist()
     select = alt.selection_point(name="system", fields=["council", "system"], on="click")
     base = alt.Chart().encode(
-        y=alt.Y("row:N", sort=order, title=None),
+        y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
     )
     bars = (
         base.mark_bar(height={"band": 0.7})
@@ -229,7 +229,7 @@ def roadmap_gantt(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[Any, pd.DataFr
         .encode(x="today:T", y=alt.value(0), y2=alt.value("height"))
         .transform_aggregate(today="max(today)")
     )
-    layered = alt.layer(bars, notice, today, data=data).properties(width=900)
+    layered = alt.layer(bars, notice, today, data=data).properties(width=560, height=alt.Step(24))
     header = alt.Header(labelOrient="top", labelAnchor="start", labelFontSize=FONT + 3)
     chart = layered.facet(row=alt.Row("council:N", title=None, header=header)).resolve_scale(
         y="independent"

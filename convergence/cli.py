@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from convergence.db import prepare_database
-from convergence.generate import generate_estate
-from convergence.settings import Settings
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.db import prepare_database
 from convergence.engine import Roadmap, schedule
 from convergence.errors import ConvergenceError
 from convergence.estate import Estate
 from convergence.estate_files import read_estate, write_estate
+from convergence.generate import generate_estate
 from convergence.roadmap import roadmap_table
+from convergence.settings import Settings
 
 SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

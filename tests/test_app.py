@@ -21,7 +21,7 @@ from convergence.formatting import uk_date
 
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/roadmap.py", "pages/dependencies.py", "pages/grid.py"]
+PAGES = ["screens/overview.py", "screens/roadmap.py", "screens/dependencies.py", "screens/grid.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +97,7 @@ def test_roadmap_filters_change_what_is_drawn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("pages/roadmap.py").run()
+    at = app().switch_page("screens/roadmap.py").run()
     assert set(chart_rows(at)["council"].dropna()) == {"WCC", "LBHF", "RBKC"}
     at.multiselect(key="roadmap_councils").set_value(["RBKC"]).run()
     assert set(chart_rows(at)["council"].dropna()) == {"RBKC"}
@@ -110,7 +110,7 @@ def test_choosing_a_system_explains_its_date(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("pages/roadmap.py").run()
+    at = app().switch_page("screens/roadmap.py").run()
     at.selectbox(key="roadmap_system").set_value("Desktop (WCC)").run()
     shown = text_of(at)
     assert (
@@ -123,7 +123,7 @@ def test_dependencies_screen_lists_what_a_system_waits_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("pages/dependencies.py").run()
+    at = app().switch_page("screens/dependencies.py").run()
     at.selectbox(key="dependencies_system").set_value("Desktop (WCC)").run()
     waits, waited = (frame.value for frame in at.dataframe)
     assert list(waits["system"]) == ["Active Directory & Exchange"]

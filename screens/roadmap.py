@@ -8,7 +8,7 @@ import streamlit as st
 from convergence import roadmap as rm
 from convergence.charts import SUMMARY_THRESHOLD, roadmap_gantt
 from convergence.formatting import days, money, uk_date
-from pages.common import current_roadmap, downloads
+from screens.common import current_roadmap, downloads
 
 st.title("Roadmap")
 estate, roadmap = current_roadmap()

@@ -5,7 +5,7 @@ import streamlit as st
 from convergence import roadmap as rm
 from convergence.charts import convergence_curve_chart
 from convergence.formatting import uk_date
-from pages.common import current_roadmap, downloads, uk_dates
+from screens.common import current_roadmap, downloads, uk_dates
 
 st.title("Overview")
 estate, roadmap = current_roadmap()
@@ -27,44 +27,41 @@ towers = {t.code: t.name for t in estate.towers}
 share = st.column_config.ProgressColumn(
     "On the framework today", format="percent", min_value=0, max_value=1
 )
-left, right = st.columns(2)
-with left:
-    st.subheader("By council")
-    by_council = rm.convergence_dates(roadmap, ("council",))
-    by_council.insert(1, "name", by_council["council"].map(names))
-    st.dataframe(
-        uk_dates(by_council, "forecast"),
-        hide_index=True,
-        key="overview_councils",
-        column_config={
-            "council": "Code",
-            "name": "Council",
-            "systems": "Systems",
-            "converged_today": None,
-            "share_converged": share,
-            "forecast": "Converged by",
-            "red": "Red",
-            "amber": "Amber",
-        },
-    )
-with right:
-    st.subheader("By tower")
-    by_tower = rm.convergence_dates(roadmap, ("tower",))
-    by_tower["tower"] = by_tower["tower"].map(towers).fillna(by_tower["tower"])
-    st.dataframe(
-        uk_dates(by_tower, "forecast"),
-        hide_index=True,
-        key="overview_towers",
-        column_config={
-            "tower": "Tower",
-            "systems": "Systems",
-            "converged_today": None,
-            "share_converged": share,
-            "forecast": "Converged by",
-            "red": "Red",
-            "amber": "Amber",
-        },
-    )
+st.subheader("By council")
+by_council = rm.convergence_dates(roadmap, ("council",))
+by_council.insert(1, "name", by_council["council"].map(names))
+st.dataframe(
+    uk_dates(by_council, "forecast"),
+    hide_index=True,
+    key="overview_councils",
+    column_config={
+        "council": "Code",
+        "name": "Council",
+        "systems": "Systems",
+        "converged_today": None,
+        "share_converged": share,
+        "forecast": "Converged by",
+        "red": "Red",
+        "amber": "Amber",
+    },
+)
+st.subheader("By tower")
+by_tower = rm.convergence_dates(roadmap, ("tower",))
+by_tower["tower"] = by_tower["tower"].map(towers).fillna(by_tower["tower"])
+st.dataframe(
+    uk_dates(by_tower, "forecast"),
+    hide_index=True,
+    key="overview_towers",
+    column_config={
+        "tower": "Tower",
+        "systems": "Systems",
+        "converged_today": None,
+        "share_converged": share,
+        "forecast": "Converged by",
+        "red": "Red",
+        "amber": "Amber",
+    },
+)
 
 st.subheader("Convergence curve")
 measure = st.radio(

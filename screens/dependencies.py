@@ -5,7 +5,7 @@ import streamlit as st
 
 from convergence import roadmap as rm
 from convergence.charts import dependency_chart
-from pages.common import current_roadmap, downloads, uk_dates
+from screens.common import current_roadmap, downloads, uk_dates
 
 st.title("Dependencies")
 estate, roadmap = current_roadmap()

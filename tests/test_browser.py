@@ -1,0 +1,148 @@
+"""The app in a real browser: Playwright driving Debian's Chromium against `streamlit run`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from convergence.cli import main as convergence
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'estate.sqlite'}"
+    assert convergence(["--database", url, "init", "--sample"]) == 0
+    port = free_port()
+    env = {**os.environ, "CONVERGENCE_DATABASE_URL": url, "CONVERGENCE_TODAY": "2026-11-22"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                    if answer.read() == b"ok":
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        yield page
+        browser.close()
+
+
+def open_screen(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("", "Overview"),
+        ("roadmap", "Roadmap"),
+        ("dependencies", "Dependencies"),
+        ("grid", "Council × tower grid"),
+    ],
+)
+def test_every_screen_loads_without_error(
+    page: Page, app_url: str, path: str, heading: str
+) -> None:
+    open_screen(page, f"{app_url}/{path}")
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"screen-{path or 'overview'}.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 200
+
+
+def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str) -> None:
+    open_screen(page, f"{app_url}/roadmap")
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    svg = chart.locator("svg.marks").first
+    svg.wait_for(timeout=30_000)
+    assert svg.locator("path").count() > 40, "the bars are drawn"
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.wait_for_timeout(500)
+    (ROOT / "docs").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "docs" / "roadmap.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    # click on the bar of the row labelled "HFBP hosting (HFBP (Agilisys))", right of today
+    label = svg.locator("text", has_text="HFBP hosting (HFBP (Agilisys))").first
+    label.scroll_into_view_if_needed()
+    row, plot = label.bounding_box(), svg.bounding_box()
+    assert row is not None and plot is not None
+    page.mouse.click(plot["x"] + plot["width"] * 0.8, row["y"] + row["height"] / 2)
+    page.get_by_text("cuts over", exact=False).first.wait_for(timeout=30_000)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "HFBP hosting (LBHF) cuts over 1 Nov 2027: contract LBHF-HF-001 ends 31 Oct 2027" in main
+    page.screenshot(path=str(ARTIFACTS / "roadmap-selected.png"), full_page=True)
