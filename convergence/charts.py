@@ -24,6 +24,7 @@ PHASES = {
     "Transition": "#0072B2",
     "On the framework": "#009E73",
 }
+MARKER_KINDS = {"Notice deadline": "marker", "Call-offs open": "lot", "Framework expires": "lot"}
 RAG_COLOURS = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73", "grey": "#999999"}
 COUNCIL_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 SUMMARY_THRESHOLD = 300
@@ -51,7 +52,9 @@ def _configure(chart: Any) -> Any:
 def _window(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     today = pd.Timestamp(roadmap.today)
     first = today - pd.DateOffset(months=6)
-    last = max(plans["cutover"].max(), today) + pd.DateOffset(months=6)
+    expiry = plans["framework_expiry"].max()
+    latest = max(plans["cutover"].max(), today, expiry if pd.notna(expiry) else today)
+    last = latest + pd.DateOffset(months=6)
     return first.normalize(), pd.Timestamp(last).normalize()
 
 
@@ -146,6 +149,26 @@ def gantt_summary(roadmap: Roadmap, plans: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def gantt_markers(plans: pd.DataFrame) -> pd.DataFrame:
+    """Notice deadlines (not yet served) and each target lot's opening and expiry, per row."""
+    moving = plans[plans["state"].isin(("legacy", "in_transition"))]
+    rows = [
+        f"{s} ({p})" if p else f"{s} (in-house)"
+        for s, p in zip(moving["system"], moving["supplier"], strict=True)
+    ]
+    base = pd.DataFrame({"council": moving["council"], "system": moving["system"], "row": rows})
+    frames = []
+    for phase, column, keep in (
+        ("Notice deadline", "notice_deadline", moving["notice_served"].isna()),
+        ("Call-offs open", "lot_opens", True),
+        ("Framework expires", "framework_expiry", True),
+    ):
+        part = base.assign(phase=phase, begin=moving[column], end=moving[column])
+        part = part[part["begin"].notna() & keep]
+        frames.append(part.assign(from_text=[uk_date(d) for d in part["begin"]]))
+    return pd.concat(frames, ignore_index=True)
+
+
 def roadmap_gantt(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[Any, pd.DataFrame]:
     """The roadmap as a Gantt chart, one panel per council, and the rows it draws.
 
@@ -156,33 +179,12 @@ def roadmap_gantt(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[Any, pd.DataFr
     frame = gantt_summary(roadmap, plans) if summary else gantt_segments(roadmap, plans)
     if frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_point(), frame
+    first, last = _window(roadmap, plans)
     frame["today"] = pd.Timestamp(roadmap.today)
-    notices = plans[
-        plans["notice_deadline"].notna()
-        & plans["notice_served"].isna()
-        & plans["state"].isin(("legacy", "in_transition"))
-    ]
-    markers = (
-        pd.DataFrame(
-            {
-                "council": notices["council"],
-                "system": notices["system"],
-                "row": [
-                    f"{s} ({p})" if p else f"{s} (in-house)"
-                    for s, p in zip(notices["system"], notices["supplier"], strict=True)
-                ],
-                "phase": "Notice deadline",
-                "begin": notices["notice_deadline"],
-                "end": notices["notice_deadline"],
-                "from_text": [uk_date(d) for d in notices["notice_deadline"]],
-            }
-        )
-        if not summary
-        else pd.DataFrame()
-    )
+    markers = pd.DataFrame() if summary else gantt_markers(plans)
     data = pd.concat([frame, markers], ignore_index=True)
     data["today"] = pd.Timestamp(roadmap.today)
-    data["kind"] = ["marker" if p == "Notice deadline" else "bar" for p in data["phase"]]
+    data["kind"] = data["phase"].map(MARKER_KINDS).fillna("bar")
     order = frame.sort_values(["council", "tower", "row"])["row"].drop_duplicates().tolist()
     select = alt.selection_point(name="system", fields=["council", "system"], on="click")
     base = alt.Chart().encode(
@@ -191,7 +193,12 @@ def roadmap_gantt(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[Any, pd.DataFr
     bars = (
         base.mark_bar(height={"band": 0.7})
         .encode(
-            x=alt.X("begin:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="year")),
+            x=alt.X(
+                "begin:T",
+                title=None,
+                axis=alt.Axis(format="%b %Y", tickCount="year"),
+                scale=alt.Scale(domain=[first.isoformat(), last.isoformat()]),
+            ),
             x2="end:T",
             color=alt.Color(
                 "phase:N",
@@ -224,12 +231,29 @@ def roadmap_gantt(roadmap: Roadmap, plans: pd.DataFrame) -> tuple[Any, pd.DataFr
         )
         .transform_filter(alt.datum.kind == "marker")
     )
+    lot_ticks = (
+        base.mark_tick(thickness=2, size=20, clip=True)
+        .encode(
+            x="begin:T",
+            color=alt.condition(
+                alt.datum.phase == "Framework expires", alt.value("#D55E00"), alt.value("#000000")
+            ),
+            tooltip=[
+                alt.Tooltip("row:N", title="System"),
+                alt.Tooltip("phase:N", title="Lot"),
+                alt.Tooltip("from_text:N", title="On"),
+            ],
+        )
+        .transform_filter(alt.datum.kind == "lot")
+    )
     today = (
         base.mark_rule(strokeDash=[5, 4], color="#000000", strokeWidth=1.5)
         .encode(x="today:T", y=alt.value(0), y2=alt.value("height"))
         .transform_aggregate(today="max(today)")
     )
-    layered = alt.layer(bars, notice, today, data=data).properties(width=560, height=alt.Step(24))
+    layered = alt.layer(bars, lot_ticks, notice, today, data=data).properties(
+        width=560, height=alt.Step(24)
+    )
     header = alt.Header(labelOrient="top", labelAnchor="start", labelFontSize=FONT + 3)
     chart = layered.facet(row=alt.Row("council:N", title=None, header=header)).resolve_scale(
         y="independent"

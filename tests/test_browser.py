@@ -133,8 +133,8 @@ def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str
     assert svg.locator("path").count() > 40, "the bars are drawn"
     page.set_viewport_size({"width": 1280, "height": 1400})
     page.wait_for_timeout(500)
-    (ROOT / "docs").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "docs" / "roadmap.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "roadmap.png"))
     page.set_viewport_size({"width": 1280, "height": 800})
     # click on the bar of the row labelled "HFBP hosting (HFBP (Agilisys))", right of today
     label = svg.locator("text", has_text="HFBP hosting (HFBP (Agilisys))").first
