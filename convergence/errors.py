@@ -5,10 +5,13 @@ ConvergenceError
  ├── EstateFileError         an estate file cannot be read (row, column, problem)
  ├── EstateError             the estate refers to something that does not exist
  │    └── DependencyCycle    systems wait for each other in a circle
- └── ValidationError         a record breaks a rule; holds every problem found
+ ├── ValidationError         a record breaks a rule; holds every problem found
+ └── RecordConflict          someone else changed the record since it was read
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class ConvergenceError(Exception):
@@ -41,3 +44,11 @@ class ValidationError(ConvergenceError):
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{field}: {text}" for field, text in problems.items()))
+
+
+class RecordConflict(ConvergenceError):
+    """The record changed (or went) since it was read; holds the other person's changes."""
+
+    def __init__(self, message: str, changes: list[Any]) -> None:
+        self.changes = changes
+        super().__init__(message)

@@ -6,7 +6,7 @@ Every table carries `version`, raised on each change, for optimistic concurrency
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, Numeric, UniqueConstraint
@@ -89,3 +89,21 @@ class EstateRevision(SQLModel, table=True):
     __tablename__ = "estate_revision"
     id: int = Field(default=1, primary_key=True)
     revision: int = 0
+
+
+class HistoryEntry(SQLModel, table=True):
+    """One change to one field of one record, or a record's creation or deletion. Append-only:
+    nothing in the application updates or deletes these rows."""
+
+    __tablename__ = "history"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user: str = Field(max_length=200, index=True)
+    action: str = Field(max_length=10)  # created, changed, deleted
+    kind: str = Field(max_length=20)  # council, tower, lot, contract, system, dependency
+    council: str = Field(default="", max_length=20, index=True)
+    record: str = Field(max_length=400, index=True)
+    field: str = Field(default="", max_length=50)
+    old: str | None = None
+    new: str | None = None
+    version: int = 1

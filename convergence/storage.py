@@ -11,15 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, SQLModel, select
 
 from convergence import models as m
 from convergence.engine import check_acyclic
+from convergence.errors import EstateError, RecordConflict, ValidationError
 from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
 from convergence.estate_arrays import compile_estate
+from convergence.validation import (
+    validate_contract,
+    validate_council,
+    validate_dependency,
+    validate_lot,
+    validate_system,
+    validate_tower,
+)
 
 Key = Hashable
 
@@ -174,11 +184,27 @@ def _upsert(
         if key in existing:
             row_id, current = existing[key]
             if any(current.get(k) != v for k, v in values.items()):
-                changed.append({"id": row_id, **values, "version": current["version"] + 1})
+                changed.append(
+                    {
+                        "id": row_id,
+                        **values,
+                        "version": current["version"] + 1,
+                        "was": current["version"],
+                    }
+                )
     for start in range(0, len(added), 20_000):
         session.execute(insert(table), added[start : start + 20_000])
     if changed:
-        session.execute(update(table), changed)
+        columns = table.__table__.c  # type: ignore[attr-defined]
+        guarded = (
+            update(table.__table__)  # type: ignore[attr-defined]
+            .where(columns.id == bindparam("row_id"), columns.version == bindparam("was"))
+            .values({k: bindparam(k) for k in changed[0] if k not in ("id", "was")})
+        )
+        for row in changed:
+            done = session.execute(guarded, {**row, "row_id": row["id"]})
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise RecordConflict("Someone else saved this record at the same moment", [])
     return len(added), len(changed)
 
 
@@ -190,11 +216,13 @@ def _rows(
     }
 
 
-def save_estate(*, session: Session, estate: Estate) -> ImportSummary:
-    """Add or update every record of `estate`; all or nothing.
+def save_estate(*, session: Session, estate: Estate, user: str = "system") -> ImportSummary:
+    """Add or update every record of `estate`; all or nothing; every change enters the history.
 
-    Raises EstateError naming the record and the field when a reference does not resolve in
-    the estate the save would produce, or DependencyCycle when it would close a cycle.
+    Raises ValidationError (naming the record and each field) when a record breaks a rule,
+    EstateError naming the record and the field when a reference does not resolve in the
+    estate the save would produce, DependencyCycle when it would close a cycle, and
+    RecordConflict when someone else changed a record during the save.
     """
     current = load_estate(session=session)
     merged = Estate(
@@ -207,8 +235,12 @@ def save_estate(*, session: Session, estate: Estate) -> ImportSummary:
             current.dependencies, estate.dependencies, lambda d: (d.dependant, d.prerequisite)
         ),
     )
+    problems = _problems(estate, merged)
+    if problems:
+        raise ValidationError(problems)
     check_references(merged)
     check_acyclic(merged)
+    changes = _changes(current, estate, user)
 
     added: dict[str, int] = {}
     updated: dict[str, int] = {}
@@ -297,6 +329,8 @@ def save_estate(*, session: Session, estate: Estate) -> ImportSummary:
                 for d in estate.dependencies
             },
         )
+        for start in range(0, len(changes), 20_000):
+            session.execute(insert(m.HistoryEntry), changes[start : start + 20_000])
         _bump_revision(session)
         session.commit()
     except Exception:
@@ -333,8 +367,6 @@ def check_references(estate: Estate) -> None:
     """Raise EstateError naming the record and field of the first reference that does not
     resolve: a lot's or contract's tower or council, a system's contract, lot or tower, a
     dependency's systems."""
-    from convergence.errors import EstateError
-
     councils = {c.code for c in estate.councils}
     towers = {t.code for t in estate.towers}
     for lot in estate.lots:
@@ -353,3 +385,305 @@ def check_references(estate: Estate) -> None:
                 f"'{s.council}'"
             )
     compile_estate(estate, {})
+
+
+# --- rules, history and single records -----------------------------------------------------
+
+KINDS = ("councils", "towers", "lots", "contracts", "systems", "dependencies")
+Record = Council | Tower | Lot | Contract | System | Dependency
+
+
+def describe(record: Record) -> tuple[str, str, str]:
+    """(kind, council, record name) of a record, as history and messages show it."""
+    match record:
+        case Council():
+            return "council", record.code, record.code
+        case Tower():
+            return "tower", "", record.code
+        case Lot():
+            return "lot", "", record.name
+        case Contract():
+            return "contract", record.council, record.reference
+        case System():
+            return "system", record.council, record.name
+        case Dependency():
+            return (
+                "dependency",
+                record.council,
+                f"{record.system} needs {record.needs_system} ({record.needs_council})",
+            )
+    raise TypeError(record)
+
+
+def _problems(estate: Estate, merged: Estate) -> dict[str, str]:
+    """Every rule broken by the records being saved, as 'record, field' → problem."""
+    problems: dict[str, str] = {}
+    checks: list[tuple[Record, dict[str, str]]] = []
+    checks += [(c, validate_council(c)) for c in estate.councils]
+    checks += [(t, validate_tower(t)) for t in estate.towers]
+    checks += [(lot, validate_lot(lot, merged)) for lot in estate.lots]
+    checks += [(c, validate_contract(c, merged)) for c in estate.contracts]
+    if len(estate.systems) < 5_000:  # per-record checks; large imports rely on references
+        checks += [(x, validate_system(x, merged)) for x in estate.systems]
+    if len(estate.dependencies) < 500:  # a cycle check each; large imports are checked whole
+        checks += [(d, validate_dependency(d, merged)) for d in estate.dependencies]
+    for record, found in checks:
+        kind, council, name = describe(record)
+        where = f"{kind.capitalize()} {name}" + (f" ({council})" if council else "")
+        for field, problem in found.items():
+            problems[f"{where}, {field}"] = problem
+    return problems
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _changes(current: Estate, incoming: Estate, user: str) -> list[dict[str, Any]]:
+    """History rows for saving `incoming` over `current`: creations and changed fields."""
+    at = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for kind in KINDS:
+        before = {describe(r)[1:]: r for r in getattr(current, kind)}
+        for record in getattr(incoming, kind):
+            name, council, label = describe(record)
+            old = before.get((council, label))
+            base = {
+                "at": at,
+                "user": user,
+                "kind": name,
+                "council": council,
+                "record": label,
+                "version": 1,
+            }
+            if old is None:
+                rows.append(
+                    {
+                        **base,
+                        "action": "created",
+                        "field": "",
+                        "old": None,
+                        "new": "; ".join(
+                            f"{k}={_text(v)}"
+                            for k, v in vars(record).items()
+                            if v not in (None, "")
+                        ),
+                    }
+                )
+            elif old != record:
+                for field in vars(record):
+                    was, now = getattr(old, field), getattr(record, field)
+                    if was != now:
+                        rows.append(
+                            {
+                                **base,
+                                "action": "changed",
+                                "field": field,
+                                "old": _text(was),
+                                "new": _text(now),
+                            }
+                        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the history."""
+
+    at: datetime
+    user: str
+    action: str
+    kind: str
+    council: str
+    record: str
+    field: str
+    old: str | None
+    new: str | None
+
+
+def history(
+    *,
+    session: Session,
+    user: str | None = None,
+    council: str | None = None,
+    record: Record | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 10_000,
+) -> list[Change]:
+    """The history, newest first, filtered by person, council, record and time."""
+    query = select(m.HistoryEntry)
+    if user:
+        query = query.where(m.HistoryEntry.user == user)
+    if council:
+        query = query.where(m.HistoryEntry.council == council)
+    if record is not None:
+        kind, record_council, label = describe(record)
+        query = query.where(
+            m.HistoryEntry.kind == kind,
+            m.HistoryEntry.record == label,
+            m.HistoryEntry.council == record_council,
+        )
+    if since is not None:
+        query = query.where(m.HistoryEntry.at > since)
+    if until is not None:
+        query = query.where(m.HistoryEntry.at <= until)
+    query = query.order_by(m.HistoryEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return [
+        Change(h.at, h.user, h.action, h.kind, h.council, h.record, h.field, h.old, h.new)
+        for h in session.exec(query).all()
+    ]
+
+
+def history_users(*, session: Session) -> list[str]:
+    """Everyone who has changed the estate."""
+    return sorted(set(session.exec(select(m.HistoryEntry.user).distinct()).all()))
+
+
+def _row(session: Session, record: Record) -> Any | None:
+    """The table row holding `record`, found by its key, or None."""
+    kind, council, _ = describe(record)
+    council_id = None
+    if council and kind != "council":
+        council_id = session.exec(select(m.Council.id).where(m.Council.code == council)).first()
+    match record:
+        case Council():
+            return session.exec(select(m.Council).where(m.Council.code == record.code)).first()
+        case Tower():
+            return session.exec(select(m.Tower).where(m.Tower.code == record.code)).first()
+        case Lot():
+            return session.exec(
+                select(m.FrameworkLot).where(m.FrameworkLot.name == record.name)
+            ).first()
+        case Contract():
+            return session.exec(
+                select(m.Contract).where(
+                    m.Contract.council_id == council_id, m.Contract.reference == record.reference
+                )
+            ).first()
+        case System():
+            return session.exec(
+                select(m.System).where(
+                    m.System.council_id == council_id, m.System.name == record.name
+                )
+            ).first()
+        case Dependency():
+            system = _row(session, System(record.council, record.system, ""))
+            needs = _row(session, System(record.needs_council, record.needs_system, ""))
+            if system is None or needs is None:
+                return None
+            return session.exec(
+                select(m.Dependency).where(
+                    m.Dependency.system_id == system.id, m.Dependency.needs_system_id == needs.id
+                )
+            ).first()
+    return None
+
+
+def record_version(*, session: Session, record: Record) -> int | None:
+    """The stored version of the record with `record`'s key; None when there is none."""
+    row = _row(session, record)
+    return None if row is None else int(row.version)
+
+
+def _check_version(
+    session: Session, record: Record, version: int | None, loaded_at: datetime | None
+) -> None:
+    kind, council, label = describe(record)
+    stored = record_version(session=session, record=record)
+    if version is None and stored is not None:
+        raise ValidationError(
+            {"key": f"There is already a {kind} '{label}'" + (f" in {council}" if council else "")}
+        )
+    if version is not None and stored is None:
+        raise RecordConflict(f"Someone else deleted this {kind} meanwhile", [])
+    if version is not None and stored != version:
+        since = loaded_at or datetime.min.replace(tzinfo=UTC)
+        changes = history(session=session, record=record, since=since)
+        raise RecordConflict(f"Someone else changed this {kind} after you opened it", changes)
+
+
+def save_record(
+    *,
+    session: Session,
+    record: Record,
+    user: str,
+    version: int | None,
+    loaded_at: datetime | None = None,
+) -> None:
+    """Create (version None) or update one record, refusing a stale version.
+
+    Raises RecordConflict with the other person's changes when the record moved on since
+    `version` was read (at `loaded_at`); ValidationError when it breaks a rule.
+    """
+    _check_version(session, record, version, loaded_at)
+    kind = {
+        Council: "councils",
+        Tower: "towers",
+        Lot: "lots",
+        Contract: "contracts",
+        System: "systems",
+        Dependency: "dependencies",
+    }[type(record)]
+    single: dict[str, Any] = {kind: (record,)}
+    save_estate(session=session, estate=Estate(**single), user=user)
+
+
+def delete_record(
+    *, session: Session, record: Record, user: str, version: int, loaded_at: datetime | None = None
+) -> None:
+    """Delete one record, refusing a stale version or a record others still use."""
+    _check_version(session, record, version, loaded_at)
+    kind, council, label = describe(record)
+    estate = load_estate(session=session)
+    users: list[str] = []
+    if isinstance(record, Contract):
+        users = [
+            s.name
+            for s in estate.systems
+            if s.council == record.council and s.contract == record.reference
+        ]
+    elif isinstance(record, Lot):
+        users = [s.label for s in estate.systems if s.lot == record.name]
+    elif isinstance(record, Council):
+        users = [c.reference for c in estate.contracts if c.council == record.code]
+        users += [s.name for s in estate.systems if s.council == record.code]
+    elif isinstance(record, Tower):
+        users = [s.label for s in estate.systems if s.tower == record.code]
+    if users:
+        raise ValidationError(
+            {"key": f"Still used by {', '.join(users[:5])}" + (" …" if len(users) > 5 else "")}
+        )
+    at = datetime.now(UTC)
+    gone: list[Record] = [record]
+    if isinstance(record, System):
+        gone += [d for d in estate.dependencies if record.key in (d.dependant, d.prerequisite)]
+    try:
+        for item in reversed(gone):
+            row = _row(session, item)
+            if row is not None:
+                session.delete(row)
+                session.flush()
+            item_kind, item_council, item_label = describe(item)
+            session.add(
+                m.HistoryEntry(
+                    at=at,
+                    user=user,
+                    action="deleted",
+                    kind=item_kind,
+                    council=item_council,
+                    record=item_label,
+                    field="",
+                    old="; ".join(
+                        f"{k}={_text(v)}" for k, v in vars(item).items() if v not in (None, "")
+                    ),
+                    new=None,
+                )
+            )
+        _bump_revision(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
