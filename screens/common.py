@@ -67,6 +67,26 @@ def current_roadmap() -> tuple[Estate, Roadmap]:
         raise
 
 
+def current_estate() -> Estate:
+    """The estate as stored now (empty estates included)."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    try:
+        return _estate_and_roadmap(url, revision, planning_date())[0]
+    except ConvergenceError:
+        with Session(database(url)) as session:
+            return storage.load_estate(session=session)
+
+
+def user_name() -> str:
+    """Who is making changes: recorded in the history with every save."""
+    name: str = st.sidebar.text_input(
+        "Your name (recorded with your changes)", key="common_user_name"
+    )
+    return name.strip()
+
+
 def empty_estate() -> None:
     st.info(
         "There is no estate yet. Load the sample tri-borough estate to look around, or import "

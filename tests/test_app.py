@@ -22,6 +22,7 @@ from convergence.formatting import uk_date
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["screens/overview.py", "screens/roadmap.py", "screens/dependencies.py", "screens/grid.py"]
+EDITING = ["screens/records.py", "screens/history.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +183,17 @@ def test_a_cycle_is_shown_in_words(
     assert "wait for each other in a circle" in errors
     assert "Service desk (WCC)" in errors and "Desktop (WCC)" in errors
     assert Dependency  # the record type the cycle is made of
+
+
+@pytest.mark.parametrize("page", EDITING)
+def test_editing_screens_run_on_sample_and_empty_estates(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    assert not app().switch_page(page).run().exception
+    database(tmp_path / "empty", monkeypatch, None) if (
+        tmp_path / "empty"
+    ).mkdir() is None else None
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    assert not app().switch_page(page).run().exception

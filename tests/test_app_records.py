@@ -1,0 +1,100 @@
+"""Editing in the app: a save, a refused invalid value, a conflict between two sessions, the
+history screen. Headless with AppTest against SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from convergence import storage
+from convergence.db import prepare_database
+from convergence.estate import Estate
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+RECORD = "WCC-DT-004 — Desktop managed service (WCC)"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate) -> str:
+    url = f"sqlite:///{tmp_path / 'edit.sqlite'}"
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, user="loader")
+    engine.dispose()
+    monkeypatch.setenv("CONVERGENCE_DATABASE_URL", url)
+    monkeypatch.setenv("CONVERGENCE_TODAY", "2026-11-22")
+    return url
+
+
+def editor(name: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("screens/records.py").run()
+    at.sidebar.text_input(key="common_user_name").set_value(name).run()
+    at.selectbox(key="records_pick_Contracts").set_value(RECORD).run()
+    return at
+
+
+def field(at: AppTest, name: str, kind: str = "number_input"):  # type: ignore[no-untyped-def]
+    widgets = getattr(at, kind)
+    return next(w for w in widgets if w.key.endswith(f"_{name}"))
+
+
+def save(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Save").click().run()
+    return at
+
+
+def stored(url: str) -> Estate:
+    with Session(prepare_database(url)) as session:
+        return storage.load_estate(session=session)
+
+
+def test_an_edit_saves_and_enters_the_history(url: str) -> None:
+    at = editor("alice")
+    field(at, "notice_months").set_value(9)
+    save(at)
+    assert not at.exception
+    assert any("Saved" in s.value for s in at.success)
+    contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
+    assert contract.notice_months == 9
+    at.switch_page("screens/history.py").run()
+    table = at.dataframe[0].value
+    assert ((table["user"] == "alice") & (table["field"] == "notice_months")).any()
+
+
+def test_an_invalid_value_is_shown_next_to_its_field_and_not_saved(url: str) -> None:
+    at = editor("alice")
+    field(at, "annual_value").set_value(-10)
+    save(at)
+    assert any("cannot be negative" in e.value for e in at.error)
+    contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
+    assert contract.annual_value == 2150000
+
+
+def test_the_second_editor_is_refused_and_sees_the_first_change(url: str) -> None:
+    alice, bob = editor("alice"), editor("bob")
+    field(alice, "notice_months").set_value(9)
+    save(alice)
+    field(bob, "supplier", "text_input").set_value("Capgemini UK")
+    save(bob)
+    message = " ".join(e.value for e in bob.error)
+    assert "Someone else changed this contract" in message
+    shown = bob.dataframe[0].value
+    assert list(shown["user"]) == ["alice"] and list(shown["field"]) == ["notice_months"]
+    contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
+    assert contract.supplier == "Capgemini" and contract.notice_months == 9
