@@ -147,7 +147,7 @@ def title_of(record: Record) -> str:
 def build(form: str, values: dict[str, Any]) -> Record:
     """A record of the form's kind from the values entered (empty optional inputs → None)."""
     cls, specs = FORMS[form]
-    data = {s.name: values.get(s.name) for s in specs}
+    data: dict[str, Any] = {s.name: values.get(s.name) for s in specs}
     for spec in specs:
         if data[spec.name] in ("", None) and spec.input == "text":
             data[spec.name] = ""
