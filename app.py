@@ -18,6 +18,7 @@ st.navigation(
         st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
         st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
         st.Page("screens/records.py", title="Edit records", icon=":material/edit_note:"),
+        st.Page("screens/imports.py", title="Import and export", icon=":material/upload_file:"),
         st.Page("screens/history.py", title="History", icon=":material/history:"),
     ]
 ).run()

@@ -22,7 +22,9 @@ from convergence.engine import Roadmap, schedule
 from convergence.errors import ConvergenceError
 from convergence.estate import Estate
 from convergence.estate_files import read_estate, write_estate
+from convergence.export import estate_workbook, register_csv
 from convergence.generate import generate_estate
+from convergence.importing import preview_file
 from convergence.roadmap import roadmap_table
 from convergence.settings import Settings
 
@@ -59,17 +61,56 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    estate = read_estate(args.path)
+    path: Path = args.path
     with Session(_engine(args)) as session:
-        summary = storage.save_estate(session=session, estate=estate)
-    print(f"Imported {args.path}: {summary}")
+        if path.is_dir():
+            summary = storage.save_estate(session=session, estate=read_estate(path), user=args.user)
+            print(f"Imported {path}: {summary}")
+            return
+        if not path.is_file():
+            raise ConvergenceError(f"{path}: no such file or folder")
+        current = storage.load_estate(session=session)
+        preview = preview_file(
+            path.read_bytes(),
+            path.name,
+            estate=current,
+            council=args.council or "",
+            tower=args.tower,
+        )
+        print(
+            f"{path.name}: {preview.format}, {preview.rows:,} rows, "
+            f"{preview.records:,} records ready, {len(preview.problems):,} problems"
+        )
+        for problem in preview.problems[:20]:
+            print(f"  row {problem.row}, {problem.column}: {problem.problem}", file=sys.stderr)
+        if preview.problems and not args.valid_only:
+            raise ConvergenceError(
+                f"{path.name} has {len(preview.problems):,} problems; nothing was imported "
+                "(fix them, or import only the valid rows with --valid-only)"
+            )
+        summary = storage.save_estate(session=session, estate=preview.estate, user=args.user)
+    print(f"Imported {path}: {summary}")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
     with Session(_engine(args)) as session:
         estate = storage.load_estate(session=session)
-    paths = write_estate(estate, args.path)
-    print(f"Wrote {len(paths)} estate files to {args.path}")
+    path: Path = args.path
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(estate_workbook(estate))
+        print(f"Wrote the estate workbook {path}")
+        return
+    paths = write_estate(estate, path)
+    print(f"Wrote {len(paths)} estate files to {path}")
+
+
+def cmd_register(args: argparse.Namespace) -> None:
+    with Session(_engine(args)) as session:
+        estate = storage.load_estate(session=session)
+    if args.council not in {c.code for c in estate.councils}:
+        raise ConvergenceError(f"--council: no council with code '{args.council}'")
+    args.path.write_bytes(register_csv(estate, args.council))
+    print(f"Wrote the contract register of {args.council} to {args.path}")
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -128,13 +169,32 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--reset", action="store_true", help="delete the whole estate first")
     init.set_defaults(run=cmd_init)
 
-    imp = commands.add_parser("import", help="import an estate folder (CSV files)")
-    imp.add_argument("path", type=Path, metavar="DIR")
+    imp = commands.add_parser(
+        "import",
+        help="import an estate folder, an estate CSV, a contract register "
+        "(Transparency Code or Contracts Finder, CSV or XLSX) or OCDS JSON",
+    )
+    imp.add_argument("path", type=Path, metavar="PATH")
+    imp.add_argument("--council", help="council the register belongs to (code)")
+    imp.add_argument("--tower", help="tower for rows whose tower cannot be told")
+    imp.add_argument(
+        "--valid-only",
+        action="store_true",
+        help="import the valid rows even when others have problems",
+    )
+    imp.add_argument("--user", default="command line", help="name recorded in the history")
     imp.set_defaults(run=cmd_import)
 
-    exp = commands.add_parser("export", help="export the estate as CSV estate files")
-    exp.add_argument("path", type=Path, metavar="DIR")
+    exp = commands.add_parser(
+        "export", help="export the estate: a folder of estate CSV files, or an .xlsx workbook"
+    )
+    exp.add_argument("path", type=Path, metavar="DIR|FILE.xlsx")
     exp.set_defaults(run=cmd_export)
+
+    reg = commands.add_parser("register", help="write a council's Transparency Code register")
+    reg.add_argument("path", type=Path, metavar="OUT.csv")
+    reg.add_argument("--council", required=True)
+    reg.set_defaults(run=cmd_register)
 
     gen = commands.add_parser("generate", help="write a synthetic estate for tests and benchmarks")
     gen.add_argument("path", type=Path, metavar="DIR")

@@ -130,10 +130,16 @@ def parse_choice(choices: tuple[str, ...], default: str) -> Callable[[str], str]
     return parse
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def format_cell(value: Any) -> str:
-    """The canonical text of a value in an estate file."""
+    """The canonical text of a value in an estate file. Text a spreadsheet would run as a
+    formula gets a leading apostrophe, which reading takes off again."""
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return str(int(value))
@@ -144,6 +150,11 @@ def format_cell(value: Any) -> str:
 
 
 # --- reading ----------------------------------------------------------------------------------
+
+
+def _unguard(text: str) -> str:
+    """Undo the apostrophe that writing puts before formula-like text."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -158,7 +169,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 raise EstateFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
             reader.fieldnames = headers
             for line, row in enumerate(reader, start=2):
-                cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+                cells = {k: _unguard((v or "").strip()) for k, v in row.items() if k is not None}
                 if any(cells.values()):
                     yield line, cells
     except UnicodeDecodeError:

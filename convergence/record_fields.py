@@ -62,67 +62,109 @@ def _needs_systems(estate: Estate, values: dict[str, Any]) -> list[str]:
 
 
 FORMS: dict[str, tuple[type, tuple[FieldSpec, ...]]] = {
-    "Contracts": (Contract, (
-        FieldSpec("council", "Council", "choice", key=True, choices=_councils),
-        FieldSpec("reference", "Contract reference", key=True),
-        FieldSpec("title", "Title"),
-        FieldSpec("supplier", "Supplier"),
-        FieldSpec("tower", "Tower", "choice", choices=_towers),
-        FieldSpec("department", "Department", optional=True),
-        FieldSpec("start", "Start date", "date", optional=True),
-        FieldSpec("end", "Current end date", "date", optional=True),
-        FieldSpec("max_end", "Maximum end date (all options used)", "date", optional=True),
-        FieldSpec("renewal", "Renewal", "choice", choices=lambda e, v: list(RENEWAL_TYPES),
-                  help="tacit: renews by itself unless notice is served"),
-        FieldSpec("renewal_months", "Renewal period (months)", "whole", optional=True),
-        FieldSpec("notice_months", "Notice period (months)", "whole", optional=True),
-        FieldSpec("notice_served", "Notice served on", "date", optional=True),
-        FieldSpec("termination_notice_days", "Termination for convenience: notice (days)",
-                  "whole", optional=True),
-        FieldSpec("termination_fee", "Termination fee (£)", "money", optional=True),
-        FieldSpec("annual_value", "Annual value (£)", "money", optional=True),
-        FieldSpec("review_date", "Review date", "date", optional=True),
-    )),
-    "Systems": (System, (
-        FieldSpec("council", "Council", "choice", key=True, choices=_councils),
-        FieldSpec("name", "System name", key=True),
-        FieldSpec("tower", "Tower", "choice", choices=_towers),
-        FieldSpec("contract", "Supplied by contract", "choice", optional=True,
-                  choices=_contracts, help="Leave empty for an in-house system"),
-        FieldSpec("lot", "Target framework lot", "choice", optional=True, choices=_lots),
-        FieldSpec("transition_days", "Transition (days)", "whole"),
-        FieldSpec("state", "State", "choice", choices=lambda e, v: list(SYSTEM_STATES)),
-        FieldSpec("cutover", "Actual cutover (converged systems)", "date", optional=True),
-    )),
-    "Dependencies": (Dependency, (
-        FieldSpec("council", "Council of the system that waits", "choice", key=True,
-                  choices=_councils),
-        FieldSpec("system", "System that waits", "choice", key=True, choices=_systems),
-        FieldSpec("needs_council", "Council of the system it needs", "choice", key=True,
-                  choices=_councils),
-        FieldSpec("needs_system", "System it needs first", "choice", key=True,
-                  choices=_needs_systems),
-        FieldSpec("lag_days", "Lag after that cutover (days)", "whole"),
-    )),
-    "Framework lots": (Lot, (
-        FieldSpec("name", "Lot name", key=True),
-        FieldSpec("tower", "Tower", "choice", choices=_towers),
-        FieldSpec("supplier", "Framework supplier"),
-        FieldSpec("calloffs_open", "Call-offs open", "date"),
-        FieldSpec("framework_expiry", "Framework expires", "date"),
-        FieldSpec("max_calloff_months", "Longest call-off (months)", "whole", optional=True),
-    )),
-    "Councils": (Council, (
-        FieldSpec("code", "Code", key=True),
-        FieldSpec("name", "Name"),
-    )),
+    "Contracts": (
+        Contract,
+        (
+            FieldSpec("council", "Council", "choice", key=True, choices=_councils),
+            FieldSpec("reference", "Contract reference", key=True),
+            FieldSpec("title", "Title"),
+            FieldSpec("supplier", "Supplier"),
+            FieldSpec("tower", "Tower", "choice", choices=_towers),
+            FieldSpec("department", "Department", optional=True),
+            FieldSpec("start", "Start date", "date", optional=True),
+            FieldSpec("end", "Current end date", "date", optional=True),
+            FieldSpec("max_end", "Maximum end date (all options used)", "date", optional=True),
+            FieldSpec(
+                "renewal",
+                "Renewal",
+                "choice",
+                choices=lambda e, v: list(RENEWAL_TYPES),
+                help="tacit: renews by itself unless notice is served",
+            ),
+            FieldSpec("renewal_months", "Renewal period (months)", "whole", optional=True),
+            FieldSpec("notice_months", "Notice period (months)", "whole", optional=True),
+            FieldSpec("notice_served", "Notice served on", "date", optional=True),
+            FieldSpec(
+                "termination_notice_days",
+                "Termination for convenience: notice (days)",
+                "whole",
+                optional=True,
+            ),
+            FieldSpec("termination_fee", "Termination fee (£)", "money", optional=True),
+            FieldSpec("annual_value", "Annual value (£)", "money", optional=True),
+            FieldSpec("review_date", "Review date", "date", optional=True),
+        ),
+    ),
+    "Systems": (
+        System,
+        (
+            FieldSpec("council", "Council", "choice", key=True, choices=_councils),
+            FieldSpec("name", "System name", key=True),
+            FieldSpec("tower", "Tower", "choice", choices=_towers),
+            FieldSpec(
+                "contract",
+                "Supplied by contract",
+                "choice",
+                optional=True,
+                choices=_contracts,
+                help="Leave empty for an in-house system",
+            ),
+            FieldSpec("lot", "Target framework lot", "choice", optional=True, choices=_lots),
+            FieldSpec("transition_days", "Transition (days)", "whole"),
+            FieldSpec("state", "State", "choice", choices=lambda e, v: list(SYSTEM_STATES)),
+            FieldSpec("cutover", "Actual cutover (converged systems)", "date", optional=True),
+        ),
+    ),
+    "Dependencies": (
+        Dependency,
+        (
+            FieldSpec(
+                "council", "Council of the system that waits", "choice", key=True, choices=_councils
+            ),
+            FieldSpec("system", "System that waits", "choice", key=True, choices=_systems),
+            FieldSpec(
+                "needs_council",
+                "Council of the system it needs",
+                "choice",
+                key=True,
+                choices=_councils,
+            ),
+            FieldSpec(
+                "needs_system", "System it needs first", "choice", key=True, choices=_needs_systems
+            ),
+            FieldSpec("lag_days", "Lag after that cutover (days)", "whole"),
+        ),
+    ),
+    "Framework lots": (
+        Lot,
+        (
+            FieldSpec("name", "Lot name", key=True),
+            FieldSpec("tower", "Tower", "choice", choices=_towers),
+            FieldSpec("supplier", "Framework supplier"),
+            FieldSpec("calloffs_open", "Call-offs open", "date"),
+            FieldSpec("framework_expiry", "Framework expires", "date"),
+            FieldSpec("max_calloff_months", "Longest call-off (months)", "whole", optional=True),
+        ),
+    ),
+    "Councils": (
+        Council,
+        (
+            FieldSpec("code", "Code", key=True),
+            FieldSpec("name", "Name"),
+        ),
+    ),
 }
 
 
 def records_of(estate: Estate, form: str) -> list[Record]:
     """The existing records a form edits."""
-    kind = {"Contracts": "contracts", "Systems": "systems", "Dependencies": "dependencies",
-            "Framework lots": "lots", "Councils": "councils"}[form]
+    kind = {
+        "Contracts": "contracts",
+        "Systems": "systems",
+        "Dependencies": "dependencies",
+        "Framework lots": "lots",
+        "Councils": "councils",
+    }[form]
     records: list[Record] = list(getattr(estate, kind))
     return records
 
@@ -135,8 +177,10 @@ def title_of(record: Record) -> str:
         case System():
             return f"{record.name} ({record.council})"
         case Dependency():
-            return (f"{record.system} ({record.council}) needs {record.needs_system} "
-                    f"({record.needs_council})")
+            return (
+                f"{record.system} ({record.council}) needs {record.needs_system} "
+                f"({record.needs_council})"
+            )
         case Lot():
             return record.name
         case Council():

@@ -22,7 +22,7 @@ from convergence.formatting import uk_date
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["screens/overview.py", "screens/roadmap.py", "screens/dependencies.py", "screens/grid.py"]
-EDITING = ["screens/records.py", "screens/history.py"]
+EDITING = ["screens/records.py", "screens/history.py", "screens/imports.py"]
 
 
 @pytest.fixture(autouse=True)
