@@ -366,7 +366,11 @@ def write_estate(estate: Estate, folder: Path | str) -> list[Path]:
         path = folder / name
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
+            quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
             writer.writerow(COLUMNS[name])
-            writer.writerows([format_cell(v) for v in row] for row in rows)
+            for row in rows:
+                cells = [format_cell(v) for v in row]
+                # a carriage return is not a line end here, so the row is quoted in full
+                (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
         written.append(path)
     return written

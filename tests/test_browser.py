@@ -146,3 +146,30 @@ def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "HFBP hosting (LBHF) cuts over 1 Nov 2027: contract LBHF-HF-001 ends 31 Oct 2027" in main
     page.screenshot(path=str(ARTIFACTS / "roadmap-selected.png"), full_page=True)
+
+
+def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
+    page: Page, app_url: str
+) -> None:
+    open_screen(page, f"{app_url}/imports")
+    name = page.get_by_label("Your name (recorded with your changes)")
+    name.fill("Browser tester")
+    name.press("Enter")
+    page.wait_for_timeout(800)
+    register = Path(__file__).resolve().parent / "fixtures" / "registers" / "transparency-wcc.csv"
+    page.locator('input[type="file"]').set_input_files(str(register))
+    page.get_by_text("recognised as", exact=False).first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stSelectbox"]', has_text="The register's council").click()
+    page.get_by_role("option", name="WCC").click()
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stSelectbox"]', has_text="Tower for rows").click()
+    page.get_by_role("option", name="line_of_business").click()
+    valid_only = page.get_by_role("button", name="Import only the 2 valid records")
+    valid_only.wait_for(timeout=30_000)
+    main = page.locator('[data-testid="stMain"]')
+    assert "2 records ready; 1 problems" in main.inner_text()
+    assert page.get_by_role("button", name="Import everything").is_disabled()
+    valid_only.click()
+    page.get_by_text("Imported:", exact=False).first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)

@@ -151,7 +151,7 @@ def test_estate_files_guard_formulas_and_read_them_back(
     council = replace(sample_estate.councils[0], name=text)
     estate = replace(sample_estate, councils=(council, *sample_estate.councils[1:]))
     write_estate(estate, tmp_path)
-    raw = (tmp_path / "councils.csv").read_text(encoding="utf-8")
+    raw = (tmp_path / "councils.csv").read_bytes().decode("utf-8")
     assert ("'" + text in raw) == (safe_cell(text) != text)
     back = read_estate(tmp_path)
     assert {c.name for c in back.councils} == {c.name for c in estate.councils}
