@@ -62,71 +62,68 @@ def load_estate(*, session: Session) -> Estate:
         i: (c, n) for i, c, n in session.exec(select(m.Council.id, m.Council.code, m.Council.name))
     }
     towers = {i: (c, n) for i, c, n in session.exec(select(m.Tower.id, m.Tower.code, m.Tower.name))}
-    lot_rows = session.exec(select(m.FrameworkLot)).all()
+    lot_rows = session.execute(select(*m.FrameworkLot.__table__.c)).all()  # type: ignore[attr-defined]
     lots = {lot.id: lot.name for lot in lot_rows}
-    contract_rows = session.exec(select(m.Contract)).all()
+    contract_rows = session.execute(select(*m.Contract.__table__.c)).all()  # type: ignore[attr-defined]
     contract_refs = {c.id: c.reference for c in contract_rows}
-    system_rows = session.exec(select(m.System)).all()
-    system_keys = {s.id: (councils[s.council_id][0], s.name) for s in system_rows}
-    dependency_rows = session.exec(
+    system_rows = session.execute(select(*m.System.__table__.c)).all()  # type: ignore[attr-defined]
+    code = {i: c for i, (c, _) in councils.items()}
+    tower = {i: c for i, (c, _) in towers.items()}
+    system_keys = {s.id: (code[s.council_id], s.name) for s in system_rows}
+    dependency_rows = session.execute(
         select(m.Dependency.system_id, m.Dependency.needs_system_id, m.Dependency.lag_days)
     ).all()
-
-    def tower(tower_id: int) -> str:
-        return towers[tower_id][0]
-
     return Estate(
-        councils=tuple(Council(code, name) for code, name in councils.values()),
-        towers=tuple(Tower(code, name) for code, name in towers.values()),
+        councils=tuple(Council(c, n) for c, n in councils.values()),
+        towers=tuple(Tower(c, n) for c, n in towers.values()),
         lots=tuple(
             Lot(
-                lot.name,
-                tower(lot.tower_id),
-                lot.supplier,
-                lot.calloffs_open,
-                lot.framework_expiry,
-                lot.max_calloff_months,
+                r.name,
+                tower[r.tower_id],
+                r.supplier,
+                r.calloffs_open,
+                r.framework_expiry,
+                r.max_calloff_months,
             )
-            for lot in lot_rows
+            for r in lot_rows
         ),
         contracts=tuple(
             Contract(
-                council=councils[c.council_id][0],
-                reference=c.reference,
-                title=c.title,
-                supplier=c.supplier,
-                tower=tower(c.tower_id),
-                department=c.department,
-                start=c.start_date,
-                end=c.end_date,
-                max_end=c.max_end_date,
-                renewal=c.renewal,  # type: ignore[arg-type]
-                renewal_months=c.renewal_months,
-                notice_months=c.notice_months,
-                notice_served=c.notice_served,
-                termination_notice_days=c.termination_notice_days,
-                termination_fee=c.termination_fee,
-                annual_value=c.annual_value,
-                review_date=c.review_date,
+                code[c.council_id],
+                c.reference,
+                c.title,
+                c.supplier,
+                tower[c.tower_id],
+                c.start_date,
+                c.end_date,
+                c.max_end_date,
+                c.renewal,
+                c.renewal_months,
+                c.notice_months,
+                c.notice_served,
+                c.termination_notice_days,
+                c.termination_fee,
+                c.annual_value,
+                c.department,
+                c.review_date,
             )
             for c in contract_rows
         ),
         systems=tuple(
             System(
-                council=councils[s.council_id][0],
-                name=s.name,
-                tower=tower(s.tower_id),
-                contract=contract_refs[s.contract_id] if s.contract_id else None,
-                lot=lots[s.lot_id] if s.lot_id else None,
-                transition_days=s.transition_days,
-                state=s.state,  # type: ignore[arg-type]
-                cutover=s.cutover,
+                code[r.council_id],
+                r.name,
+                tower[r.tower_id],
+                contract_refs[r.contract_id] if r.contract_id else None,
+                lots[r.lot_id] if r.lot_id else None,
+                r.transition_days,
+                r.state,
+                r.cutover,
             )
-            for s in system_rows
+            for r in system_rows
         ),
         dependencies=tuple(
-            Dependency(*system_keys[sid], *system_keys[nid], lag)
-            for sid, nid, lag in dependency_rows
+            Dependency(*system_keys[a], *system_keys[b], lag) for a, b, lag in dependency_rows
         ),
     )
 
