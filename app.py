@@ -17,6 +17,8 @@ st.navigation(
         st.Page("screens/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
         st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
         st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+        st.Page("screens/scenarios.py", title="Scenarios", icon=":material/alt_route:"),
+        st.Page("screens/board.py", title="Board", icon=":material/groups:"),
         st.Page("screens/records.py", title="Edit records", icon=":material/edit_note:"),
         st.Page("screens/imports.py", title="Import and export", icon=":material/upload_file:"),
         st.Page("screens/history.py", title="History", icon=":material/history:"),

@@ -113,12 +113,16 @@ def load_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
 
 def register_rows(count: int) -> bytes:
     """A Transparency Code style register of `count` contracts, as CSV bytes."""
-    lines = ["Reference Number,Title of Agreement,Directorate,Supplier Name,Value of Contract,"
-             "Start Date,End Date,Review Date"]
+    lines = [
+        "Reference Number,Title of Agreement,Directorate,Supplier Name,Value of Contract,"
+        "Start Date,End Date,Review Date"
+    ]
     for n in range(count):
         start_year = 2020 + n % 6
-        lines.append(f"C001-{n:06d},Managed desktop service {n},Digital,Supplier {n % 97} Ltd,"
-                     f"\"£{(n % 500 + 1) * 10_000:,}\",01/04/{start_year},31/03/{start_year + 5},")
+        lines.append(
+            f"C001-{n:06d},Managed desktop service {n},Digital,Supplier {n % 97} Ltd,"
+            f'"£{(n % 500 + 1) * 10_000:,}",01/04/{start_year},31/03/{start_year + 5},'
+        )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -130,15 +134,16 @@ def import_rows(count: int) -> list[str]:
         with Session(engine) as session:
             storage.save_estate(session=session, estate=base)
         started = time.perf_counter()
-        preview = preview_file(data, "register.csv", estate=base, council="C001",
-                               tower="desktop")
+        preview = preview_file(data, "register.csv", estate=base, council="C001", tower="desktop")
         previewed = time.perf_counter() - started
         with Session(engine) as session:
             storage.save_estate(session=session, estate=preview.estate, user="benchmark")
         total = time.perf_counter() - started
         engine.dispose()
-    row = (f"| import a contract register (CSV → preview → SQLite) | {count:,} rows | "
-           f"{total:,.1f} s | | preview {previewed:,.1f} s, {len(preview.problems)} problems |")
+    row = (
+        f"| import a contract register (CSV → preview → SQLite) | {count:,} rows | "
+        f"{total:,.1f} s | | preview {previewed:,.1f} s, {len(preview.problems)} problems |"
+    )
     print(row, flush=True)
     return [row]
 

@@ -441,3 +441,34 @@ def chart_png(chart: Any) -> bytes:
 def chart_svg(chart: Any) -> str:
     """The chart as SVG text, rendered offline."""
     return str(vl_convert.vegalite_to_svg(chart.to_dict()))
+
+
+def rag_trend_chart(trend: pd.DataFrame, council: str = "Programme") -> Any:
+    """Red, amber and green systems at each baseline, stacked."""
+    data = trend[trend["council"] == council].melt(
+        id_vars=["baseline", "date"],
+        value_vars=["red", "amber", "green"],
+        var_name="rag",
+        value_name="systems",
+    )
+    order = list(dict.fromkeys(trend["baseline"]))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("baseline:N", sort=order, title=None),
+            y=alt.Y("systems:Q", title="Systems"),
+            color=alt.Color(
+                "rag:N",
+                title=None,
+                sort=["red", "amber", "green"],
+                scale=alt.Scale(
+                    domain=["red", "amber", "green"],
+                    range=[RAG_COLOURS[k] for k in ("red", "amber", "green")],
+                ),
+            ),
+            tooltip=["baseline:N", "rag:N", "systems:Q"],
+        )
+        .properties(width=alt.Step(70), height=240, title=f"RAG trend: {council}")
+    )
+    return _configure(chart)

@@ -17,6 +17,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.baselines import since_baseline, thaw
+from convergence.board_pack import board_pack_pdf, board_pack_pptx, pack_content
+from convergence.calendar_export import roadmap_calendar
 from convergence.db import prepare_database
 from convergence.engine import Roadmap, schedule
 from convergence.errors import ConvergenceError
@@ -152,6 +155,37 @@ def cmd_schedule(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def cmd_board_pack(args: argparse.Namespace) -> None:
+    today = _today(args.today)
+    with Session(_engine(args)) as session:
+        estate = storage.load_estate(session=session)
+        roadmap = schedule(estate, today)
+        since = None
+        if args.baseline:
+            found = {b.name: b for b in storage.baselines(session=session)}
+            if args.baseline not in found:
+                names = ", ".join(found) or "none yet"
+                raise ConvergenceError(f"--baseline: no baseline '{args.baseline}' ({names})")
+            chosen = found[args.baseline]
+            changes = storage.history(session=session, since=chosen.taken_at)
+            since = since_baseline(thaw(chosen.plans), roadmap, changes)
+    content = pack_content(roadmap, since, args.baseline or "")
+    path: Path = args.path
+    if path.suffix.lower() == ".pptx":
+        path.write_bytes(board_pack_pptx(content))
+    else:
+        path.write_bytes(board_pack_pdf(content))
+    print(f"Wrote the board pack to {path}")
+
+
+def cmd_calendar(args: argparse.Namespace) -> None:
+    estate = _estate_for(args)
+    if args.council and args.council not in {c.code for c in estate.councils}:
+        raise ConvergenceError(f"--council: no council with code '{args.council}'")
+    args.path.write_bytes(roadmap_calendar(schedule(estate, _today(args.today)), args.council))
+    print(f"Wrote the calendar to {args.path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convergence", description="Plan councils' IT convergence onto a common framework."
@@ -210,6 +244,22 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sch.add_argument("--out", type=Path, metavar="FILE")
     sch.set_defaults(run=cmd_schedule)
+    pack = commands.add_parser("board-pack", help="write the board pack (PDF, or .pptx)")
+    pack.add_argument("path", type=Path, metavar="OUT.pdf|OUT.pptx")
+    pack.add_argument("--baseline", metavar="NAME", help="show changes since this baseline")
+    pack.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
+    pack.set_defaults(run=cmd_board_pack)
+
+    cal = commands.add_parser(
+        "calendar",
+        help="write notice deadlines, call-offs, extension "
+        "decisions and cutovers as an iCalendar file",
+    )
+    cal.add_argument("path", type=Path, metavar="OUT.ics")
+    cal.add_argument("--council", metavar="CODE")
+    cal.add_argument("--estate", type=Path, metavar="DIR", help="read estate files, not the DB")
+    cal.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
+    cal.set_defaults(run=cmd_calendar)
     return parser
 
 

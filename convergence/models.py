@@ -107,3 +107,26 @@ class HistoryEntry(SQLModel, table=True):
     old: str | None = None
     new: str | None = None
     version: int = 1
+
+
+class Scenario(SQLModel, table=True):
+    """A named what-if: overrides laid over the live estate (JSON), never applied until adopted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    overrides: str = "[]"
+    created_at: datetime
+    created_by: str = Field(max_length=200)
+    version: int = 1
+
+
+class Baseline(SQLModel, table=True):
+    """A frozen roadmap, as a board saw it: never changed once taken."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    planning_date: date
+    taken_at: datetime
+    taken_by: str = Field(max_length=200)
+    plans: str  # JSON: one object per system

@@ -230,3 +230,24 @@ def compare(live: Roadmap, scenario: Roadmap, overrides: tuple[Override, ...] = 
         extension_cost=extension_cost,
         termination_fees=float(sum(o.fee for o in overrides if o.kind == "exit_early")),
     )
+
+
+def adoptable(estate: Estate, overrides: tuple[Override, ...]) -> Estate:
+    """The live estate as it would be after adopting the scenario: early exits become the
+    contract's new end date, with the termination fee recorded."""
+    changed, exits = apply_overrides(estate, overrides)
+    fees = {(o.council, o.reference): o.fee for o in overrides if o.kind == "exit_early"}
+    contracts = tuple(
+        replace(
+            c,
+            end=exits[(c.council, c.reference)],
+            max_end=max(
+                c.max_end or exits[(c.council, c.reference)], exits[(c.council, c.reference)]
+            ),
+            termination_fee=fees.get((c.council, c.reference)) or c.termination_fee,
+        )
+        if (c.council, c.reference) in exits
+        else c
+        for c in changed.contracts
+    )
+    return replace(changed, contracts=contracts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, update
@@ -684,3 +684,112 @@ def delete_record(
     except Exception:
         session.rollback()
         raise
+
+
+# --- scenarios and baselines -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredScenario:
+    """A saved what-if."""
+
+    name: str
+    description: str
+    overrides: str  # JSON, see convergence.scenarios
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True)
+class StoredBaseline:
+    """A frozen roadmap."""
+
+    name: str
+    planning_date: date
+    taken_at: datetime
+    taken_by: str
+    plans: str  # JSON, see convergence.baselines
+
+
+def save_scenario(
+    *, session: Session, name: str, description: str, overrides: str, user: str
+) -> None:
+    """Create or replace a scenario by name. Scenarios never touch the live records."""
+    if not name.strip():
+        raise ValidationError({"name": "Give the scenario a name"})
+    row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
+    if row is None:
+        row = m.Scenario(name=name, created_at=datetime.now(UTC), created_by=user)
+    row.description, row.overrides = description, overrides
+    session.add(row)
+    session.commit()
+
+
+def scenarios(*, session: Session) -> list[StoredScenario]:
+    """Every saved scenario, by name."""
+    return [
+        StoredScenario(s.name, s.description, s.overrides, s.created_at, s.created_by)
+        for s in session.exec(select(m.Scenario).order_by(m.Scenario.name)).all()
+    ]
+
+
+def delete_scenario(*, session: Session, name: str) -> None:
+    row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
+    if row is not None:
+        session.delete(row)
+        session.commit()
+
+
+def freeze_baseline(
+    *, session: Session, name: str, planning_date: date, plans: str, user: str
+) -> None:
+    """Keep a roadmap as a named baseline; a name once taken is never reused or changed."""
+    if not name.strip():
+        raise ValidationError({"name": "Give the baseline a name, e.g. Board 12 Mar 2027"})
+    if session.exec(select(m.Baseline.id).where(m.Baseline.name == name)).first() is not None:
+        raise ValidationError(
+            {
+                "name": f"There is already a baseline '{name}'; baselines are "
+                "never changed, so choose another name"
+            }
+        )
+    session.add(
+        m.Baseline(
+            name=name,
+            planning_date=planning_date,
+            taken_at=datetime.now(UTC),
+            taken_by=user,
+            plans=plans,
+        )
+    )
+    session.commit()
+
+
+def baselines(*, session: Session) -> list[StoredBaseline]:
+    """Every baseline, oldest first."""
+    query = select(m.Baseline).order_by(m.Baseline.taken_at)  # type: ignore[arg-type]
+    return [
+        StoredBaseline(b.name, b.planning_date, b.taken_at, b.taken_by, b.plans)
+        for b in session.exec(query).all()
+    ]
+
+
+def adopt(*, session: Session, live: Estate, adopted: Estate, user: str) -> int:
+    """Make the live records match `adopted` (a scenario laid over `live`), record by record
+    through the normal checked and recorded path; return how many records changed."""
+    count = 0
+    for kind in ("lots", "contracts", "systems", "dependencies"):
+        before = {describe(r): r for r in getattr(live, kind)}
+        after = {describe(r): r for r in getattr(adopted, kind)}
+        for key, record in after.items():
+            if before.get(key) != record:
+                version = record_version(session=session, record=record)
+                save_record(session=session, record=record, user=user, version=version)
+                count += 1
+        for key, record in before.items():
+            if key not in after:
+                version = record_version(session=session, record=record)
+                if version is not None:
+                    delete_record(session=session, record=record, user=user, version=version)
+                    count += 1
+    return count

@@ -22,7 +22,13 @@ from convergence.formatting import uk_date
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["screens/overview.py", "screens/roadmap.py", "screens/dependencies.py", "screens/grid.py"]
-EDITING = ["screens/records.py", "screens/history.py", "screens/imports.py"]
+EDITING = [
+    "screens/records.py",
+    "screens/history.py",
+    "screens/imports.py",
+    "screens/scenarios.py",
+    "screens/board.py",
+]
 
 
 @pytest.fixture(autouse=True)

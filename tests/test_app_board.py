@@ -1,0 +1,74 @@
+"""The scenario and board screens, headless: a what-if recomputes at once beside the live plan;
+a baseline is frozen and compared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from convergence import storage
+from convergence.db import prepare_database
+from convergence.estate import Estate
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate) -> Iterator[str]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    url = f"sqlite:///{tmp_path / 'board.sqlite'}"
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, user="loader")
+    engine.dispose()
+    monkeypatch.setenv("CONVERGENCE_DATABASE_URL", url)
+    monkeypatch.setenv("CONVERGENCE_TODAY", "2026-11-22")
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def screen(page: str, user: str = "kim") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    at.sidebar.text_input(key="common_user_name").set_value(user).run()
+    return at
+
+
+def test_a_what_if_shows_its_effect_and_saves_without_touching_live(fresh: str) -> None:
+    at = screen("screens/scenarios.py")
+    at.selectbox(key="scenarios_kind").set_value("Change a transition").run()
+    at.selectbox(key="scenarios_system").set_value("Hosting (RBKC)")
+    at.number_input(key="scenarios_days").set_value(400)
+    next(b for b in at.button if b.label == "Add this change").click().run()
+    assert not at.exception
+    assert any("Transition of Hosting (RBKC) takes 400 days" in m.value for m in at.markdown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Programme convergence"].startswith("+")
+    at.text_input(key="scenarios_name_➕ New scenario").set_value("Slow RBKC hosting").run()
+    at.button(key="scenarios_save").click().run()
+    assert any("Saved the scenario" in s.value for s in at.success)
+    with Session(prepare_database(fresh)) as session:
+        live = storage.load_estate(session=session)
+        assert [s.name for s in storage.scenarios(session=session)] == ["Slow RBKC hosting"]
+    hosting = next(s for s in live.systems if s.key == ("RBKC", "Hosting"))
+    assert hosting.transition_days == 210
+
+
+def test_freezing_a_baseline_and_comparing(fresh: str) -> None:
+    at = screen("screens/board.py")
+    assert any("No baseline yet" in i.value for i in at.info)
+    at.button(key="board_freeze").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}[
+        "Programme convergence since the baseline"
+    ] == "+0 days"
+    at.button(key="board_freeze").click().run()
+    assert any("never changed" in e.value for e in at.error)

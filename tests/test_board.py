@@ -1,0 +1,239 @@
+"""Board reviews on SQLite and PostgreSQL: scenarios never touch live records, baselines never
+change, a slip is traced to the edit that caused it, the board pack and calendar read back."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from pptx import Presentation
+from pypdf import PdfReader
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from convergence import storage
+from convergence.baselines import freeze, rag_trend, since_baseline, thaw
+from convergence.board_pack import SECTIONS, board_pack_pdf, board_pack_pptx, pack_content
+from convergence.cli import main
+from convergence.engine import schedule
+from convergence.errors import ValidationError
+from convergence.estate import Estate
+from convergence.scenarios import Override, adoptable, apply_overrides, overrides_to_json
+
+TODAY = date(2026, 11, 22)
+TABLES = ("council", "tower", "framework_lot", "contract", "system", "dependency")
+
+
+def dump(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for table in TABLES
+            for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+        ]
+
+
+@pytest.fixture
+def loaded(engine: Engine, sample_estate: Estate) -> Engine:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, user="loader")
+    return engine
+
+
+def test_scenarios_leave_live_records_byte_for_byte_unchanged(
+    loaded: Engine, sample_estate: Estate
+) -> None:
+    before = dump(loaded)
+    overrides = (
+        Override(
+            "exit_early",
+            council="LBHF",
+            reference="LBHF-HF-002",
+            on=date(2027, 6, 30),
+            fee=Decimal(150000),
+        ),
+        Override("change_transition", council="WCC", system="Desktop", days=30),
+        Override(
+            "remove_dependency",
+            council="WCC",
+            system="Desktop",
+            needs_council="WCC",
+            needs_system="Active Directory & Exchange",
+        ),
+    )
+    with Session(loaded) as session:
+        live = storage.load_estate(session=session)
+        storage.save_scenario(
+            session=session,
+            name="Leave HFBP early",
+            description="",
+            overrides=overrides_to_json(overrides),
+            user="ceri",
+        )
+        changed, exits = apply_overrides(live, overrides)
+        schedule(changed, TODAY, exits=exits)
+    assert dump(loaded) == before
+
+
+def test_adopting_a_scenario_goes_through_the_checked_recorded_path(
+    loaded: Engine, sample_estate: Estate
+) -> None:
+    overrides = (
+        Override("extend_contract", council="WCC", reference="WCC-DT-004", on=date(2027, 9, 30)),
+    )
+    with Session(loaded) as session:
+        live = storage.load_estate(session=session)
+        count = storage.adopt(
+            session=session, live=live, adopted=adoptable(live, overrides), user="gwen"
+        )
+        after = storage.load_estate(session=session)
+        recorded = storage.history(session=session, user="gwen")
+    assert count == 1
+    assert next(c for c in after.contracts if c.reference == "WCC-DT-004").end == date(2027, 9, 30)
+    assert {(c.record, c.field) for c in recorded} == {("WCC-DT-004", "end")}
+
+
+def test_baselines_never_change_and_names_are_not_reused(
+    loaded: Engine, sample_estate: Estate
+) -> None:
+    roadmap = schedule(sample_estate, TODAY)
+    with Session(loaded) as session:
+        storage.freeze_baseline(
+            session=session,
+            name="Board 22 Nov 2026",
+            planning_date=TODAY,
+            plans=freeze(roadmap),
+            user="hal",
+        )
+        kept = storage.baselines(session=session)[0].plans
+        with pytest.raises(ValidationError, match="baselines are never changed"):
+            storage.freeze_baseline(
+                session=session,
+                name="Board 22 Nov 2026",
+                planning_date=TODAY,
+                plans="[]",
+                user="hal",
+            )
+        contract = next(c for c in sample_estate.contracts if c.reference == "WCC-DT-004")
+        storage.save_record(
+            session=session, record=replace(contract, end=date(2028, 3, 31)), user="hal", version=1
+        )
+        assert storage.baselines(session=session)[0].plans == kept
+    source = Path(storage.__file__).read_text(encoding="utf-8")
+    assert "update(m.Baseline" not in source and "delete(m.Baseline" not in source
+
+
+def test_a_slip_is_traced_to_the_edit_that_caused_it(loaded: Engine, sample_estate: Estate) -> None:
+    with Session(loaded) as session:
+        storage.freeze_baseline(
+            session=session,
+            name="Board A",
+            planning_date=TODAY,
+            plans=freeze(schedule(sample_estate, TODAY)),
+            user="ivy",
+        )
+        taken = storage.baselines(session=session)[0]
+        hosting = next(c for c in sample_estate.contracts if c.reference == "LBHF-HF-001")
+        storage.save_record(
+            session=session,
+            record=replace(hosting, end=date(2028, 4, 30), max_end=date(2028, 10, 31)),
+            user="jo",
+            version=1,
+        )
+        roadmap = schedule(storage.load_estate(session=session), TODAY)
+        changes = storage.history(session=session, since=taken.taken_at)
+    moved = since_baseline(thaw(taken.plans), roadmap, changes).movements.set_index(
+        ["council", "system"]
+    )
+    # HFBP hosting waits for its contract: 1 Nov 2027 → 1 May 2028 (182 days later)
+    assert moved.loc[("LBHF", "HFBP hosting"), "change_days"] == 182
+    cause = moved.loc[("LBHF", "HFBP hosting"), "cause"]
+    assert cause.startswith(
+        "Contract LBHF-HF-001 (LBHF): end changed from 2027-10-31 to 2028-04-30 by jo on "
+    )
+    # the applications it hosts slip with it, for the same reason
+    assert "LBHF-HF-001" in moved.loc[("LBHF", "Customer portal"), "cause"]
+
+
+def test_rag_trend_counts_each_baseline(sample_estate: Estate) -> None:
+    roadmap = schedule(sample_estate, TODAY)
+    trend = rag_trend([("Board A", TODAY, thaw(freeze(roadmap)))], roadmap)
+    programme = trend[trend["council"] == "Programme"].set_index("baseline")
+    red = int((roadmap.plans["rag"] == "red").sum())
+    assert programme.loc["Board A", "red"] == red == programme.loc["Now", "red"]
+
+
+def test_board_pack_reads_back_with_every_section(sample_estate: Estate) -> None:
+    roadmap = schedule(sample_estate, TODAY)
+    since = since_baseline(thaw(freeze(roadmap)), roadmap)
+    content = pack_content(roadmap, since, "Board A")
+    pdf_text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(content))).pages
+    )
+    for section in SECTIONS:
+        assert section in pdf_text
+    assert "Programme converged by" in pdf_text and "1 Oct 2030" in pdf_text
+    assert "Serve notice on" in pdf_text
+    deck = Presentation(io.BytesIO(board_pack_pptx(content)))
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    for section in SECTIONS:
+        assert any(t.startswith(section) for t in titles), section
+
+
+def test_board_pack_and_calendar_from_the_command_line(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    assert main(["--database", database_url, "import", str(sample)]) == 0
+    assert (
+        main(
+            [
+                "--database",
+                database_url,
+                "board-pack",
+                str(tmp_path / "pack.pdf"),
+                "--today",
+                "2026-11-22",
+            ]
+        )
+        == 0
+    )
+    assert PdfReader(str(tmp_path / "pack.pdf")).pages
+    assert (
+        main(
+            [
+                "--database",
+                database_url,
+                "board-pack",
+                str(tmp_path / "p.pdf"),
+                "--baseline",
+                "Nope",
+            ]
+        )
+        == 2
+    )
+    assert "no baseline 'Nope'" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "--database",
+                database_url,
+                "calendar",
+                str(tmp_path / "rbkc.ics"),
+                "--council",
+                "RBKC",
+                "--today",
+                "2026-11-22",
+            ]
+        )
+        == 0
+    )
+    events = Calendar.from_ical((tmp_path / "rbkc.ics").read_bytes()).walk("VEVENT")
+    summaries = {str(e["summary"]) for e in events}
+    assert "Cutover: Hosting (RBKC)" in summaries
+    assert all("(RBKC)" in s or "RBKC-" in s for s in summaries)
