@@ -9,7 +9,9 @@ from convergence.baselines import freeze, rag_trend, since_baseline, thaw
 from convergence.board_pack import board_pack_pdf, board_pack_pptx, pack_content
 from convergence.calendar_export import roadmap_calendar
 from convergence.charts import rag_trend_chart
+from convergence.engine import schedule
 from convergence.errors import ValidationError
+from convergence.scenarios import apply_overrides, overrides_from_json
 from convergence.formatting import uk_date
 from screens.common import current_roadmap, database, database_url, downloads, user_name
 
@@ -48,7 +50,13 @@ if frozen:
     baseline = next(b for b in frozen if b.name == chosen)
     with Session(engine) as session:
         changes = storage.history(session=session, since=baseline.taken_at)
-    since = since_baseline(thaw(baseline.plans), roadmap, changes)
+        stored = {s.name: s for s in storage.scenarios(session=session)}
+    against = st.selectbox("Plan to compare", ["The live plan", *stored], key="board_against")
+    compared = roadmap
+    if against in stored:
+        changed, exits = apply_overrides(estate, overrides_from_json(stored[against].overrides))
+        compared = schedule(changed, roadmap.today, exits=exits)
+    since = since_baseline(thaw(baseline.plans), compared, changes)
     days = since.programme_change_days
     st.metric(
         "Programme convergence since the baseline", f"{days:+,} days" if days is not None else "—"
