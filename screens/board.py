@@ -11,8 +11,8 @@ from convergence.calendar_export import roadmap_calendar
 from convergence.charts import rag_trend_chart
 from convergence.engine import schedule
 from convergence.errors import ValidationError
-from convergence.scenarios import apply_overrides, overrides_from_json
 from convergence.formatting import uk_date
+from convergence.scenarios import apply_overrides, overrides_from_json
 from screens.common import current_roadmap, database, database_url, downloads, user_name
 
 st.title("Board")
