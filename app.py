@@ -1,26 +1,41 @@
-"""convergence: the app's router. Pages live in screens/; the domain in convergence/."""
+"""convergence: the app's router. Signs people in, then registers only the screens their role
+may use (a screen not registered cannot be reached by its URL). Screens live in screens/."""
 
 import streamlit as st
 
 from convergence.formatting import uk_date
 from screens.common import database_url, planning_date
+from screens.signin import open_requested, sign_out, signed_in
 
 st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
+actor = signed_in()
 
 with st.sidebar:
+    st.caption(
+        f"Signed in as **{actor.name}** ({actor.role}"
+        + (f", {', '.join(sorted(actor.councils))}" if actor.councils else "")
+        + ")"
+    )
+    st.button("Sign out", on_click=sign_out, key="app_sign_out")
     st.caption(f"Planning date: **{uk_date(planning_date())}**")
     st.caption(f"Estate: {database_url().split('@')[-1]}")
 
-st.navigation(
-    [
-        st.Page("screens/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("screens/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
-        st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
-        st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+pages = [
+    st.Page("screens/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("screens/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
+    st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
+    st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+    st.Page("screens/board.py", title="Board", icon=":material/groups:"),
+]
+if actor.role in ("editor", "admin"):
+    pages += [
         st.Page("screens/scenarios.py", title="Scenarios", icon=":material/alt_route:"),
-        st.Page("screens/board.py", title="Board", icon=":material/groups:"),
         st.Page("screens/records.py", title="Edit records", icon=":material/edit_note:"),
         st.Page("screens/imports.py", title="Import and export", icon=":material/upload_file:"),
-        st.Page("screens/history.py", title="History", icon=":material/history:"),
     ]
-).run()
+pages.append(st.Page("screens/history.py", title="History", icon=":material/history:"))
+if actor.role == "admin":
+    pages.append(st.Page("screens/users.py", title="Users", icon=":material/group:"))
+navigation = st.navigation(pages)
+open_requested(pages)
+navigation.run()

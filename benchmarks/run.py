@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import SYSTEM, Actor
 from convergence.db import prepare_database
 from convergence.engine import dependency_graph, schedule
 from convergence.estate import Estate
@@ -94,7 +95,7 @@ def load_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
             engine = prepare_database(f"sqlite:///{folder}/bench.sqlite")
             with Session(engine) as session:
                 started = time.perf_counter()
-                storage.save_estate(session=session, estate=estate)
+                storage.save_estate(session=session, estate=estate, actor=SYSTEM)
                 saved = time.perf_counter() - started
 
             def load(engine: Engine = engine) -> Estate:
@@ -132,12 +133,14 @@ def import_rows(count: int) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         engine = prepare_database(f"sqlite:///{folder}/bench.sqlite")
         with Session(engine) as session:
-            storage.save_estate(session=session, estate=base)
+            storage.save_estate(session=session, estate=base, actor=SYSTEM)
         started = time.perf_counter()
         preview = preview_file(data, "register.csv", estate=base, council="C001", tower="desktop")
         previewed = time.perf_counter() - started
         with Session(engine) as session:
-            storage.save_estate(session=session, estate=preview.estate, user="benchmark")
+            storage.save_estate(
+                session=session, estate=preview.estate, actor=Actor("benchmark", "admin")
+            )
         total = time.perf_counter() - started
         engine.dispose()
     row = (

@@ -7,6 +7,7 @@ it never prints a traceback for a mistake a person can fix.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import time
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import ROLES, SYSTEM, Actor, check_admin
 from convergence.baselines import since_baseline, thaw
 from convergence.board_pack import board_pack_pdf, board_pack_pptx, pack_content
 from convergence.calendar_export import roadmap_calendar
@@ -31,6 +33,11 @@ from convergence.importing import preview_file
 from convergence.roadmap import roadmap_table
 from convergence.settings import Settings
 
+DEMO_USERS = (  # created only with the sample estate; documented in the README
+    ("admin", "admin", (), "sample-admin-2026"),
+    ("wcc-editor", "editor", ("WCC",), "sample-wcc-2026"),
+    ("board", "viewer", (), "sample-board-2026"),
+)
 SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
@@ -48,16 +55,41 @@ def _today(text: str | None) -> date:
         raise ConvergenceError(f"--today: '{text}' is not a date in the form YYYY-MM-DD") from None
 
 
+def _acting(args: argparse.Namespace, session: Session) -> Actor:
+    """The user a command acts for (--user). Before anyone is registered, commands act as
+    an admin, so a new database can be set up; afterwards --user must name a user."""
+    if not storage.has_users(session=session):
+        return Actor(args.user, "admin")
+    actor = storage.actor_named(session=session, name=args.user)
+    if actor is None:
+        raise ConvergenceError(f"--user: no user called '{args.user}' (see `convergence users`)")
+    return actor
+
+
 def cmd_init(args: argparse.Namespace) -> None:
     engine = _engine(args)
     with Session(engine) as session:
         if args.reset:
+            check_admin(_acting(args, session), "reset the estate")
             storage.clear_estate(session=session)
             print("Cleared the estate.")
         if args.sample:
             if storage.is_empty(session=session):
-                summary = storage.save_estate(session=session, estate=read_estate(SAMPLE_ESTATE))
+                summary = storage.save_estate(
+                    session=session, estate=read_estate(SAMPLE_ESTATE), actor=_acting(args, session)
+                )
                 print(f"Loaded the sample estate: {summary}")
+                if not storage.has_users(session=session):
+                    for name, role, councils, password in DEMO_USERS:
+                        storage.add_user(
+                            session=session,
+                            name=name,
+                            role=role,
+                            councils=councils,
+                            password=password,
+                            actor=SYSTEM,
+                        )
+                    print("Created the sample's demo users (see the README).")
             else:
                 print("The database already holds an estate; the sample was not loaded.")
     print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
@@ -67,7 +99,9 @@ def cmd_import(args: argparse.Namespace) -> None:
     path: Path = args.path
     with Session(_engine(args)) as session:
         if path.is_dir():
-            summary = storage.save_estate(session=session, estate=read_estate(path), user=args.user)
+            summary = storage.save_estate(
+                session=session, estate=read_estate(path), actor=_acting(args, session)
+            )
             print(f"Imported {path}: {summary}")
             return
         if not path.is_file():
@@ -91,7 +125,9 @@ def cmd_import(args: argparse.Namespace) -> None:
                 f"{path.name} has {len(preview.problems):,} problems; nothing was imported "
                 "(fix them, or import only the valid rows with --valid-only)"
             )
-        summary = storage.save_estate(session=session, estate=preview.estate, user=args.user)
+        summary = storage.save_estate(
+            session=session, estate=preview.estate, actor=_acting(args, session)
+        )
     print(f"Imported {path}: {summary}")
 
 
@@ -186,6 +222,31 @@ def cmd_calendar(args: argparse.Namespace) -> None:
     print(f"Wrote the calendar to {args.path}")
 
 
+def cmd_users(args: argparse.Namespace) -> None:
+    with Session(_engine(args)) as session:
+        if args.action == "list":
+            for account in storage.accounts(session=session):
+                councils = ", ".join(account.councils) or "—"
+                print(f"{account.name}\t{account.role}\t{councils}\t{account.email}")
+            return
+        actor = None if not storage.has_users(session=session) else _acting(args, session)
+        password = ""
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        elif not args.email:
+            password = getpass.getpass(f"Password for {args.name}: ")
+        storage.add_user(
+            session=session,
+            name=args.name,
+            role=args.role,
+            councils=args.council or [],
+            password=password,
+            email=(args.email or "").lower(),
+            actor=actor,
+        )
+    print(f"Saved user {args.name} ({args.role})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convergence", description="Plan councils' IT convergence onto a common framework."
@@ -195,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="SQLAlchemy database URL (default: $CONVERGENCE_DATABASE_URL, else the SQLite file "
         "in $CONVERGENCE_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--user",
+        default="command line",
+        metavar="NAME",
+        help="the user a change is made for: checked against their role, recorded in history",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -216,7 +283,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import the valid rows even when others have problems",
     )
-    imp.add_argument("--user", default="command line", help="name recorded in the history")
     imp.set_defaults(run=cmd_import)
 
     exp = commands.add_parser(
@@ -260,6 +326,23 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--estate", type=Path, metavar="DIR", help="read estate files, not the DB")
     cal.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
     cal.set_defaults(run=cmd_calendar)
+    users = commands.add_parser("users", help="list users, or add/update one")
+    users.add_argument("action", choices=("add", "list"))
+    users.add_argument("name", nargs="?", default="")
+    users.add_argument("--role", choices=ROLES, default="viewer")
+    users.add_argument(
+        "--council",
+        action="append",
+        metavar="CODE",
+        help="a council an editor answers for (repeat for several)",
+    )
+    users.add_argument("--email", help="e-mail for single sign-on")
+    users.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input, not a prompt",
+    )
+    users.set_defaults(run=cmd_users)
     return parser
 
 

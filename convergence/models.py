@@ -130,3 +130,17 @@ class Baseline(SQLModel, table=True):
     taken_at: datetime
     taken_by: str = Field(max_length=200)
     plans: str  # JSON: one object per system
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in: a role, the councils an editor answers for, an argon2 hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    email: str = Field(default="", max_length=300, index=True)
+    role: str = Field(max_length=10)  # viewer, editor, admin
+    councils: str = Field(default="", max_length=2000)  # codes, comma separated
+    password_hash: str = Field(default="", max_length=500)
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = None
+    version: int = 1

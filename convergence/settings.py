@@ -15,6 +15,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     data_dir: Path = Path("var")
+    session_minutes: int = 30  # signed out after this long without activity
 
     @field_validator("database_url")
     @classmethod

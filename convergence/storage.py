@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, SQLModel, select
 
 from convergence import models as m
+from convergence.access import (
+    Actor,
+    NotAllowed,
+    check_admin,
+    check_can_edit,
+    check_write,
+    hash_password,
+    password_matches,
+)
 from convergence.engine import check_acyclic
 from convergence.errors import EstateError, RecordConflict, ValidationError
 from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
@@ -213,7 +222,7 @@ def _rows(
     }
 
 
-def save_estate(*, session: Session, estate: Estate, user: str = "system") -> ImportSummary:
+def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSummary:
     """Add or update every record of `estate`; all or nothing; every change enters the history.
 
     Raises ValidationError (naming the record and each field) when a record breaks a rule,
@@ -221,6 +230,10 @@ def save_estate(*, session: Session, estate: Estate, user: str = "system") -> Im
     estate the save would produce, DependencyCycle when it would close a cycle, and
     RecordConflict when someone else changed a record during the save.
     """
+    for kind in KINDS:
+        for record in getattr(estate, kind):
+            check_write(actor, record)
+    user = actor.name
     current = load_estate(session=session)
     merged = Estate(
         councils=_overlay(current.councils, estate.councils, lambda c: c.code),
@@ -606,7 +619,7 @@ def save_record(
     *,
     session: Session,
     record: Record,
-    user: str,
+    actor: Actor,
     version: int | None,
     loaded_at: datetime | None = None,
 ) -> None:
@@ -615,6 +628,7 @@ def save_record(
     Raises RecordConflict with the other person's changes when the record moved on since
     `version` was read (at `loaded_at`); ValidationError when it breaks a rule.
     """
+    check_write(actor, record)
     _check_version(session, record, version, loaded_at)
     kind = {
         Council: "councils",
@@ -625,13 +639,20 @@ def save_record(
         Dependency: "dependencies",
     }[type(record)]
     single: dict[str, Any] = {kind: (record,)}
-    save_estate(session=session, estate=Estate(**single), user=user)
+    save_estate(session=session, estate=Estate(**single), actor=actor)
 
 
 def delete_record(
-    *, session: Session, record: Record, user: str, version: int, loaded_at: datetime | None = None
+    *,
+    session: Session,
+    record: Record,
+    actor: Actor,
+    version: int,
+    loaded_at: datetime | None = None,
 ) -> None:
     """Delete one record, refusing a stale version or a record others still use."""
+    check_write(actor, record)
+    user = actor.name
     _check_version(session, record, version, loaded_at)
     kind, council, label = describe(record)
     estate = load_estate(session=session)
@@ -712,9 +733,11 @@ class StoredBaseline:
 
 
 def save_scenario(
-    *, session: Session, name: str, description: str, overrides: str, user: str
+    *, session: Session, name: str, description: str, overrides: str, actor: Actor
 ) -> None:
     """Create or replace a scenario by name. Scenarios never touch the live records."""
+    check_can_edit(actor)
+    user = actor.name
     if not name.strip():
         raise ValidationError({"name": "Give the scenario a name"})
     row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
@@ -733,7 +756,8 @@ def scenarios(*, session: Session) -> list[StoredScenario]:
     ]
 
 
-def delete_scenario(*, session: Session, name: str) -> None:
+def delete_scenario(*, session: Session, name: str, actor: Actor) -> None:
+    check_can_edit(actor)
     row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
     if row is not None:
         session.delete(row)
@@ -741,9 +765,11 @@ def delete_scenario(*, session: Session, name: str) -> None:
 
 
 def freeze_baseline(
-    *, session: Session, name: str, planning_date: date, plans: str, user: str
+    *, session: Session, name: str, planning_date: date, plans: str, actor: Actor
 ) -> None:
     """Keep a roadmap as a named baseline; a name once taken is never reused or changed."""
+    check_admin(actor, "freeze a baseline")
+    user = actor.name
     if not name.strip():
         raise ValidationError({"name": "Give the baseline a name, e.g. Board 12 Mar 2027"})
     if session.exec(select(m.Baseline.id).where(m.Baseline.name == name)).first() is not None:
@@ -774,9 +800,10 @@ def baselines(*, session: Session) -> list[StoredBaseline]:
     ]
 
 
-def adopt(*, session: Session, live: Estate, adopted: Estate, user: str) -> int:
+def adopt(*, session: Session, live: Estate, adopted: Estate, actor: Actor) -> int:
     """Make the live records match `adopted` (a scenario laid over `live`), record by record
     through the normal checked and recorded path; return how many records changed."""
+    check_admin(actor, "adopt a scenario")
     count = 0
     for kind in ("lots", "contracts", "systems", "dependencies"):
         before = {describe(r): r for r in getattr(live, kind)}
@@ -784,12 +811,123 @@ def adopt(*, session: Session, live: Estate, adopted: Estate, user: str) -> int:
         for key, record in after.items():
             if before.get(key) != record:
                 version = record_version(session=session, record=record)
-                save_record(session=session, record=record, user=user, version=version)
+                save_record(session=session, record=record, actor=actor, version=version)
                 count += 1
         for key, record in before.items():
             if key not in after:
                 version = record_version(session=session, record=record)
                 if version is not None:
-                    delete_record(session=session, record=record, user=user, version=version)
+                    delete_record(session=session, record=record, actor=actor, version=version)
                     count += 1
     return count
+
+
+# --- users and signing in ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the users screen lists them (never the password hash)."""
+
+    name: str
+    email: str
+    role: str
+    councils: tuple[str, ...]
+
+
+class SignInRefused(NotAllowed):
+    """The name and password did not match, or the name is locked for a while."""
+
+
+def has_users(*, session: Session) -> bool:
+    return session.exec(select(m.User.id).limit(1)).first() is not None
+
+
+def accounts(*, session: Session) -> list[Account]:
+    return [
+        Account(u.name, u.email, u.role, tuple(c for c in u.councils.split(",") if c))
+        for u in session.exec(select(m.User).order_by(m.User.name)).all()
+    ]
+
+
+def _actor(user: m.User) -> Actor:
+    return Actor(
+        user.name,
+        user.role,  # type: ignore[arg-type]
+        frozenset(c for c in user.councils.split(",") if c),
+    )
+
+
+def add_user(
+    *,
+    session: Session,
+    name: str,
+    role: str,
+    councils: Iterable[str] = (),
+    password: str = "",
+    email: str = "",
+    actor: Actor | None,
+) -> None:
+    """Create or update a user. Only an admin may, except for the very first user, who
+    must be an admin (actor None)."""
+    if has_users(session=session):
+        if actor is None:
+            raise NotAllowed("Only the programme office (admin) can manage users")
+        check_admin(actor, "manage users")
+    elif role != "admin":
+        raise ValidationError({"role": "The first user must be an admin"})
+    if role not in ("viewer", "editor", "admin"):
+        raise ValidationError({"role": "A role is viewer, editor or admin"})
+    if not name.strip():
+        raise ValidationError({"name": "Give the user a name"})
+    known = {c for (c,) in session.execute(select(m.Council.code)).all()}
+    unknown = [c for c in councils if c not in known]
+    if unknown:
+        raise ValidationError({"councils": f"No council with code {', '.join(unknown)}"})
+    row = session.exec(select(m.User).where(m.User.name == name)).first() or m.User(
+        name=name, role=role
+    )
+    row.role, row.email, row.councils = role, email, ",".join(sorted(set(councils)))
+    if password:
+        row.password_hash = hash_password(password)
+    elif not row.password_hash and not email:
+        raise ValidationError({"password": "Give a password (or an e-mail for single sign-on)"})
+    session.add(row)
+    session.commit()
+
+
+def actor_named(*, session: Session, name: str) -> Actor | None:
+    """The user called `name`, as an Actor; None when there is none."""
+    row = session.exec(select(m.User).where(m.User.name == name)).first()
+    return None if row is None else _actor(row)
+
+
+def actor_by_email(*, session: Session, email: str) -> Actor | None:
+    """The user with this e-mail (single sign-on); None when there is none."""
+    row = session.exec(select(m.User).where(m.User.email == email.lower())).first()
+    return None if row is None or not email else _actor(row)
+
+
+def sign_in(*, session: Session, name: str, password: str) -> Actor:
+    """Check a name and password. After three failures in a row the name is locked for a
+    while that doubles with each further failure (up to 15 minutes)."""
+    now = datetime.now(UTC)
+    row = session.exec(select(m.User).where(m.User.name == name)).first()
+    if row is not None and row.locked_until is not None:
+        locked = row.locked_until.replace(tzinfo=row.locked_until.tzinfo or UTC)
+        if locked > now:
+            wait = int((locked - now).total_seconds()) + 1
+            raise SignInRefused(f"Too many failed sign-ins for {name}: try again in {wait} s")
+    if row is None or not password_matches(row.password_hash, password):
+        if row is not None:
+            row.failed_sign_ins += 1
+            if row.failed_sign_ins >= 3:
+                delay = min(2 ** (row.failed_sign_ins - 3) * 5, 900)
+                row.locked_until = now + timedelta(seconds=delay)
+            session.add(row)
+            session.commit()
+        raise SignInRefused("Name or password not recognised")
+    row.failed_sign_ins, row.locked_until = 0, None
+    session.add(row)
+    session.commit()
+    return _actor(row)

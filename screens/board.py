@@ -13,34 +13,38 @@ from convergence.engine import schedule
 from convergence.errors import ValidationError
 from convergence.formatting import uk_date
 from convergence.scenarios import apply_overrides, overrides_from_json
-from screens.common import current_roadmap, database, database_url, downloads, user_name
+from screens.common import current_actor, current_roadmap, database, database_url, downloads
 
 st.title("Board")
-user = user_name()
+actor = current_actor()
 estate, roadmap = current_roadmap()
 engine = database(database_url())
 with Session(engine) as session:
     frozen = storage.baselines(session=session)
 
-st.subheader("Freeze today's roadmap as a baseline")
-name_col, button_col = st.columns([3, 1])
-name = name_col.text_input(
-    "Baseline name", value=f"Board {uk_date(roadmap.today)}", key="board_baseline_name"
-)
-if button_col.button("Freeze", key="board_freeze", disabled=not user):
-    try:
-        with Session(engine) as session:
-            storage.freeze_baseline(
-                session=session,
-                name=name,
-                planning_date=roadmap.today,
-                plans=freeze(roadmap),
-                user=user,
-            )
-        st.success(f"Baseline '{name}' kept. Baselines never change.")
-        st.rerun()
-    except ValidationError as refused:
-        st.error(" ".join(refused.problems.values()))
+if actor.role == "admin":
+    st.subheader("Freeze today's roadmap as a baseline")
+    name_col, button_col = st.columns([3, 1])
+    name = name_col.text_input(
+        "Baseline name", value=f"Board {uk_date(roadmap.today)}", key="board_baseline_name"
+    )
+    if button_col.button(
+        "Freeze",
+        key="board_freeze",
+    ):
+        try:
+            with Session(engine) as session:
+                storage.freeze_baseline(
+                    session=session,
+                    name=name,
+                    planning_date=roadmap.today,
+                    plans=freeze(roadmap),
+                    actor=actor,
+                )
+            st.success(f"Baseline '{name}' kept. Baselines never change.")
+            st.rerun()
+        except ValidationError as refused:
+            st.error(" ".join(refused.problems.values()))
 
 since = None
 chosen = ""

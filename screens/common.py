@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import Actor
 from convergence.charts import chart_png, chart_svg
 from convergence.db import prepare_database
 from convergence.engine import Roadmap, schedule
@@ -26,6 +27,7 @@ from convergence.estate_files import read_estate
 from convergence.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+ACTOR = "common_actor"
 
 
 def database_url() -> str:
@@ -79,12 +81,10 @@ def current_estate() -> Estate:
             return storage.load_estate(session=session)
 
 
-def user_name() -> str:
-    """Who is making changes: recorded in the history with every save."""
-    name: str = st.sidebar.text_input(
-        "Your name (recorded with your changes)", key="common_user_name"
-    )
-    return name.strip()
+def current_actor() -> Actor:
+    """The signed-in person (app.py signs people in before any screen runs)."""
+    actor: Actor = st.session_state[ACTOR]
+    return actor
 
 
 def empty_estate() -> None:
@@ -92,10 +92,12 @@ def empty_estate() -> None:
         "There is no estate yet. Load the sample tri-borough estate to look around, or import "
         "your own estate files with `convergence import DIR` (see the README for the format)."
     )
-    if st.button("Load the sample estate", key="common_load_sample", type="primary"):
-        with Session(database(database_url())) as session:
-            storage.save_estate(session=session, estate=read_estate(SAMPLE))
-        st.rerun()
+    actor = st.session_state.get(ACTOR)
+    if actor is not None and actor.role == "admin":
+        if st.button("Load the sample estate", key="common_load_sample", type="primary"):
+            with Session(database(database_url())) as session:
+                storage.save_estate(session=session, estate=read_estate(SAMPLE), actor=actor)
+            st.rerun()
 
 
 def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:

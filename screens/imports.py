@@ -13,12 +13,14 @@ from convergence.errors import ConvergenceError
 from convergence.export import estate_workbook, register_csv
 from convergence.importing import preview_file
 from convergence.registers import FIELDS
-from screens.common import current_estate, database, database_url, user_name
+from screens.common import current_actor, current_estate, database, database_url
 
 st.title("Import and export")
-user = user_name()
+actor = current_actor()
 estate = current_estate()
-councils = sorted(c.code for c in estate.councils)
+councils = sorted(
+    c.code for c in estate.councils if actor.role == "admin" or c.code in actor.councils
+)
 towers = sorted(t.code for t in estate.towers)
 
 st.subheader("Import")
@@ -102,19 +104,17 @@ if upload is not None:
         "Import everything",
         type="primary",
         key="imports_all",
-        disabled=bool(preview.problems) or not user or not preview.records,
+        disabled=bool(preview.problems) or not preview.records,
     )
     go_valid = valid_only.button(
         f"Import only the {preview.records:,} valid records",
         key="imports_valid",
-        disabled=not preview.problems or not user or not preview.records,
+        disabled=not preview.problems or not preview.records,
     )
-    if not user:
-        st.caption("Enter your name in the sidebar to import.")
     if go_all or go_valid:
         try:
             with st.spinner("Importing…"), Session(database(database_url())) as session:
-                summary = storage.save_estate(session=session, estate=preview.estate, user=user)
+                summary = storage.save_estate(session=session, estate=preview.estate, actor=actor)
             st.success(f"Imported: {summary}.")
         except ConvergenceError as problem:
             st.error(f"Nothing was imported: {problem}")

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence import storage
-from convergence.errors import RecordConflict, ValidationError
+from convergence.errors import ConvergenceError, RecordConflict, ValidationError
 from convergence.record_fields import FORMS, build, records_of, title_of
 from convergence.validation import (
     validate_contract,
@@ -18,7 +18,7 @@ from convergence.validation import (
     validate_lot,
     validate_system,
 )
-from screens.common import current_estate, database, database_url, user_name
+from screens.common import current_actor, current_estate, database, database_url
 
 RULES = {
     "Contracts": validate_contract,
@@ -30,16 +30,19 @@ RULES = {
 NEW = "➕ New record"
 
 st.title("Edit records")
-user = user_name()
+actor = current_actor()
 estate = current_estate()
-form = st.radio("Records", list(FORMS), horizontal=True, key="records_kind")
+kinds = list(FORMS) if actor.role == "admin" else ["Contracts", "Systems", "Dependencies"]
+form = st.radio("Records", kinds, horizontal=True, key="records_kind")
 cls, specs = FORMS[form]
 records = records_of(estate, form)
-councils = sorted(c.code for c in estate.councils)
+councils = sorted(
+    c.code for c in estate.councils if actor.role == "admin" or c.code in actor.councils
+)
 if form not in ("Framework lots", "Councils"):
     council = st.selectbox("Council", ["All councils", *councils], key="records_council")
-    if council != "All councils":
-        records = [r for r in records if getattr(r, "council", None) == council]
+    shown = set(councils) if council == "All councils" else {council}
+    records = [r for r in records if getattr(r, "council", None) in shown]
 titles = {title_of(r): r for r in records}
 choice = st.selectbox("Record", [NEW, *sorted(titles)], key=f"records_pick_{form}")
 record = titles.get(choice)
@@ -106,9 +109,7 @@ with st.form(key=f"{prefix}_form"):
             st.error(problems[spec.name])
         if fixed:
             entered[spec.name] = current
-    saved = st.form_submit_button("Save", type="primary", disabled=not user)
-if not user:
-    st.caption("Enter your name in the sidebar to save changes.")
+    saved = st.form_submit_button("Save", type="primary")
 
 if saved:
     candidate = build(form, entered)
@@ -121,7 +122,7 @@ if saved:
             storage.save_record(
                 session=session,
                 record=candidate,
-                user=user,
+                actor=actor,
                 version=loaded["version"],
                 loaded_at=loaded["at"],
             )
@@ -147,20 +148,20 @@ if message := st.session_state.pop("records_saved", None):
 if record is not None:
     with st.expander("Delete this record"):
         sure = st.checkbox("Yes, delete it", key=f"{prefix}_sure")
-        if st.button("Delete", key=f"{prefix}_delete", disabled=not (sure and user)):
+        if st.button("Delete", key=f"{prefix}_delete", disabled=not sure):
             try:
                 with Session(engine) as session:
                     storage.delete_record(
                         session=session,
                         record=record,
-                        user=user,
+                        actor=actor,
                         version=loaded["version"],
                         loaded_at=loaded["at"],
                     )
                 state.pop(ident, None)
                 st.session_state["records_saved"] = f"Deleted {choice}."
                 st.rerun()
-            except (ValidationError, RecordConflict) as refused:
+            except ConvergenceError as refused:
                 st.error(f"Not deleted: {refused}")
     st.subheader("History of this record")
     with Session(engine) as session:

@@ -19,7 +19,7 @@ from convergence.scenarios import (
     overrides_from_json,
     overrides_to_json,
 )
-from screens.common import current_roadmap, database, database_url, planning_date, user_name
+from screens.common import current_actor, current_roadmap, database, database_url, planning_date
 
 KINDS = {
     "Extend a contract": "extend_contract",
@@ -33,7 +33,7 @@ KINDS = {
 }
 
 st.title("Scenarios")
-user = user_name()
+actor = current_actor()
 estate, live = current_roadmap()
 engine = database(database_url())
 with Session(engine) as session:
@@ -217,17 +217,17 @@ st.dataframe(
 )
 
 save, adopt = st.columns(2)
-if save.button("Save scenario", key="scenarios_save", disabled=not (user and name)):
+if save.button("Save scenario", key="scenarios_save", disabled=not name):
     with Session(engine) as session:
         storage.save_scenario(
             session=session,
             name=name,
             description=description,
             overrides=overrides_to_json(tuple(overrides)),
-            user=user,
+            actor=actor,
         )
     st.success(f"Saved the scenario '{name}'. The live records are unchanged.")
-with adopt.popover("Adopt into the live plan", disabled=not user):
+with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
     st.write(
         "Every change is applied to the live records through the normal checks and "
         "recorded in the history under your name."
@@ -239,10 +239,10 @@ with adopt.popover("Adopt into the live plan", disabled=not user):
                     session=session,
                     live=estate,
                     adopted=adoptable(estate, tuple(overrides)),
-                    user=user,
+                    actor=actor,
                 )
             st.success(f"Adopted: {count} records changed.")
         except ConvergenceError as problem:
             st.error(f"Not adopted: {problem}")
-if not user:
-    st.caption("Enter your name in the sidebar to save or adopt.")
+if actor.role != "admin":
+    st.caption("Only the programme office (admin) adopts scenarios into the live plan.")

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from convergence import roadmap as rm
 from convergence import storage
+from convergence.access import SYSTEM, Actor
 from convergence.db import prepare_database
 from convergence.engine import schedule
 from convergence.estate import Dependency, Estate
@@ -45,15 +46,19 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, estate: Estate | N
     engine = prepare_database(url)
     if estate is not None:
         with Session(engine) as session:
-            storage.save_estate(session=session, estate=estate)
+            storage.save_estate(session=session, estate=estate, actor=SYSTEM)
     engine.dispose()
     monkeypatch.setenv("CONVERGENCE_DATABASE_URL", url)
     monkeypatch.setenv("CONVERGENCE_TODAY", TODAY)
     return url
 
 
-def app() -> AppTest:
+TESTER = Actor("tester", "admin")
+
+
+def app(actor: Actor = TESTER) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["common_actor"] = actor
     at.run()
     return at
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from convergence import storage
+from convergence.access import Actor
 from convergence.db import prepare_database
 from convergence.estate import Estate
 
@@ -25,7 +26,7 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
     url = f"sqlite:///{tmp_path / 'board.sqlite'}"
     engine = prepare_database(url)
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate, user="loader")
+        storage.save_estate(session=session, estate=sample_estate, actor=Actor("loader", "admin"))
     engine.dispose()
     monkeypatch.setenv("CONVERGENCE_DATABASE_URL", url)
     monkeypatch.setenv("CONVERGENCE_TODAY", "2026-11-22")
@@ -36,9 +37,9 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 
 def screen(page: str, user: str = "kim") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["common_actor"] = Actor(user, "admin")
     at.run()
     at.switch_page(page).run()
-    at.sidebar.text_input(key="common_user_name").set_value(user).run()
     return at
 
 

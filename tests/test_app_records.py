@@ -12,6 +12,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from convergence import storage
+from convergence.access import Actor
 from convergence.db import prepare_database
 from convergence.estate import Estate
 
@@ -33,7 +34,7 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate) 
     url = f"sqlite:///{tmp_path / 'edit.sqlite'}"
     engine = prepare_database(url)
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate, user="loader")
+        storage.save_estate(session=session, estate=sample_estate, actor=Actor("loader", "admin"))
     engine.dispose()
     monkeypatch.setenv("CONVERGENCE_DATABASE_URL", url)
     monkeypatch.setenv("CONVERGENCE_TODAY", "2026-11-22")
@@ -42,9 +43,9 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate) 
 
 def editor(name: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["common_actor"] = Actor(name, "admin")
     at.run()
     at.switch_page("screens/records.py").run()
-    at.sidebar.text_input(key="common_user_name").set_value(name).run()
     at.selectbox(key="records_pick_Contracts").set_value(RECORD).run()
     return at
 
@@ -73,6 +74,7 @@ def test_an_edit_saves_and_enters_the_history(url: str) -> None:
     contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
     assert contract.notice_months == 9
     at.switch_page("screens/history.py").run()
+    assert not at.exception
     table = at.dataframe[0].value
     assert ((table["user"] == "alice") & (table["field"] == "notice_months")).any()
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import Actor
 from convergence.baselines import freeze, rag_trend, since_baseline, thaw
 from convergence.board_pack import SECTIONS, board_pack_pdf, board_pack_pptx, pack_content
 from convergence.cli import main
@@ -41,7 +42,7 @@ def dump(engine: Engine) -> list[tuple[object, ...]]:
 @pytest.fixture
 def loaded(engine: Engine, sample_estate: Estate) -> Engine:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate, user="loader")
+        storage.save_estate(session=session, estate=sample_estate, actor=Actor("loader", "admin"))
     return engine
 
 
@@ -73,7 +74,7 @@ def test_scenarios_leave_live_records_byte_for_byte_unchanged(
             name="Leave HFBP early",
             description="",
             overrides=overrides_to_json(overrides),
-            user="ceri",
+            actor=Actor("ceri", "admin"),
         )
         changed, exits = apply_overrides(live, overrides)
         schedule(changed, TODAY, exits=exits)
@@ -89,7 +90,10 @@ def test_adopting_a_scenario_goes_through_the_checked_recorded_path(
     with Session(loaded) as session:
         live = storage.load_estate(session=session)
         count = storage.adopt(
-            session=session, live=live, adopted=adoptable(live, overrides), user="gwen"
+            session=session,
+            live=live,
+            adopted=adoptable(live, overrides),
+            actor=Actor("gwen", "admin"),
         )
         after = storage.load_estate(session=session)
         recorded = storage.history(session=session, user="gwen")
@@ -108,7 +112,7 @@ def test_baselines_never_change_and_names_are_not_reused(
             name="Board 22 Nov 2026",
             planning_date=TODAY,
             plans=freeze(roadmap),
-            user="hal",
+            actor=Actor("hal", "admin"),
         )
         kept = storage.baselines(session=session)[0].plans
         with pytest.raises(ValidationError, match="baselines are never changed"):
@@ -117,11 +121,14 @@ def test_baselines_never_change_and_names_are_not_reused(
                 name="Board 22 Nov 2026",
                 planning_date=TODAY,
                 plans="[]",
-                user="hal",
+                actor=Actor("hal", "admin"),
             )
         contract = next(c for c in sample_estate.contracts if c.reference == "WCC-DT-004")
         storage.save_record(
-            session=session, record=replace(contract, end=date(2028, 3, 31)), user="hal", version=1
+            session=session,
+            record=replace(contract, end=date(2028, 3, 31)),
+            actor=Actor("hal", "admin"),
+            version=1,
         )
         assert storage.baselines(session=session)[0].plans == kept
     source = Path(storage.__file__).read_text(encoding="utf-8")
@@ -135,14 +142,14 @@ def test_a_slip_is_traced_to_the_edit_that_caused_it(loaded: Engine, sample_esta
             name="Board A",
             planning_date=TODAY,
             plans=freeze(schedule(sample_estate, TODAY)),
-            user="ivy",
+            actor=Actor("ivy", "admin"),
         )
         taken = storage.baselines(session=session)[0]
         hosting = next(c for c in sample_estate.contracts if c.reference == "LBHF-HF-001")
         storage.save_record(
             session=session,
             record=replace(hosting, end=date(2028, 4, 30), max_end=date(2028, 10, 31)),
-            user="jo",
+            actor=Actor("jo", "admin"),
             version=1,
         )
         roadmap = schedule(storage.load_estate(session=session), TODAY)

@@ -92,13 +92,25 @@ def page() -> Iterator[Page]:
         browser.close()
 
 
-def open_screen(page: Page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+DEMO = {"admin": "sample-admin-2026", "wcc-editor": "sample-wcc-2026", "board": "sample-board-2026"}
+
+
+def settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
     )
+
+
+def open_screen(page: Page, url: str, user: str = "admin") -> None:
+    """Open a URL in a fresh session and sign in as one of the sample's demo users."""
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.get_by_role("textbox", name="Name").fill(user)
+    page.get_by_role("textbox", name="Password").fill(DEMO[user])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {user}", exact=False).wait_for(timeout=30_000)
+    settle(page)
 
 
 @pytest.mark.parametrize(
@@ -152,10 +164,6 @@ def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
     page: Page, app_url: str
 ) -> None:
     open_screen(page, f"{app_url}/imports")
-    name = page.get_by_label("Your name (recorded with your changes)")
-    name.fill("Browser tester")
-    name.press("Enter")
-    page.wait_for_timeout(800)
     register = Path(__file__).resolve().parent / "fixtures" / "registers" / "transparency-wcc.csv"
     page.locator('input[type="file"]').set_input_files(str(register))
     page.get_by_text("recognised as", exact=False).first.wait_for(timeout=30_000)
@@ -173,3 +181,25 @@ def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
     page.get_by_text("Imported:", exact=False).first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+
+
+def test_a_viewer_sees_no_edit_controls_and_cannot_open_an_edit_page(
+    page: Page, app_url: str
+) -> None:
+    open_screen(page, f"{app_url}/records", user="board")
+    navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Overview" in navigation and "Edit records" not in navigation
+    assert page.get_by_role("button", name="Save").count() == 0
+    assert "Edit records" not in page.locator('[data-testid="stMain"]').inner_text()
+    open_screen(page, f"{app_url}/board", user="board")
+    assert page.get_by_role("button", name="Freeze").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "viewer-board.png"), full_page=True)
+
+
+def test_an_editor_is_offered_only_their_own_councils_records(page: Page, app_url: str) -> None:
+    open_screen(page, f"{app_url}/records", user="wcc-editor")
+    page.locator('[data-testid="stSelectbox"]', has_text="Record").click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert any("(WCC)" in o for o in options)
+    assert not any("(LBHF)" in o or "(RBKC)" in o for o in options)

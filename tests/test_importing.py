@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import SYSTEM, Actor
 from convergence.cli import main
 from convergence.estate import Estate
 from convergence.estate_files import read_estate, write_estate
@@ -47,14 +48,14 @@ def test_a_register_with_a_bad_row_imports_nothing_unless_asked(
         capsys,
         "--database",
         database_url,
+        "--user",
+        "dana",
         "import",
         register,
         "--council",
         "WCC",
         "--tower",
         "line_of_business",
-        "--user",
-        "dana",
     )
     assert code == 2 and "nothing was imported" in err and "row 4" in err
     assert contracts(database_url) == before
@@ -62,6 +63,8 @@ def test_a_register_with_a_bad_row_imports_nothing_unless_asked(
         capsys,
         "--database",
         database_url,
+        "--user",
+        "dana",
         "import",
         register,
         "--council",
@@ -69,8 +72,6 @@ def test_a_register_with_a_bad_row_imports_nothing_unless_asked(
         "--tower",
         "line_of_business",
         "--valid-only",
-        "--user",
-        "dana",
     )
     assert code == 0 and "contracts 0 added, 2 changed" in out
     after = contracts(database_url)
@@ -80,6 +81,8 @@ def test_a_register_with_a_bad_row_imports_nothing_unless_asked(
         capsys,
         "--database",
         database_url,
+        "--user",
+        "dana",
         "import",
         register,
         "--council",
@@ -87,15 +90,13 @@ def test_a_register_with_a_bad_row_imports_nothing_unless_asked(
         "--tower",
         "line_of_business",
         "--valid-only",
-        "--user",
-        "dana",
     )
     assert "nothing changed" in out
 
 
 def test_imported_changes_enter_the_history(engine: Engine, sample_estate: Estate) -> None:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate, user="loader")
+        storage.save_estate(session=session, estate=sample_estate, actor=Actor("loader", "admin"))
         preview = preview_file(
             (FIXTURES / "transparency-rbkc.xlsx").read_bytes(),
             "transparency-rbkc.xlsx",
@@ -103,7 +104,7 @@ def test_imported_changes_enter_the_history(engine: Engine, sample_estate: Estat
             council="RBKC",
         )
         assert preview.problems == ()
-        storage.save_estate(session=session, estate=preview.estate, user="erin")
+        storage.save_estate(session=session, estate=preview.estate, actor=Actor("erin", "admin"))
         changes = storage.history(session=session, user="erin")
     assert {c.record for c in changes} == {"RBKC-DT-002", "RBKC-SD-003"}
     assert all(c.council == "RBKC" for c in changes)
@@ -113,12 +114,12 @@ def test_contracts_finder_and_ocds_import_new_contracts(
     engine: Engine, sample_estate: Estate
 ) -> None:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate)
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
         for name in ("contracts-finder.csv", "ocds-record-package.json"):
             preview = preview_file(
                 (FIXTURES / name).read_bytes(), name, estate=sample_estate, council="WCC"
             )
-            storage.save_estate(session=session, estate=preview.estate, user="fay")
+            storage.save_estate(session=session, estate=preview.estate, actor=Actor("fay", "admin"))
         loaded = storage.load_estate(session=session)
     references = {(c.council, c.reference) for c in loaded.contracts}
     assert ("WCC", "a1b2c3d4-0001") in references

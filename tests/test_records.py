@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import Actor
 from convergence.errors import RecordConflict, ValidationError
 from convergence.estate import Contract, Dependency, Estate, System
 from convergence.validation import validate_contract, validate_system
@@ -19,7 +20,7 @@ from convergence.validation import validate_contract, validate_system
 @pytest.fixture
 def loaded(engine: Engine, sample_estate: Estate) -> Engine:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate, user="loader")
+        storage.save_estate(session=session, estate=sample_estate, actor=Actor("loader", "admin"))
     return engine
 
 
@@ -35,7 +36,9 @@ def test_an_edit_is_saved_and_recorded_field_by_field(
     with Session(loaded) as session:
         version = storage.record_version(session=session, record=original)
         assert version == 1
-        storage.save_record(session=session, record=changed, user="alice", version=version)
+        storage.save_record(
+            session=session, record=changed, actor=Actor("alice", "admin"), version=version
+        )
         assert storage.record_version(session=session, record=original) == 2
         lines = storage.history(session=session, record=original)
     fields = {(c.field, c.old, c.new, c.user, c.action) for c in lines if c.action == "changed"}
@@ -61,7 +64,7 @@ def test_the_second_of_two_concurrent_edits_is_refused_with_the_first_change(
         storage.save_record(
             session=alice,
             record=replace(original, notice_months=9),
-            user="alice",
+            actor=Actor("alice", "admin"),
             version=a_version,
             loaded_at=opened,
         )
@@ -69,7 +72,7 @@ def test_the_second_of_two_concurrent_edits_is_refused_with_the_first_change(
             storage.save_record(
                 session=bob,
                 record=replace(original, supplier="Dell UK"),
-                user="bob",
+                actor=Actor("bob", "admin"),
                 version=b_version,
                 loaded_at=opened,
             )
@@ -88,7 +91,9 @@ def test_invalid_records_are_refused_with_every_problem_and_nothing_written(
     bad = replace(original, end=date(2017, 1, 1), max_end=date(2016, 1, 1), notice_months=-1)
     with Session(loaded) as session:
         with pytest.raises(ValidationError) as refused:
-            storage.save_record(session=session, record=bad, user="alice", version=1)
+            storage.save_record(
+                session=session, record=bad, actor=Actor("alice", "admin"), version=1
+            )
         assert storage.record_version(session=session, record=original) == 1
         assert not [c for c in storage.history(session=session, user="alice")]
     problems = refused.value.problems
@@ -101,7 +106,7 @@ def test_creating_a_duplicate_reference_is_refused(loaded: Engine, sample_estate
         storage.save_record(
             session=session,
             record=contract(sample_estate, "WCC-PK-014"),
-            user="alice",
+            actor=Actor("alice", "admin"),
             version=None,
         )
 
@@ -111,7 +116,9 @@ def test_deleting_a_system_takes_its_dependencies_and_is_recorded(
 ) -> None:
     desktop = next(s for s in sample_estate.systems if s.key == ("WCC", "Desktop"))
     with Session(loaded) as session:
-        storage.delete_record(session=session, record=desktop, user="carol", version=1)
+        storage.delete_record(
+            session=session, record=desktop, actor=Actor("carol", "admin"), version=1
+        )
         after = storage.load_estate(session=session)
         gone = storage.history(session=session, user="carol")
     assert ("WCC", "Desktop") not in {s.key for s in after.systems}
@@ -123,14 +130,19 @@ def test_deleting_a_system_takes_its_dependencies_and_is_recorded(
 def test_a_contract_in_use_cannot_be_deleted(loaded: Engine, sample_estate: Estate) -> None:
     with Session(loaded) as session, pytest.raises(ValidationError, match="Still used by"):
         storage.delete_record(
-            session=session, record=contract(sample_estate, "WCC-DT-004"), user="carol", version=1
+            session=session,
+            record=contract(sample_estate, "WCC-DT-004"),
+            actor=Actor("carol", "admin"),
+            version=1,
         )
 
 
 def test_a_dependency_closing_a_cycle_is_named(loaded: Engine) -> None:
     loop = Dependency("WCC", "Active Directory & Exchange", "WCC", "Desktop", 0)
     with Session(loaded) as session, pytest.raises(ValidationError) as refused:
-        storage.save_record(session=session, record=loop, user="alice", version=None)
+        storage.save_record(
+            session=session, record=loop, actor=Actor("alice", "admin"), version=None
+        )
     message = str(refused.value)
     assert "Active Directory & Exchange (WCC) → Desktop (WCC)" in message or (
         "Desktop (WCC) → Active Directory & Exchange (WCC)" in message

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
 
 from convergence import storage
+from convergence.access import SYSTEM
 from convergence.db import prepare_database
 from convergence.errors import ConfigurationError, ValidationError
 from convergence.estate import Dependency, Estate, System
@@ -40,7 +41,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
         )
     again.dispose()
 
@@ -48,7 +49,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
 def test_sample_round_trips(engine: Engine, sample_estate: Estate) -> None:
     with Session(engine) as session:
         assert storage.is_empty(session=session)
-        summary = storage.save_estate(session=session, estate=sample_estate)
+        summary = storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
         assert summary.added["systems"] == len(sample_estate.systems)
         loaded = storage.load_estate(session=session)
     assert same(loaded, sample_estate)
@@ -58,12 +59,14 @@ def test_sample_round_trips(engine: Engine, sample_estate: Estate) -> None:
 
 def test_saving_twice_updates_and_never_duplicates(engine: Engine, sample_estate: Estate) -> None:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate)
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
         revision = storage.estate_revision(session=session)
-        second = storage.save_estate(session=session, estate=sample_estate)
+        second = storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
         assert sum(second.added.values()) == 0 and sum(second.updated.values()) == 0
         changed = replace(sample_estate.contracts[0], end=date(2031, 3, 31))
-        third = storage.save_estate(session=session, estate=Estate(contracts=(changed,)))
+        third = storage.save_estate(
+            session=session, estate=Estate(contracts=(changed,)), actor=SYSTEM
+        )
         assert third.updated["contracts"] == 1 and third.added["contracts"] == 0
         loaded = storage.load_estate(session=session)
         assert storage.estate_revision(session=session) > revision
@@ -81,16 +84,16 @@ def test_a_bad_reference_is_named_and_nothing_is_written(
         with pytest.raises(
             ValidationError, match="System Ghost \\(WCC\\), contract: WCC has no contract"
         ):
-            storage.save_estate(session=session, estate=broken)
+            storage.save_estate(session=session, estate=broken, actor=SYSTEM)
         assert storage.is_empty(session=session)
 
 
 def test_a_dependency_closing_a_cycle_is_refused(engine: Engine, sample_estate: Estate) -> None:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate)
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
         loop = Dependency("WCC", "Active Directory & Exchange", "WCC", "Service desk", 0)
         with pytest.raises(ValidationError, match="would close a circle: .*Service desk \\(WCC\\)"):
-            storage.save_estate(session=session, estate=Estate(dependencies=(loop,)))
+            storage.save_estate(session=session, estate=Estate(dependencies=(loop,)), actor=SYSTEM)
         assert len(storage.load_estate(session=session).dependencies) == len(
             sample_estate.dependencies
         )
@@ -98,7 +101,7 @@ def test_a_dependency_closing_a_cycle_is_refused(engine: Engine, sample_estate: 
 
 def test_clear_estate_empties_it(engine: Engine, sample_estate: Estate) -> None:
     with Session(engine) as session:
-        storage.save_estate(session=session, estate=sample_estate)
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
         storage.clear_estate(session=session)
         assert storage.is_empty(session=session)
         assert storage.load_estate(session=session) == Estate()

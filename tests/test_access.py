@@ -1,0 +1,239 @@
+"""Roles enforced below the screens, on SQLite and PostgreSQL: every write path refuses what a
+role does not allow, with a message, writing nothing. Signing in, slowed after failures."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from convergence import storage
+from convergence.access import SYSTEM, Actor, NotAllowed
+from convergence.cli import main
+from convergence.estate import Dependency, Estate
+from convergence.importing import preview_file
+
+VIEWER = Actor("vic", "viewer")
+WCC_EDITOR = Actor("wendy", "editor", frozenset({"WCC"}))
+ADMIN = Actor("ada", "admin")
+TABLES = ("council", "tower", "framework_lot", "contract", "system", "dependency", "history")
+REGISTER = Path(__file__).resolve().parent / "fixtures" / "registers" / "transparency-wcc.csv"
+
+
+def dump(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [
+            tuple(r)
+            for t in TABLES
+            for r in connection.execute(text(f"SELECT * FROM {t} ORDER BY id"))
+        ]
+
+
+@pytest.fixture
+def loaded(engine: Engine, sample_estate: Estate) -> Engine:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
+    return engine
+
+
+def contract(estate: Estate, reference: str):  # type: ignore[no-untyped-def]
+    return next(c for c in estate.contracts if c.reference == reference)
+
+
+def form_edit(session: Session, actor: Actor, estate: Estate, council: str) -> None:
+    record = contract(estate, "WCC-PK-014" if council == "WCC" else "LBHF-PK-014")
+    storage.save_record(
+        session=session, record=replace(record, notice_months=4), actor=actor, version=1
+    )
+
+
+def import_register(session: Session, actor: Actor, estate: Estate, council: str) -> None:
+    preview = preview_file(
+        REGISTER.read_bytes(),
+        REGISTER.name,
+        estate=estate,
+        council=council,
+        tower="line_of_business",
+    )
+    storage.save_estate(session=session, estate=preview.estate, actor=actor)
+
+
+def dependency_edit(session: Session, actor: Actor, estate: Estate, council: str) -> None:
+    system = "Parking" if council == "WCC" else "Parking enforcement"
+    needs = "Active Directory & Exchange" if council == "WCC" else "Email & identity"
+    storage.save_record(
+        session=session,
+        record=Dependency(council, system, council, needs, 3),
+        actor=actor,
+        version=None,
+    )
+
+
+def delete(session: Session, actor: Actor, estate: Estate, council: str) -> None:
+    name = "Parking" if council == "WCC" else "Parking enforcement"
+    system = next(s for s in estate.systems if s.key == (council, name))
+    storage.delete_record(session=session, record=system, actor=actor, version=1)
+
+
+PATHS = {
+    "form": form_edit,
+    "import": import_register,
+    "dependency": dependency_edit,
+    "delete": delete,
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize(
+    ("actor", "council", "allowed"),
+    [
+        (VIEWER, "WCC", False),
+        (WCC_EDITOR, "WCC", True),
+        (WCC_EDITOR, "LBHF", False),
+        (ADMIN, "LBHF", True),
+    ],
+    ids=["viewer", "editor-own", "editor-other", "admin"],
+)
+def test_role_by_write_path(
+    path: str, actor: Actor, council: str, allowed: bool, loaded: Engine, sample_estate: Estate
+) -> None:
+    before = dump(loaded)
+    with Session(loaded) as session:
+        if allowed:
+            PATHS[path](session, actor, sample_estate, council)
+            changes = storage.history(session=session, user=actor.name)
+            assert changes and all(c.user == actor.name for c in changes)
+        else:
+            with pytest.raises(NotAllowed) as refused:
+                PATHS[path](session, actor, sample_estate, council)
+            assert actor.name in str(refused.value) or "admin" in str(refused.value)
+    if not allowed:
+        assert dump(loaded) == before
+
+
+def test_editors_cannot_touch_lots_councils_baselines_or_users(
+    loaded: Engine, sample_estate: Estate
+) -> None:
+    before = dump(loaded)
+    with Session(loaded) as session:
+        lot = replace(sample_estate.lots[0], supplier="Someone else")
+        with pytest.raises(NotAllowed, match="programme office"):
+            storage.save_record(session=session, record=lot, actor=WCC_EDITOR, version=1)
+        with pytest.raises(NotAllowed, match="programme office"):
+            storage.freeze_baseline(
+                session=session,
+                name="x",
+                planning_date=date(2026, 11, 22),
+                plans="[]",
+                actor=WCC_EDITOR,
+            )
+        storage.add_user(
+            session=session, name="ada", role="admin", password="a-long-password", actor=None
+        )
+        with pytest.raises(NotAllowed, match="programme office"):
+            storage.add_user(
+                session=session,
+                name="mal",
+                role="admin",
+                password="another-password",
+                actor=WCC_EDITOR,
+            )
+        with pytest.raises(NotAllowed):
+            storage.save_scenario(
+                session=session, name="x", description="", overrides="[]", actor=VIEWER
+            )
+    assert dump(loaded) == before
+
+
+def test_sign_in_hashes_passwords_and_slows_repeated_failures(loaded: Engine) -> None:
+    with Session(loaded) as session:
+        storage.add_user(
+            session=session, name="ada", role="admin", password="correct horse battery", actor=None
+        )
+        with loaded.connect() as connection:
+            stored = connection.execute(text('SELECT password_hash FROM "user"')).scalar()
+        assert str(stored).startswith("$argon2id$") and "correct horse" not in str(stored)
+        assert storage.sign_in(
+            session=session, name="ada", password="correct horse battery"
+        ) == Actor("ada", "admin")
+        for _ in range(3):
+            with pytest.raises(NotAllowed, match="not recognised"):
+                storage.sign_in(session=session, name="ada", password="wrong guess!!")
+        with pytest.raises(NotAllowed, match="Too many failed sign-ins for ada: try again in"):
+            storage.sign_in(session=session, name="ada", password="correct horse battery")
+        with pytest.raises(NotAllowed, match="not recognised"):
+            storage.sign_in(session=session, name="nobody", password="whatever-it-is")
+
+
+def test_the_first_user_must_be_an_admin(loaded: Engine) -> None:
+    from convergence.errors import ValidationError
+
+    with Session(loaded) as session:
+        with pytest.raises(ValidationError, match="first user must be an admin"):
+            storage.add_user(
+                session=session, name="vic", role="viewer", password="a-long-password", actor=None
+            )
+        storage.add_user(
+            session=session, name="ada", role="admin", password="a-long-password", actor=None
+        )
+        storage.add_user(
+            session=session,
+            name="wendy",
+            role="editor",
+            councils=["WCC"],
+            password="wendys-password",
+            actor=ADMIN,
+        )
+        assert storage.actor_named(session=session, name="wendy") == WCC_EDITOR
+
+
+def test_command_line_writes_act_for_the_named_user(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    assert main(["--database", database_url, "init", "--sample"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("wendys-password\n"))
+    assert (
+        main(
+            [
+                "--database",
+                database_url,
+                "--user",
+                "admin",
+                "users",
+                "add",
+                "wendy",
+                "--role",
+                "editor",
+                "--council",
+                "WCC",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
+    args = [
+        "--database",
+        database_url,
+        "import",
+        str(REGISTER),
+        "--tower",
+        "line_of_business",
+        "--valid-only",
+    ]
+    assert main([args[0], args[1], "--user", "wendy", *args[2:], "--council", "LBHF"]) == 2
+    assert "wendy edits the records of WCC only" in capsys.readouterr().err
+    assert main([args[0], args[1], "--user", "wendy", *args[2:], "--council", "WCC"]) == 0
+    assert main([args[0], args[1], "--user", "board", "import", str(sample)]) == 2
+    assert "can view the estate but not change it" in capsys.readouterr().err
+    assert main([args[0], args[1], "--user", "nobody", "import", str(sample)]) == 2
+    assert "no user called 'nobody'" in capsys.readouterr().err
+    main([args[0], args[1], "users", "list"])
+    listed = capsys.readouterr().out
+    assert "wendy\teditor\tWCC" in listed and "argon2" not in listed
