@@ -1,0 +1,100 @@
+"""The shared deployment for real: two app processes on different loopback ports, one
+PostgreSQL. A change saved through one shows in the other's roadmap."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from convergence.cli import main as convergence
+from tests.conftest import fresh_postgres_database
+from tests.test_browser import ARTIFACTS, CHROMIUM, free_port, open_screen, settle, wait_healthy
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+def two_apps(postgres_url: str) -> Iterator[tuple[str, str]]:
+    url = fresh_postgres_database(postgres_url)
+    assert convergence(["--database", url, "init", "--sample"]) == 0
+    env = {
+        **os.environ,
+        "CONVERGENCE_DATABASE_URL": url,
+        "CONVERGENCE_TODAY": "2026-11-22",
+        "STREAMLIT_SERVER_COOKIE_SECRET": "the-same-secret-on-every-process",
+    }
+    servers, bases = [], []
+    for _ in range(2):
+        port = free_port()
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.headless",
+                    "true",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    try:
+        for base in bases:
+            wait_healthy(base)
+        yield bases[0], bases[1]
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.locator('[data-testid="stSelectbox"]', has_text=label).click()
+    page.keyboard.type(option[:12], delay=20)  # long lists only render what is in view
+    page.get_by_role("option", name=option).click()
+    settle(page)
+
+
+def test_a_change_saved_through_one_process_shows_in_the_other(two_apps: tuple[str, str]) -> None:
+    first, second = two_apps
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        editor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        viewer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        open_screen(viewer, f"{second}/roadmap", user="board")
+        choose(viewer, "Why does this system move", "Desktop (WCC)")
+        viewer.get_by_text("18 Jan 2027").first.wait_for(timeout=30_000)
+
+        open_screen(editor, f"{first}/records", user="admin")
+        choose(editor, "Record", "WCC-DT-004 — Desktop managed service (WCC)")
+        notice = editor.get_by_role("spinbutton", name="Notice period (months)")
+        notice.fill("3")
+        editor.get_by_role("button", name="Save").click()
+        editor.get_by_text("Saved WCC-DT-004", exact=False).wait_for(timeout=30_000)
+
+        choose(viewer, "Why does this system move", "Hosting (WCC)")
+        viewer.get_by_text("converged on 15 Jun 2026").first.wait_for(timeout=30_000)
+        choose(viewer, "Why does this system move", "Desktop (WCC)")
+        # the other process shows the new notice deadline: 19 Jul 2027 cutover, 3 months
+        viewer.get_by_text("18 Apr 2027").first.wait_for(timeout=30_000)
+        viewer.screenshot(path=str(ARTIFACTS / "second-process.png"), full_page=True)
+        browser.close()
