@@ -1,7 +1,7 @@
 """Benchmarks: print medians over several runs, with peak memory, at growing estate sizes.
 
-    python benchmarks/run.py             # every size, up to national scale (a few minutes)
-    python benchmarks/run.py --smallest  # the sample and 1,500 systems only (CI runs this)
+    python -m benchmarks.run             # every size, up to national scale (several minutes)
+    python -m benchmarks.run --smallest  # the sample and 1,500 systems only (CI runs this)
 
 Figures are wall-clock medians on this machine; peak memory is the largest traced allocation
 (Python and numpy) during one extra run. Nothing here is a pass/fail test.
@@ -30,6 +30,8 @@ from convergence.estate import Estate
 from convergence.estate_files import read_estate
 from convergence.generate import generate_estate
 from convergence.importing import preview_file
+from tests.conftest import fresh_postgres_database
+from tests.postgres_server import throwaway_postgres
 
 TODAY = date(2026, 11, 22)
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -85,14 +87,26 @@ def engine_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
     return rows
 
 
-def load_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
+def load_rows(sizes: list[tuple[str, int, int, int, int]], postgres: str | None) -> list[str]:
     rows = []
     for name, councils, per_council, dependencies, runs in sizes:
         if councils > 40:
-            continue  # loading national scale into SQLite is a separate, slower exercise
+            continue  # loading national scale into a database is a separate, slower exercise
         estate = estate_for(councils, per_council, dependencies)
-        with tempfile.TemporaryDirectory() as folder:
-            engine = prepare_database(f"sqlite:///{folder}/bench.sqlite")
+        for kind in ("SQLite", "PostgreSQL") if postgres else ("SQLite",):
+            rows.append(_load_row(kind, name, estate, runs, postgres))
+    return rows
+
+
+def _load_row(kind: str, name: str, estate: Estate, runs: int, postgres: str | None) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        if kind == "SQLite":
+            url = f"sqlite:///{folder}/bench.sqlite"
+        else:
+            assert postgres is not None
+            url = fresh_postgres_database(postgres)
+        if True:
+            engine = prepare_database(url)
             with Session(engine) as session:
                 started = time.perf_counter()
                 storage.save_estate(session=session, estate=estate, actor=SYSTEM)
@@ -104,11 +118,63 @@ def load_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
 
             seconds = median_seconds(load, runs)
             engine.dispose()
-        rows.append(
-            f"| load estate from SQLite | {name} | {seconds * 1000:,.0f} ms | | "
-            f"first save {saved:,.1f} s |"
-        )
-        print(rows[-1], flush=True)
+    row = (
+        f"| load estate from {kind} | {name} | {seconds * 1000:,.0f} ms | | "
+        f"first save {saved:,.1f} s |"
+    )
+    print(row, flush=True)
+    return row
+
+
+SCREENS = ["overview", "roadmap", "dependencies", "grid", "board", "scenarios", "records"]
+
+
+def screen_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
+    """Each screen's server-side run (AppTest, signed in as an admin), and what its charts send
+    to the browser."""
+    import os
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from convergence.access import SYSTEM
+
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    rows = []
+    for name, councils, per_council, dependencies, _ in sizes:
+        if councils > 40:
+            continue
+        estate = estate_for(councils, per_council, dependencies)
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/screens.sqlite"
+            engine = prepare_database(url)
+            with Session(engine) as session:
+                storage.save_estate(session=session, estate=estate, actor=SYSTEM)
+            engine.dispose()
+            os.environ["CONVERGENCE_DATABASE_URL"] = url
+            os.environ["CONVERGENCE_TODAY"] = TODAY.isoformat()
+            for screen in SCREENS:
+                st.cache_data.clear()
+                st.cache_resource.clear()
+                at = AppTest.from_file(app, default_timeout=300)
+                at.session_state["common_actor"] = SYSTEM
+                at.run()
+                at.switch_page(f"screens/{screen}.py").run()  # first run: loads and caches
+                seconds = median_seconds(lambda at=at: at.run(), 3)
+                payload = max(
+                    (
+                        len(c.proto.spec) + sum(len(d.data.data) for d in c.proto.datasets)
+                        for c in at.get("vega_lite_chart")
+                    ),
+                    default=0,
+                )
+                row = (
+                    f"| screen '{screen}' (rerun, server side) | {name} | "
+                    f"{seconds * 1000:,.0f} ms | | largest chart sends "
+                    f"{payload / 1024:,.0f} KB |"
+                )
+                print(row, flush=True)
+                rows.append(row)
     return rows
 
 
@@ -159,7 +225,9 @@ def main() -> None:
     print("| what | estate (systems / dependencies) | median | peak memory | note |")
     print("|---|---|---|---|---|")
     engine_rows(sizes)
-    load_rows(sizes)
+    with throwaway_postgres() as postgres:
+        load_rows(sizes[:3], postgres)
+    screen_rows(sizes[:3])
     import_rows(2_000 if args.smallest else 50_000)
 
 

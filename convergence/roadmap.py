@@ -228,23 +228,30 @@ def quarter_grid(roadmap: Roadmap) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     first = min(pd.Timestamp(roadmap.today), plans["cutover"].min()).to_period("Q")
     quarters = pd.period_range(first, plans["cutover"].max().to_period("Q"), freq="Q")
-    rows = []
+    ends = quarters.to_timestamp(how="end").normalize().to_numpy(dtype="datetime64[ns]")
+    labels = [f"Q{q.quarter} {q.year}" for q in quarters]
+    frames = []
     for (council, tower), cell in plans.groupby(["council", "tower"], sort=True):
-        for quarter in quarters:
-            end = quarter.to_timestamp(how="end").normalize()
-            waiting = cell[cell["cutover"] > end]
-            holder = waiting.loc[waiting["cutover"].idxmax()] if len(waiting) else None
-            rows.append(
+        cutovers = cell["cutover"].to_numpy(dtype="datetime64[ns]")
+        waiting = cutovers[None, :] > ends[:, None]
+        # the system holding the cell back is always its last to cut over, while any waits
+        last = cell.loc[cell["cutover"].idxmax()]
+        held = waiting.any(axis=1)
+        frames.append(
+            pd.DataFrame(
                 {
                     "council": council,
                     "tower": tower,
-                    "quarter": f"Q{quarter.quarter} {quarter.year}",
-                    "share_converged": 1 - len(waiting) / len(cell),
-                    "holding_back": "" if holder is None else holder["system"],
-                    "holding_until": pd.NaT if holder is None else holder["cutover"],
+                    "quarter": labels,
+                    "share_converged": 1 - waiting.mean(axis=1),
+                    "holding_back": np.where(held, last["system"], ""),
+                    "holding_until": pd.Series(
+                        np.where(held, last["cutover"], pd.NaT), dtype="datetime64[ns]"
+                    ),
                 }
             )
-    return pd.DataFrame(rows, columns=columns)
+        )
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def roadmap_table(roadmap: Roadmap, *, uk_dates: bool = False) -> pd.DataFrame:

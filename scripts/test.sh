@@ -22,4 +22,4 @@ python3 -m ruff check .
 python3 -m ruff format --check .
 python3 -m mypy
 python3 -m pytest -p no:cacheprovider "$@"
-python3 benchmarks/run.py --smallest
+python3 -m benchmarks.run --smallest
