@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
+from contextlib import ExitStack
 
 from playwright.async_api import Page, async_playwright
 
 from convergence.cli import main as convergence
+from tests.app_server import running_app
 from tests.conftest import fresh_postgres_database
 from tests.postgres_server import throwaway_postgres
-from tests.test_browser import CHROMIUM, DEMO, free_port, wait_healthy
+from tests.test_browser import CHROMIUM, DEMO
 
-ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = [
     "WCC-DT-004",
     "WCC-PK-014",
@@ -158,45 +155,9 @@ def main() -> None:
     with throwaway_postgres() as server:
         url = fresh_postgres_database(server)
         convergence(["--database", url, "init", "--sample"])
-        env = {
-            **os.environ,
-            "CONVERGENCE_DATABASE_URL": url,
-            "CONVERGENCE_TODAY": "2026-11-22",
-            "STREAMLIT_SERVER_COOKIE_SECRET": "load-test-secret",
-        }
-        processes, bases = [], []
-        for _ in range(args.processes):
-            port = free_port()
-            processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "streamlit",
-                        "run",
-                        "app.py",
-                        "--server.port",
-                        str(port),
-                        "--server.address",
-                        "127.0.0.1",
-                        "--server.headless",
-                        "true",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        try:
-            for base in bases:
-                wait_healthy(base)
+        with ExitStack() as stack:
+            bases = [stack.enter_context(running_app(url)) for _ in range(args.processes)]
             asyncio.run(drive(bases, args.sessions, args.seconds))
-        finally:
-            for process in processes:
-                process.terminate()
-                process.wait(timeout=30)
 
 
 if __name__ == "__main__":

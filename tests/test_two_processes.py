@@ -3,9 +3,6 @@ PostgreSQL. A change saved through one shows in the other's roadmap."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +10,9 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from convergence.cli import main as convergence
+from tests.app_server import running_app
 from tests.conftest import fresh_postgres_database
-from tests.test_browser import ARTIFACTS, CHROMIUM, free_port, open_screen, settle, wait_healthy
+from tests.test_browser import ARTIFACTS, CHROMIUM, open_screen, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -24,45 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 def two_apps(postgres_url: str) -> Iterator[tuple[str, str]]:
     url = fresh_postgres_database(postgres_url)
     assert convergence(["--database", url, "init", "--sample"]) == 0
-    env = {
-        **os.environ,
-        "CONVERGENCE_DATABASE_URL": url,
-        "CONVERGENCE_TODAY": "2026-11-22",
-        "STREAMLIT_SERVER_COOKIE_SECRET": "the-same-secret-on-every-process",
-    }
-    servers, bases = [], []
-    for _ in range(2):
-        port = free_port()
-        servers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "app.py",
-                    "--server.port",
-                    str(port),
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base in bases:
-            wait_healthy(base)
-        yield bases[0], bases[1]
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_app(url) as first, running_app(url) as second:
+        yield first, second
 
 
 def choose(page: Page, label: str, option: str) -> None:
