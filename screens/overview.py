@@ -1,5 +1,6 @@
 """Overview: the CIO's one page — forecast dates, risks, the convergence curve, decisions due."""
 
+import pandas as pd
 import streamlit as st
 
 from convergence import roadmap as rm
@@ -12,7 +13,9 @@ estate, roadmap = current_roadmap()
 plans = roadmap.plans
 in_scope = plans[plans["state"] != "retained"]
 converged = int((in_scope["cutover"] <= roadmap.today.isoformat()).sum())
-due_soon = rm.decisions_due(roadmap, 6)
+due_year = rm.decisions_due(roadmap, 12)
+six_months = pd.Timestamp(roadmap.today) + pd.DateOffset(months=6)
+due_soon = due_year[due_year["due"] <= six_months]
 
 first, second, third, fourth = st.columns(4)
 first.metric("Programme converged by", uk_date(rm.programme_date(roadmap)) or "—")
@@ -100,7 +103,7 @@ else:
 st.subheader("Decisions due")
 six, twelve = st.tabs(["Next 6 months", "Next 12 months"])
 for tab, months in ((six, 6), (twelve, 12)):
-    decisions = rm.decisions_due(roadmap, months)
+    decisions = due_soon if months == 6 else due_year
     with tab:
         if decisions.empty:
             st.write("Nothing to decide in this period.")
