@@ -3,12 +3,17 @@ may use (a screen not registered cannot be reached by its URL). Screens live in 
 
 import streamlit as st
 
+from convergence.errors import ConvergenceError
 from convergence.formatting import uk_date
 from screens.common import database_url, planning_date
 from screens.signin import open_requested, sign_out, signed_in
 
 st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
-actor = signed_in()
+try:
+    actor = signed_in()
+except ConvergenceError as problem:  # a wrong setting: one line, in words
+    st.error(str(problem))
+    st.stop()
 
 with st.sidebar:
     st.caption(

@@ -111,3 +111,15 @@ def test_inactivity_signs_people_out(
     run(at)
     assert any("signed out after 1 minutes" in i.value for i in at.info)
     assert any("Sign in" in h.value for h in at.subheader)
+
+
+def test_a_wrong_database_setting_is_one_line_on_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONVERGENCE_DATABASE_URL", "nosuchdriver://nowhere/estate")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith(
+        "CONVERGENCE_DATABASE_URL: no database driver for 'nosuchdriver'"
+    )
