@@ -42,8 +42,17 @@ def signed_in() -> Actor:
         actor = None
         st.info(f"You were signed out after {Settings().session_minutes} minutes without activity.")
     if actor is not None:
-        st.session_state[LAST_ACTIVE] = time.time()
-        return actor
+        # the role may have changed since signing in: take it from the database each time
+        with Session(database(database_url())) as session:
+            current = storage.actor_named(session=session, name=actor.name)
+            anyone = current is not None or storage.has_users(session=session)
+        if current is None and anyone:
+            sign_out()
+            st.info("Your account is no longer registered here.")
+        else:
+            st.session_state[ACTOR] = current or actor
+            st.session_state[LAST_ACTIVE] = time.time()
+            return current or actor
     engine = database(database_url())
     with Session(engine) as session:
         anyone = storage.has_users(session=session)

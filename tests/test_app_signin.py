@@ -123,3 +123,13 @@ def test_a_wrong_database_setting_is_one_line_on_the_page(
     assert [e.value for e in at.error][0].startswith(
         "CONVERGENCE_DATABASE_URL: no database driver for 'nosuchdriver'"
     )
+
+
+def test_a_changed_role_takes_effect_at_once(database: str, sample_estate: Estate) -> None:
+    users(database, sample_estate)
+    at = sign_in("ada", "admins-password")
+    assert "Signed in as **ada** (admin)" in " ".join(c.value for c in at.sidebar.caption)
+    with Session(prepare_database(database)) as session:
+        storage.add_user(session=session, name="ada", role="viewer", actor=Actor("ada", "admin"))
+    at.run()
+    assert "Signed in as **ada** (viewer)" in " ".join(c.value for c in at.sidebar.caption)
