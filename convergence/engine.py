@@ -38,6 +38,7 @@ from datetime import date
 
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from convergence.calendar_months import to_datetime64
@@ -300,8 +301,10 @@ def schedule(
     rags, reasons = rag(arrays, t, terms)
     planned = arrays.state <= 1
 
-    def dates(values: Ints) -> pd.Series:
-        return pd.Series(to_datetime64(np.where(values == NONE, 0, values))).where(values != NONE)
+    def dates(values: Ints) -> npt.NDArray[np.datetime64]:
+        days = to_datetime64(np.where(values == NONE, 0, values))
+        days[values == NONE] = np.datetime64("NaT")
+        return days
 
     def slack(late: Ints) -> pd.Series:
         return pd.Series(late - t["cutover"], dtype="Int64").where(planned)

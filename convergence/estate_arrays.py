@@ -66,11 +66,10 @@ def _column(records: Sequence[Any], field: str) -> list[Any]:
 
 
 def _days(values: Sequence[date | None]) -> Ints:
-    """Dates as day numbers (NONE for no date), converted by numpy rather than one by one."""
-    as_dates = np.array(values, dtype="datetime64[D]").reshape(-1)
-    days = as_dates.astype(np.int64) + EPOCH
-    days[np.isnat(as_dates)] = NONE
-    return days
+    """Dates as day numbers (NONE for no date)."""
+    return np.array([NONE if d is None else d.toordinal() for d in values], dtype=np.int64).reshape(
+        -1
+    )
 
 
 def _counts(values: Sequence[int | None]) -> Ints:
