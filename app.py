@@ -2,10 +2,11 @@
 may use (a screen not registered cannot be reached by its URL). Screens live in screens/."""
 
 import streamlit as st
+from sqlalchemy.engine import make_url
 
 from convergence.errors import ConvergenceError
 from convergence.formatting import uk_date
-from screens.common import database_url, planning_date
+from screens.common import database_url, plain, planning_date
 from screens.signin import open_requested, sign_out, signed_in
 
 st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
@@ -17,13 +18,13 @@ except ConvergenceError as problem:  # a wrong setting: one line, in words
 
 with st.sidebar:
     st.caption(
-        f"Signed in as **{actor.name}** ({actor.role}"
+        f"Signed in as **{plain(actor.name)}** ({actor.role}"
         + (f", {', '.join(sorted(actor.councils))}" if actor.councils else "")
         + ")"
     )
     st.button("Sign out", on_click=sign_out, key="app_sign_out")
     st.caption(f"Planning date: **{uk_date(planning_date())}**")
-    st.caption(f"Estate: {database_url().split('@')[-1]}")
+    st.caption(plain(f"Database: {make_url(database_url()).render_as_string(hide_password=True)}"))
 
 pages = [
     st.Page("screens/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -7,6 +7,7 @@ change reuses it, and any saved change (which raises the revision) shows at once
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from convergence.engine import Roadmap, schedule
 from convergence.errors import ConvergenceError
 from convergence.estate import Estate
 from convergence.estate_files import read_estate
+from convergence.export import safe_cell
 from convergence.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -102,7 +104,7 @@ def empty_estate() -> None:
 
 def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:
     """PNG, SVG and CSV download buttons under a chart."""
-    png, svg, csv = st.columns([1, 1, 1])
+    png, svg, csv, _ = st.columns([1, 1, 1.4, 2.6])
     png.download_button(
         "Download PNG",
         data=lambda: chart_png(chart),
@@ -121,12 +123,26 @@ def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:
     )
     csv.download_button(
         "Download data (CSV)",
-        data=data.to_csv(index=False).encode("utf-8"),
+        data=data.map(safe_cell).to_csv(index=False).encode("utf-8"),  # never a formula
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
         on_click="ignore",
     )
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~#|])")
+
+
+def plain(text: str) -> str:
+    """Text from the estate made safe to place in Markdown: shown as typed, never as
+    formatting, links, colour directives or LaTeX."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:
+    """Council and tower names by code, for labels people read."""
+    return {c.code: c.name for c in estate.councils}, {t.code: t.name for t in estate.towers}
 
 
 def uk_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -1,43 +1,60 @@
-"""Dependencies: the graph of systems by cutover date, the critical path, and for one system
-what it waits for and what waits for it."""
+"""Dependencies: the graph of systems by cutover date with the critical path, and for one
+system what it waits for and what waits for it."""
 
 import streamlit as st
 
 from convergence import roadmap as rm
-from convergence.charts import dependency_chart
-from screens.common import current_roadmap, downloads, uk_dates
+from convergence.charts_dependencies import dependency_chart
+from screens.common import current_roadmap, downloads, names, plain, uk_dates
+
+LARGEST_GRAPH = 400  # systems; beyond this the graph is too dense to read
 
 st.title("Dependencies")
 estate, roadmap = current_roadmap()
+council_names, _ = names(estate)
 plans = roadmap.plans
 critical = rm.critical_path(roadmap)
 
 st.subheader("Critical path")
 if critical:
-    st.write(" → ".join(rm.label(plans, r) for r in critical))
+    st.markdown(
+        "The programme finishes when the last of these moves: "
+        + " → ".join(plain(rm.label(plans, r)) for r in critical)
+    )
     for line in rm.explain(roadmap, critical[-1]):
-        st.write(f"- {line}")
+        st.markdown(f"- {plain(line)}")
+else:
+    st.write("No system is left to move.")
 
-councils = st.multiselect(
+labels = {rm.label(plans, r): r for r in plans.index}
+pick, narrow = st.columns(2)
+choice = pick.selectbox("Pick a system", ["—", *sorted(labels)], key="dependencies_system")
+councils = narrow.multiselect(
     "Council",
     sorted(plans["council"].unique()),
+    format_func=lambda code: council_names.get(code, code),
     key="dependencies_councils",
     placeholder="All councils",
 )
+focus = labels.get(choice)
 rows = list(plans.index[plans["council"].isin(councils)]) if councils else None
-if rows is not None and len(rows) > 400 or rows is None and len(plans) > 400:
+if len(plans if rows is None else rows) > LARGEST_GRAPH:
     st.info("Choose one or two councils to draw the graph: it is too large to read whole.")
 else:
-    chart, nodes = dependency_chart(roadmap, critical, rows)
-    st.altair_chart(chart, key="dependencies_chart")
+    chart, nodes = dependency_chart(
+        roadmap, critical, rows, focus=focus, council_names=council_names
+    )
+    st.altair_chart(
+        chart,
+        key="dependencies_chart",
+        alt="Systems placed left to right by cutover date, lines from each system to those "
+        "waiting for it, the critical path in vermillion.",
+    )
     downloads(chart, nodes.drop(columns=["node"]), "dependencies", "dependencies_chart")
 
-labels = {rm.label(plans, r): r for r in plans.index}
-choice = st.selectbox("Pick a system", ["—", *sorted(labels)], key="dependencies_system")
-if choice != "—":
-    row = labels[choice]
-    needs = [a for a, b in roadmap.dependency_rows() if b == row]
-    needed_by = [b for a, b in roadmap.dependency_rows() if a == row]
+if focus is not None:
+    needs = [a for a, b in roadmap.dependency_rows() if b == focus]
+    needed_by = [b for a, b in roadmap.dependency_rows() if a == focus]
     columns = {
         "council": "Council",
         "system": "System",
@@ -47,7 +64,7 @@ if choice != "—":
     }
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{choice} waits for**")
+        st.markdown(f"**{plain(choice)} waits for**")
         if needs:
             st.dataframe(
                 uk_dates(plans.loc[needs, list(columns)], "cutover"),
@@ -58,7 +75,7 @@ if choice != "—":
         else:
             st.write("Nothing: no dependency holds it back.")
     with right:
-        st.markdown(f"**Waiting for {choice}**")
+        st.markdown(f"**Waiting for {plain(choice)}**")
         if needed_by:
             st.dataframe(
                 uk_dates(plans.loc[needed_by, list(columns)], "cutover"),

@@ -2,14 +2,14 @@
 filtered by person, council and date. Read-only: nothing here changes the history."""
 
 from dataclasses import asdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
 from convergence import storage
-from screens.common import current_estate, database, database_url, planning_date
+from screens.common import current_estate, database, database_url
 
 st.title("History of changes")
 estate = current_estate()
@@ -20,7 +20,7 @@ who = who_col.selectbox("Person", ["Everyone", *people], key="history_user")
 council = council_col.selectbox(
     "Council", ["All councils", *sorted(c.code for c in estate.councils)], key="history_council"
 )
-today = planning_date()
+today = date.today()  # changes happen in real time, whatever the planning date
 window = when_col.date_input(
     "Between", value=(today - timedelta(days=365), today), format="DD/MM/YYYY", key="history_window"
 )

@@ -6,13 +6,14 @@ import streamlit as st
 from convergence import roadmap as rm
 from convergence.charts import convergence_curve_chart
 from convergence.formatting import uk_date
-from screens.common import current_roadmap, downloads, uk_dates
+from screens.common import current_roadmap, downloads, names, uk_dates
 
 st.title("Overview")
 estate, roadmap = current_roadmap()
+council_names, tower_names = names(estate)
 plans = roadmap.plans
 in_scope = plans[plans["state"] != "retained"]
-converged = int((in_scope["cutover"] <= roadmap.today.isoformat()).sum())
+converged = int((in_scope["cutover"] <= pd.Timestamp(roadmap.today)).sum())
 due_year = rm.decisions_due(roadmap, 12)
 six_months = pd.Timestamp(roadmap.today) + pd.DateOffset(months=6)
 due_soon = due_year[due_year["due"] <= six_months]
@@ -25,46 +26,33 @@ third.metric(
 )
 fourth.metric("Decisions due in 6 months", len(due_soon))
 
-names = {c.code: c.name for c in estate.councils}
-towers = {t.code: t.name for t in estate.towers}
-share = st.column_config.ProgressColumn(
-    "On the framework today", format="percent", min_value=0, max_value=1
-)
+
+def forecast_table(by: str, label: str, names_by_code: dict[str, str]) -> None:
+    """Share on the framework today and the forecast date, one row per council or tower."""
+    table = rm.convergence_dates(roadmap, (by,))
+    table.insert(0, "name", table[by].map(names_by_code).fillna(table[by]))
+    table["share_converged"] = table["share_converged"] * 100
+    st.dataframe(
+        uk_dates(table.drop(columns=[by, "converged_today"]), "forecast"),
+        hide_index=True,
+        key=f"overview_{by}s",
+        column_config={
+            "name": label,
+            "systems": st.column_config.NumberColumn("Systems", format="%d"),
+            "share_converged": st.column_config.ProgressColumn(
+                "On the framework today", format="%.0f%%", min_value=0, max_value=100
+            ),
+            "forecast": "Converged by",
+            "red": st.column_config.NumberColumn("Red", format="%d"),
+            "amber": st.column_config.NumberColumn("Amber", format="%d"),
+        },
+    )
+
+
 st.subheader("By council")
-by_council = rm.convergence_dates(roadmap, ("council",))
-by_council.insert(1, "name", by_council["council"].map(names))
-st.dataframe(
-    uk_dates(by_council, "forecast"),
-    hide_index=True,
-    key="overview_councils",
-    column_config={
-        "council": "Code",
-        "name": "Council",
-        "systems": "Systems",
-        "converged_today": None,
-        "share_converged": share,
-        "forecast": "Converged by",
-        "red": "Red",
-        "amber": "Amber",
-    },
-)
+forecast_table("council", "Council", council_names)
 st.subheader("By tower")
-by_tower = rm.convergence_dates(roadmap, ("tower",))
-by_tower["tower"] = by_tower["tower"].map(towers).fillna(by_tower["tower"])
-st.dataframe(
-    uk_dates(by_tower, "forecast"),
-    hide_index=True,
-    key="overview_towers",
-    column_config={
-        "tower": "Tower",
-        "systems": "Systems",
-        "converged_today": None,
-        "share_converged": share,
-        "forecast": "Converged by",
-        "red": "Red",
-        "amber": "Amber",
-    },
-)
+forecast_table("tower", "Tower", tower_names)
 
 st.subheader("Convergence curve")
 measure = st.radio(
@@ -75,8 +63,12 @@ measure = st.radio(
 )
 curve = rm.convergence_curve(roadmap)
 column = "share_systems" if measure == "Share of systems" else "share_value"
-chart = convergence_curve_chart(curve, column)
-st.altair_chart(chart, key="overview_curve")
+chart = convergence_curve_chart(curve, column, today=roadmap.today, names=council_names)
+st.altair_chart(
+    chart,
+    key="overview_curve",
+    alt=f"{measure} on the framework month by month, one line per council.",
+)
 downloads(chart, curve, "convergence-curve", "overview_curve")
 
 st.subheader("Systems at risk")
@@ -84,26 +76,27 @@ risks = rm.at_risk(roadmap)
 if risks.empty:
     st.success("No system is at risk.")
 else:
+    risks = risks.assign(tower=risks["tower"].map(tower_names).fillna(risks["tower"]))
     st.dataframe(
         uk_dates(risks, "cutover"),
         hide_index=True,
         key="overview_risks",
         column_config={
-            "council": "Council",
-            "system": "System",
+            "rag": st.column_config.TextColumn("RAG", width="small"),
+            "system": st.column_config.TextColumn("System", width="medium"),
+            "council": st.column_config.TextColumn("Council", width="small"),
+            "reasons": st.column_config.TextColumn("Why", width="large"),
+            "cutover": st.column_config.TextColumn("Cutover", width=100),
             "tower": "Tower",
             "contract": "Contract",
             "supplier": "Supplier",
-            "cutover": "Cutover",
-            "rag": "RAG",
-            "reasons": "Why",
         },
+        column_order=["rag", "system", "council", "cutover", "reasons", "tower", "supplier"],
     )
 
 st.subheader("Decisions due")
-six, twelve = st.tabs(["Next 6 months", "Next 12 months"])
-for tab, months in ((six, 6), (twelve, 12)):
-    decisions = due_soon if months == 6 else due_year
+six, twelve = st.tabs([f"Next 6 months ({len(due_soon)})", f"Next 12 months ({len(due_year)})"])
+for tab, decisions in ((six, due_soon), (twelve, due_year)):
     with tab:
         if decisions.empty:
             st.write("Nothing to decide in this period.")
@@ -111,14 +104,15 @@ for tab, months in ((six, 6), (twelve, 12)):
             st.dataframe(
                 uk_dates(decisions, "due"),
                 hide_index=True,
-                key=f"overview_decisions_{months}",
+                key=f"overview_decisions_{'6' if decisions is due_soon else '12'}",
                 column_config={
-                    "due": "By",
-                    "kind": "Decision",
-                    "action": "Action",
-                    "council": "Council",
+                    "due": st.column_config.TextColumn("By", width=100),
+                    "action": st.column_config.TextColumn("Decision", width="large"),
+                    "council": st.column_config.TextColumn("Council", width="small"),
+                    "kind": "Kind",
                     "system": "System",
                     "contract": "Contract",
                     "supplier": "Supplier",
                 },
+                column_order=["due", "action", "council", "kind", "system", "supplier"],
             )

@@ -1,4 +1,5 @@
-"""Roadmap: the Gantt timeline with filters; choose a system to see why it moves when it does."""
+"""Roadmap: the Gantt timeline with filters; choose a system (click its bar, or pick it from the
+list) to see why it moves when it does. Clicking a summary row narrows the view to it."""
 
 from datetime import timedelta
 
@@ -8,30 +9,65 @@ import streamlit as st
 from convergence import roadmap as rm
 from convergence.charts import SUMMARY_THRESHOLD, roadmap_gantt
 from convergence.formatting import days, money, uk_date
-from screens.common import current_roadmap, downloads
+from screens.common import current_roadmap, downloads, names, plain
+
+NONE = "—"
+
+
+def _system_label(system: str, council: str) -> str:
+    return f"{system} ({council})"
+
+
+def _on_chart_click() -> None:
+    """A click on a system's bar picks it below; a click on a summary row filters to it."""
+    event = st.session_state.get("roadmap_chart") or {}
+    picked = (event.get("selection") or {}).get("system") or []
+    if not picked:
+        return
+    bar = picked[0]
+    if bar.get("system"):
+        st.session_state["roadmap_system"] = _system_label(bar["system"], bar["council"])
+    elif bar.get("council") and bar.get("tower"):
+        st.session_state["roadmap_councils"] = [bar["council"]]
+        st.session_state["roadmap_towers"] = [bar["tower"]]
+
 
 st.title("Roadmap")
 estate, roadmap = current_roadmap()
+council_names, tower_names = names(estate)
 plans = roadmap.plans
+in_plan = plans[plans["state"] != "retained"]
 
 council_col, tower_col, supplier_col, rag_col = st.columns(4)
 councils = council_col.multiselect(
-    "Council", sorted(plans["council"].unique()), key="roadmap_councils", placeholder="All councils"
+    "Council",
+    sorted(in_plan["council"].unique()),
+    format_func=lambda code: council_names.get(code, code),
+    key="roadmap_councils",
+    placeholder="All councils",
 )
 towers = tower_col.multiselect(
-    "Tower", sorted(plans["tower"].unique()), key="roadmap_towers", placeholder="All towers"
+    "Tower",
+    sorted(in_plan["tower"].unique()),
+    format_func=lambda code: tower_names.get(code, code),
+    key="roadmap_towers",
+    placeholder="All towers",
 )
 suppliers = supplier_col.multiselect(
     "Supplier",
-    sorted(s for s in plans["supplier"].unique() if s),
+    sorted(s for s in in_plan["supplier"].unique() if s),
     key="roadmap_suppliers",
     placeholder="All suppliers",
 )
 rags = rag_col.multiselect(
-    "RAG", ["red", "amber", "green", "grey"], key="roadmap_rags", placeholder="Any status"
+    "RAG",
+    ["red", "amber", "green", "grey"],
+    format_func=str.capitalize,
+    key="roadmap_rags",
+    placeholder="Any status",
 )
 today = roadmap.today
-latest = plans["cutover"].max()
+latest = in_plan["cutover"].max()
 window = st.date_input(
     "Cutover between",
     value=(
@@ -42,7 +78,7 @@ window = st.date_input(
     key="roadmap_window",
 )
 
-shown = plans
+shown = in_plan
 if councils:
     shown = shown[shown["council"].isin(councils)]
 if towers:
@@ -54,41 +90,56 @@ if rags:
 if isinstance(window, tuple) and len(window) == 2:
     begin, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
     shown = shown[shown["cutover"].between(begin, end) | shown["cutover"].isna()]
-shown = shown[shown["state"] != "retained"]
 
+retained = len(plans) - len(in_plan)
 st.caption(
-    f"{len(shown)} of {len(plans)} systems shown"
+    f"{len(shown)} of {len(in_plan)} systems in the plan shown"
+    + (f" ({retained} retained, out of scope)" if retained else "")
     + (
-        f"; more than {SUMMARY_THRESHOLD}, so each row sums up a council's tower"
+        f". More than {SUMMARY_THRESHOLD}, so each row sums up a council's tower: click a row, "
+        "or filter, to see its systems."
         if len(shown) > SUMMARY_THRESHOLD
-        else ""
+        else "."
     )
 )
 if shown.empty:
     st.warning("No system matches these filters.")
     st.stop()
 
-chart, drawn = roadmap_gantt(roadmap, shown)
-event = st.altair_chart(chart, on_select="rerun", selection_mode="system", key="roadmap_chart")
+labels = {
+    _system_label(r.system, r.council): i
+    for i, r in zip(shown.index, shown.itertuples(), strict=True)
+}
+if st.session_state.get("roadmap_system") not in (NONE, *labels):
+    st.session_state["roadmap_system"] = NONE  # the system chosen before is filtered out
+row = labels.get(st.session_state.get("roadmap_system", NONE))
+chart, drawn = roadmap_gantt(
+    roadmap,
+    shown,
+    council_names=council_names,
+    tower_names=tower_names,
+    chosen=None if row is None else (plans.at[row, "council"], plans.at[row, "system"]),
+)
+st.altair_chart(
+    chart,
+    on_select=_on_chart_click,
+    selection_mode="system",
+    key="roadmap_chart",
+    alt=f"Gantt chart of {len(shown)} systems by council: legacy contract, extension, "
+    "transition and time on the framework, with notice deadlines and today's date.",
+)
 downloads(chart, drawn, "convergence-roadmap", "roadmap_chart")
 
-chosen = [p for p in event["selection"].get("system", []) if p.get("system")] if event else []
-labels = {
-    f"{r.system} ({r.council})": i for i, r in zip(shown.index, shown.itertuples(), strict=True)
-}
-options = ["—", *sorted(labels)]
-if chosen:
-    picked = f"{chosen[0]['system']} ({chosen[0]['council']})"
-    if picked in labels:
-        st.session_state["roadmap_system"] = picked
-choice = st.selectbox("Why does this system move when it does?", options, key="roadmap_system")
+choice = st.selectbox(
+    "Why does this system move when it does?", [NONE, *sorted(labels)], key="roadmap_system"
+)
 
-if choice != "—":
+if choice != NONE:
     row = labels[choice]
     plan = plans.loc[row]
-    st.subheader(choice)
+    st.subheader(plain(choice))
     for step, line in enumerate(rm.explain(roadmap, row), start=1):
-        st.write(f"{step}. {line}")
+        st.markdown(f"{step}. {plain(line)}")
     facts = st.columns(4)
     facts[0].metric("Cutover", uk_date(plan["cutover"]) or "—")
     facts[1].metric("Transition starts", uk_date(plan["start"]) or "—")
@@ -97,17 +148,19 @@ if choice != "—":
     )
     facts[3].metric("Serve notice by", uk_date(plan["notice_deadline"]) or "—")
     if plan["contract"]:
-        st.write(
-            f"Contract {plan['contract']} with {plan['supplier']}, ends "
-            f"{uk_date(plan['contract_end']) or 'date not known'}, "
-            f"annual value {money(plan['annual_value']) or 'not known'}."
+        st.markdown(
+            plain(
+                f"Contract {plan['contract']} with {plan['supplier']}, ends "
+                f"{uk_date(plan['contract_end']) or 'on a date not recorded'}, annual value "
+                f"{money(plan['annual_value']) or 'not recorded'}."
+            )
         )
     slack = plan["slack_council_days"]
     if pd.notna(slack):
-        st.write(
+        st.markdown(
             f"Slack: it could slip {days(int(slack))} before it delays any council's "
             f"convergence, {days(int(plan['slack_programme_days']))} before it delays the "
             "programme."
         )
     if plan["reasons"]:
-        (st.error if plan["rag"] == "red" else st.warning)(plan["reasons"])
+        (st.error if plan["rag"] == "red" else st.warning)(plain(plan["reasons"]))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -19,6 +23,9 @@ from convergence.db import prepare_database
 from convergence.engine import schedule
 from convergence.estate import Dependency, Estate
 from convergence.formatting import uk_date
+from convergence.generate import generate_estate
+from screens import common
+from screens.common import plain
 
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -129,6 +136,15 @@ def test_choosing_a_system_explains_its_date(
         "Desktop (WCC) cuts over 19 Jul 2027: waits for Active Directory & Exchange (WCC)" in shown
     )
     assert "Active Directory & Exchange (WCC) cuts over 5 Feb 2027" in shown
+    assert {m.label: m.value for m in at.metric}["Serve notice by"] == "18 Jan 2027"
+    # the chart brings the chosen system forward
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    rows = chart_rows(at).dropna(subset=["phase"])
+    order = rows.loc[(rows.council == "WCC") & (rows.system == "Desktop"), "order"].iloc[0]
+    opacity = spec["spec"]["layer"][0]["encoding"]["opacity"]
+    assert opacity["condition"]["test"] == {"field": "order", "equal": int(order)}
+    at.selectbox(key="roadmap_system").set_value("—").run()
+    assert not at.subheader
 
 
 def test_dependencies_screen_lists_what_a_system_waits_for(
@@ -162,11 +178,8 @@ def test_loading_the_sample_from_the_empty_screen(
     assert {m.label for m in at.metric} >= {"Programme converged by"}
 
 
-def test_a_cycle_is_shown_in_words(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
-) -> None:
-    url = database(tmp_path, monkeypatch, sample_estate)
-    # write the cycle straight into the table, as a faulty import from elsewhere might
+def add_cycle(url: str) -> None:
+    """Write a cycle straight into the table, as a faulty import from elsewhere might."""
     from sqlalchemy import text
 
     engine = prepare_database(url)
@@ -188,11 +201,19 @@ def test_a_cycle_is_shown_in_words(
         )
         connection.execute(text("UPDATE estate_revision SET revision = revision + 1"))
     engine.dispose()
-    at = app()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_cycle_is_shown_in_words(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    add_cycle(database(tmp_path, monkeypatch, sample_estate))
+    at = app().switch_page(page).run()
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "wait for each other in a circle" in errors
     assert "Service desk (WCC)" in errors and "Desktop (WCC)" in errors
+    assert not at.get("vega_lite_chart"), "no chart of an impossible schedule"
     assert Dependency  # the record type the cycle is made of
 
 
@@ -202,9 +223,146 @@ def test_editing_screens_run_on_sample_and_empty_estates(
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
     assert not app().switch_page(page).run().exception
-    database(tmp_path / "empty", monkeypatch, None) if (
-        tmp_path / "empty"
-    ).mkdir() is None else None
+    (tmp_path / "empty").mkdir()
+    database(tmp_path / "empty", monkeypatch, None)
     st.cache_data.clear()
     st.cache_resource.clear()
     assert not app().switch_page(page).run().exception
+
+
+def test_roadmap_filters_by_tower_supplier_and_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page("screens/roadmap.py").run()
+    at.multiselect(key="roadmap_towers").set_value(["desktop"]).run()
+    assert set(chart_rows(at)["tower"].dropna()) == {"desktop"}
+    at.multiselect(key="roadmap_towers").set_value([]).run()
+    plans = schedule(sample_estate, date.fromisoformat(TODAY)).plans
+    at.multiselect(key="roadmap_suppliers").set_value(["Unit4"]).run()
+    unit4 = plans[plans["supplier"] == "Unit4"]
+    assert len(unit4) > 1
+    assert set(chart_rows(at)["system"].dropna()) == set(unit4["system"])
+    at.multiselect(key="roadmap_suppliers").set_value([]).run()
+    at.date_input(key="roadmap_window").set_value((date(2027, 1, 1), date(2027, 6, 30))).run()
+    expected = plans[
+        (plans["state"] != "retained")
+        & plans["cutover"].between(pd.Timestamp(2027, 1, 1), pd.Timestamp(2027, 6, 30))
+    ]
+    drawn = chart_rows(at).dropna(subset=["phase"])
+    assert set(zip(drawn["council"], drawn["system"], strict=True)) == set(
+        zip(expected["council"], expected["system"], strict=True)
+    )
+    assert f"{len(expected)} of 42 systems in the plan shown" in at.caption[0].value
+
+
+def test_a_filter_that_matches_nothing_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page("screens/roadmap.py").run()
+    at.multiselect(key="roadmap_councils").set_value(["WCC"])
+    at.multiselect(key="roadmap_suppliers").set_value(["Esri UK"]).run()
+    assert not at.exception
+    assert "No system matches these filters." in text_of(at)
+
+
+def test_a_large_estate_is_summed_up_by_council_and_tower(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    estate = generate_estate(councils=2, systems_per_council=200, dependencies=300, seed=7)
+    database(tmp_path, monkeypatch, estate)
+    at = app().switch_page("screens/roadmap.py").run()
+    assert not at.exception
+    assert "each row sums up a council's tower" in at.caption[0].value
+    rows = chart_rows(at).dropna(subset=["phase"])
+    assert (rows["system"] == "").all() and rows["row"].str.endswith("systems)").all()
+    at.multiselect(key="roadmap_councils").set_value(["C001"])
+    at.multiselect(key="roadmap_towers").set_value(["desktop"]).run()
+    rows = chart_rows(at).dropna(subset=["phase"])
+    assert (rows["system"] != "").all(), "a small view shows each system"
+
+
+def test_every_chart_offers_png_svg_and_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app()
+    for page in PAGES:
+        at.switch_page(page).run()
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == ["Download PNG", "Download SVG", "Download data (CSV)"], page
+
+
+def test_the_roadmap_is_worked_out_once_until_the_estate_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    url = database(tmp_path, monkeypatch, sample_estate)
+    calls: list[date] = []
+
+    def counting(estate: Estate, today: date) -> Any:
+        calls.append(today)
+        return schedule(estate, today)
+
+    monkeypatch.setattr(common, "schedule", counting)
+    at = app().switch_page("screens/roadmap.py").run()
+    at.selectbox(key="roadmap_system").set_value("HFBP hosting (LBHF)").run()
+    at.multiselect(key="roadmap_councils").set_value(["LBHF"]).run()
+    assert len(calls) == 1, "reruns without a change reuse the roadmap"
+    assert "cuts over 1 Nov 2027" in text_of(at)
+    later = tuple(
+        dataclasses.replace(c, end=date(2028, 10, 31), max_end=date(2028, 10, 31))
+        if c.reference == "LBHF-HF-001"
+        else c
+        for c in sample_estate.contracts
+    )
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        storage.save_estate(
+            session=session,
+            estate=dataclasses.replace(sample_estate, contracts=later),
+            actor=SYSTEM,
+        )
+    engine.dispose()
+    at.run()
+    assert len(calls) == 2, "a saved change is worked out at once"
+    assert "HFBP hosting (LBHF) cuts over 1 Nov 2028" in text_of(at)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Payroll & HR (LBHF)", "Payroll & HR (LBHF)"),
+        ("[link](https://example.org)", "\\[link\\](https://example.org)"),
+        ("*bold* _it_ `code`", "\\*bold\\* \\_it\\_ \\`code\\`"),
+        ("£5 or $5 <b>", "£5 or \\$5 \\<b\\>"),
+        (":red[alarm]", ":red\\[alarm\\]"),
+    ],
+)
+def test_estate_text_is_never_formatting(typed: str, shown: str) -> None:
+    assert plain(typed) == shown
+
+
+def test_a_system_name_with_markdown_is_shown_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    odd = "Payroll *urgent* [see](https://example.org)"
+    systems = tuple(
+        dataclasses.replace(s, name=odd) if s.key == ("LBHF", "Payroll & HR") else s
+        for s in sample_estate.systems
+    )
+    dependencies = tuple(
+        dataclasses.replace(d, system=odd)
+        if d.dependant == ("LBHF", "Payroll & HR")
+        else dataclasses.replace(d, needs_system=odd)
+        if d.prerequisite == ("LBHF", "Payroll & HR")
+        else d
+        for d in sample_estate.dependencies
+    )
+    renamed = dataclasses.replace(sample_estate, systems=systems, dependencies=dependencies)
+    database(tmp_path, monkeypatch, renamed)
+    at = app().switch_page("screens/roadmap.py").run()
+    at.selectbox(key="roadmap_system").set_value(f"{odd} (LBHF)").run()
+    assert not at.exception
+    assert at.subheader[0].value == plain(f"{odd} (LBHF)")
+    assert any(plain(odd) in m.value for m in at.markdown)

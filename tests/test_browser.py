@@ -6,13 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
+from sqlmodel import Session
 
+from convergence import storage
+from convergence.access import SYSTEM
 from convergence.cli import main as convergence
+from convergence.db import prepare_database
+from convergence.generate import generate_estate
 from tests.app_server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
@@ -85,10 +91,37 @@ def test_every_screen_loads_without_error(
     chart.wait_for(timeout=30_000)
     page.wait_for_timeout(800)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"screen-{path or 'overview'}.png"), full_page=True)
+    name = f"screen-{path or 'overview'}"
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     assert page.locator('[data-testid="stException"]').count() == 0
     box = chart.bounding_box()
     assert box is not None and box["width"] > 400 and box["height"] > 200
+    whole_page(page, ARTIFACTS / f"{name}-whole.png")
+
+
+def whole_page(page: Page, path: Path) -> None:
+    """A screenshot of the whole screen: Streamlit scrolls inside its main block, so a
+    full-page screenshot shows only the window; grow the window to the content instead."""
+    height = page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 40, 6000)})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def scroll_to_top_of(page: Page, selector: str) -> None:
+    page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+
+
+def click_row(page: Page, svg: Locator, label: str, across: float = 0.8) -> None:
+    """Click inside the plot on the row whose axis label is `label` (`across` of the width)."""
+    text = svg.locator("text", has_text=label).first
+    text.scroll_into_view_if_needed()
+    row, plot = text.bounding_box(), svg.bounding_box()
+    assert row is not None and plot is not None
+    page.mouse.click(plot["x"] + plot["width"] * across, row["y"] + row["height"] / 2)
+    page.mouse.move(1, 1)  # away from the bars, so no tooltip hides the page
 
 
 def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str) -> None:
@@ -97,21 +130,71 @@ def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str
     svg = chart.locator("svg.marks").first
     svg.wait_for(timeout=30_000)
     assert svg.locator("path").count() > 40, "the bars are drawn"
-    page.set_viewport_size({"width": 1280, "height": 1400})
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] > 1000
     page.wait_for_timeout(500)
-    ARTIFACTS.mkdir(exist_ok=True)
+    scroll_to_top_of(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')
+    page.screenshot(path=str(DOCS / "roadmap.png"))  # the README's picture, 1280 × 800
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / "roadmap.png"))
     page.set_viewport_size({"width": 1280, "height": 800})
-    # click on the bar of the row labelled "HFBP hosting (HFBP (Agilisys))", right of today
-    label = svg.locator("text", has_text="HFBP hosting (HFBP (Agilisys))").first
-    label.scroll_into_view_if_needed()
-    row, plot = label.bounding_box(), svg.bounding_box()
-    assert row is not None and plot is not None
-    page.mouse.click(plot["x"] + plot["width"] * 0.8, row["y"] + row["height"] / 2)
+
+    # clicking a bar is reliable: rows have fixed heights, so the label's y finds the bar
+    click_row(page, svg, "HFBP hosting (HFBP (Agilisys))")
     page.get_by_text("cuts over", exact=False).first.wait_for(timeout=30_000)
-    main = page.locator('[data-testid="stMain"]').inner_text()
-    assert "HFBP hosting (LBHF) cuts over 1 Nov 2027: contract LBHF-HF-001 ends 31 Oct 2027" in main
-    page.screenshot(path=str(ARTIFACTS / "roadmap-selected.png"), full_page=True)
+    settle(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert "HFBP hosting (LBHF) cuts over 1 Nov 2027: contract LBHF-HF-001 ends 31 Oct 2027" in (
+        main.inner_text()
+    )
+    choice = page.locator('[data-testid="stSelectbox"]', has_text="Why does this system move")
+    assert choice.get_by_role("combobox").input_value() == "HFBP hosting (LBHF)", (
+        "the list follows the click"
+    )
+    choice.get_by_role("combobox").click()
+    page.keyboard.type("Desktop (W", delay=30)  # typing narrows the list
+    page.get_by_role("option", name="Desktop (WCC)").click()
+    page.get_by_text("Desktop (WCC) cuts over 19 Jul 2027", exact=False).first.wait_for()
+    settle(page)
+    assert "HFBP hosting (LBHF) cuts over" not in main.inner_text(), "the list's choice sticks"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "roadmap-selected.png"))
+    whole_page(page, ARTIFACTS / "roadmap-selected-whole.png")
+
+
+@pytest.fixture(scope="module")
+def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app over a generated estate of 400 systems, too many to draw one by one."""
+    folder = tmp_path_factory.mktemp("large")
+    url = f"sqlite:///{folder / 'estate.sqlite'}"
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        estate = generate_estate(councils=2, systems_per_council=200, dependencies=300, seed=7)
+        storage.save_estate(session=session, estate=estate, actor=SYSTEM)
+        storage.add_user(
+            session=session, name="admin", role="admin", password=DEMO["admin"], actor=None
+        )
+    engine.dispose()
+    with running_app(url) as base:
+        yield base
+
+
+def test_clicking_a_summary_row_opens_its_systems(page: Page, large_app_url: str) -> None:
+    open_screen(page, f"{large_app_url}/roadmap")
+    svg = page.locator('[data-testid="stVegaLiteChart"] svg.marks').first
+    svg.wait_for(timeout=30_000)
+    main = page.locator('[data-testid="stMain"]')
+    assert "each row sums up a council's tower" in main.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "roadmap-summary.png"), full_page=True)
+    click_row(page, svg, "Desktop (end-user computing) (", across=0.5)
+    expect(main).not_to_contain_text("each row sums up", timeout=30_000)
+    settle(page)
+    councils = page.locator('[data-testid="stMultiSelect"]', has_text="Council").inner_text()
+    towers = page.locator('[data-testid="stMultiSelect"]', has_text="Tower").inner_text()
+    assert "Synthetic Borough 001" in councils and "Desktop (end-user computing)" in towers
+    expect(svg.locator("text", has_text="Desktop system").first).to_be_visible()  # per system
+    page.screenshot(path=str(ARTIFACTS / "roadmap-summary-opened.png"), full_page=True)
 
 
 def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
