@@ -14,9 +14,17 @@ from typing import Literal, get_args
 
 RenewalType = Literal["none", "tacit", "express"]
 SystemState = Literal["legacy", "in_transition", "converged", "retained"]
+ChargeBasis = Literal["per_council", "per_system", "shared"]
 
 RENEWAL_TYPES: tuple[str, ...] = get_args(RenewalType)
 SYSTEM_STATES: tuple[str, ...] = get_args(SystemState)
+CHARGE_BASES: tuple[str, ...] = get_args(ChargeBasis)
+
+CHARGE_BASIS_LABELS: dict[str, str] = {
+    "per_council": "Per council using the lot",
+    "per_system": "Per system on the lot",
+    "shared": "One charge shared between the councils using the lot",
+}
 
 STATE_LABELS: dict[str, str] = {
     "legacy": "Legacy",
@@ -28,10 +36,14 @@ STATE_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Council:
-    """A council taking part in the programme, e.g. WCC, Westminster City Council."""
+    """A council taking part in the programme, e.g. WCC, Westminster City Council.
+
+    `share` is the council's percentage of shared framework charges; when any council using a
+    shared lot has none, that lot's charge is split equally."""
 
     code: str
     name: str
+    share: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,10 @@ class Tower:
 
 @dataclass(frozen=True)
 class Lot:
-    """A lot of the common framework: the call-off window for one tower."""
+    """A lot of the common framework: the call-off window for one tower, and what it costs.
+
+    `annual_charge` (£ a year) is charged per council using the lot, per system on it, or once
+    for the lot and shared between the councils using it, as `charge_basis` says."""
 
     name: str
     tower: str
@@ -52,6 +67,8 @@ class Lot:
     calloffs_open: date
     framework_expiry: date
     max_calloff_months: int | None = None
+    charge_basis: ChargeBasis = "per_council"
+    annual_charge: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,7 @@ class System:
     transition_days: int = 0
     state: SystemState = "legacy"
     cutover: date | None = None
+    transition_cost: Decimal | None = None  # one-off, £, paid when its transition starts
 
     @property
     def key(self) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from convergence.errors import EstateFileError
 from convergence.estate import (
+    CHARGE_BASES,
     RENEWAL_TYPES,
     SYSTEM_STATES,
     Contract,
@@ -31,7 +32,7 @@ from convergence.estate import (
 )
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "councils.csv": ("code", "name"),
+    "councils.csv": ("code", "name", "share"),
     "towers.csv": ("code", "name"),
     "lots.csv": (
         "lot",
@@ -40,6 +41,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "calloffs_open",
         "framework_expiry",
         "max_calloff_months",
+        "charge_basis",
+        "annual_charge",
     ),
     "contracts.csv": (
         "council",
@@ -69,6 +72,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "transition_days",
         "state",
         "cutover",
+        "transition_cost",
     ),
     "dependencies.csv": ("council", "system", "needs_council", "needs_system", "lag_days"),
 }
@@ -117,6 +121,20 @@ def parse_money(text: str) -> Decimal | None:
         raise ValueError(f"'{text}' is not an amount in pounds") from None
     if not value.is_finite():
         raise ValueError(f"'{text}' is not an amount in pounds")
+    return value
+
+
+def parse_share(text: str) -> Decimal | None:
+    """A percentage ('25', '25%', '33.3'), or None for an empty cell."""
+    cleaned = text.replace("%", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a percentage") from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ValueError(f"'{text}' is not a percentage between 0 and 100")
     return value
 
 
@@ -218,8 +236,13 @@ def read_estate(folder: Path | str) -> Estate:
         raise EstateFileError(f"{folder}: no estate files found (expected {', '.join(COLUMNS)})")
     renewal = parse_choice(RENEWAL_TYPES, "none")
     state = parse_choice(SYSTEM_STATES, "legacy")
+    basis = parse_choice(CHARGE_BASES, "per_council")
 
-    councils = _read(folder, "councils.csv", lambda c: Council(c("code"), c("name")))
+    councils = _read(
+        folder,
+        "councils.csv",
+        lambda c: Council(c("code"), c("name"), share=c("share", parse_share)),
+    )
     towers = _read(folder, "towers.csv", lambda c: Tower(c("code"), c("name") or c("code")))
     lots = _read(
         folder,
@@ -231,6 +254,8 @@ def read_estate(folder: Path | str) -> Estate:
             calloffs_open=c("calloffs_open", parse_date),
             framework_expiry=c("framework_expiry", parse_date),
             max_calloff_months=c("max_calloff_months", parse_int),
+            charge_basis=c("charge_basis", basis),
+            annual_charge=c("annual_charge", parse_money),
         ),
     )
     contracts = _read(
@@ -268,6 +293,7 @@ def read_estate(folder: Path | str) -> Estate:
             transition_days=c("transition_days", parse_int) or 0,
             state=c("state", state),
             cutover=c("cutover", parse_date),
+            transition_cost=c("transition_cost", parse_money),
         ),
     )
     dependencies = _read(
@@ -293,7 +319,7 @@ def read_estate(folder: Path | str) -> Estate:
 def estate_rows(estate: Estate) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of each estate file, in canonical order, as Python values."""
     return {
-        "councils.csv": sorted((c.code, c.name) for c in estate.councils),
+        "councils.csv": sorted((c.code, c.name, c.share) for c in estate.councils),
         "towers.csv": sorted((t.code, t.name) for t in estate.towers),
         "lots.csv": sorted(
             (
@@ -304,6 +330,8 @@ def estate_rows(estate: Estate) -> dict[str, list[tuple[Any, ...]]]:
                     lot.calloffs_open,
                     lot.framework_expiry,
                     lot.max_calloff_months,
+                    lot.charge_basis,
+                    lot.annual_charge,
                 )
                 for lot in estate.lots
             ),
@@ -345,6 +373,7 @@ def estate_rows(estate: Estate) -> dict[str, list[tuple[Any, ...]]]:
                     s.transition_days,
                     s.state,
                     s.cutover,
+                    s.transition_cost,
                 )
                 for s in estate.systems
             ),

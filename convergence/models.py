@@ -17,6 +17,7 @@ class Council(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
     name: str = Field(max_length=200)
+    share: Decimal | None = Field(default=None, sa_column=Column(Numeric(7, 4)))
     version: int = 1
 
 
@@ -36,6 +37,8 @@ class FrameworkLot(SQLModel, table=True):
     calloffs_open: date
     framework_expiry: date
     max_calloff_months: int | None = None
+    charge_basis: str = Field(default="per_council", max_length=20)
+    annual_charge: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
     version: int = 1
 
 
@@ -73,6 +76,7 @@ class System(SQLModel, table=True):
     transition_days: int = 0
     state: str = Field(default="legacy", max_length=20)
     cutover: date | None = None
+    transition_cost: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
     version: int = 1
 
 
@@ -130,6 +134,23 @@ class Baseline(SQLModel, table=True):
     taken_at: datetime
     taken_by: str = Field(max_length=200)
     plans: str  # JSON: one object per system
+    savings: str = "[]"  # JSON: the savings promised, per council and month
+
+
+class RealisedSaving(SQLModel, table=True):
+    """Savings finance reports as achieved for one council in one month (the period's first
+    day), entered by hand; one figure per council and month."""
+
+    __tablename__ = "realised_saving"
+    __table_args__ = (UniqueConstraint("council_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    month: date
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    note: str = Field(default="", max_length=500)
+    recorded_at: datetime
+    recorded_by: str = Field(max_length=200)
+    version: int = 1
 
 
 class User(SQLModel, table=True):

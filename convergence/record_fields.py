@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from convergence.estate import (
+    CHARGE_BASES,
     RENEWAL_TYPES,
     SYSTEM_STATES,
     Contract,
@@ -113,6 +114,13 @@ FORMS: dict[str, tuple[type, tuple[FieldSpec, ...]]] = {
             FieldSpec("transition_days", "Transition (days)", "whole"),
             FieldSpec("state", "State", "choice", choices=lambda e, v: list(SYSTEM_STATES)),
             FieldSpec("cutover", "Actual cutover (converged systems)", "date", optional=True),
+            FieldSpec(
+                "transition_cost",
+                "One-off transition cost (£)",
+                "money",
+                optional=True,
+                help="Paid in the month its transition starts",
+            ),
         ),
     ),
     "Dependencies": (
@@ -144,6 +152,15 @@ FORMS: dict[str, tuple[type, tuple[FieldSpec, ...]]] = {
             FieldSpec("calloffs_open", "Call-offs open", "date"),
             FieldSpec("framework_expiry", "Framework expires", "date"),
             FieldSpec("max_calloff_months", "Longest call-off (months)", "whole", optional=True),
+            FieldSpec(
+                "charge_basis",
+                "Charged",
+                "choice",
+                choices=lambda e, v: list(CHARGE_BASES),
+                help="per_council: each council using the lot pays the annual charge; "
+                "per_system: each system on it does; shared: one charge split between councils",
+            ),
+            FieldSpec("annual_charge", "Annual charge (£)", "money", optional=True),
         ),
     ),
     "Councils": (
@@ -151,6 +168,13 @@ FORMS: dict[str, tuple[type, tuple[FieldSpec, ...]]] = {
         (
             FieldSpec("code", "Code", key=True),
             FieldSpec("name", "Name"),
+            FieldSpec(
+                "share",
+                "Share of shared framework charges (%)",
+                "money",
+                optional=True,
+                help="Leave empty to split shared charges equally",
+            ),
         ),
     ),
 }

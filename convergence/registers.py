@@ -46,6 +46,7 @@ import pandas as pd
 
 from convergence.errors import EstateFileError
 from convergence.estate import (
+    CHARGE_BASES,
     RENEWAL_TYPES,
     SYSTEM_STATES,
     Contract,
@@ -64,6 +65,7 @@ from convergence.estate_files import (
     parse_date,
     parse_int,
     parse_money,
+    parse_share,
 )
 from convergence.validation import validate_contract
 
@@ -477,7 +479,7 @@ def detect_format(columns: Sequence[str]) -> str:
     for kind in ("estate-contracts", "estate-dependencies", "estate-systems", "estate-lots"):
         if set(REQUIRED[ESTATE_FILES[kind]]) <= names:
             return kind
-    if names == {"code", "name"}:
+    if {"code", "name"} <= names <= set(COLUMNS["councils.csv"]):
         return "estate-councils"
     if "notice identifier" in names and len(names & CONTRACTS_FINDER_HEADERS) >= 8:
         return "contracts-finder"
@@ -916,6 +918,7 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
     present = [name for name in COLUMNS[file] if name in columns]
     cells = {n: [_unguard(_text(v)) for v in frame[columns[n]].tolist()] for n in present}
     renewal, state = parse_choice(RENEWAL_TYPES, "none"), parse_choice(SYSTEM_STATES, "legacy")
+    basis = parse_choice(CHARGE_BASES, "per_council")
     records: list[Any] = []
     found: list[RowProblem] = []
     first_row: dict[tuple[str, ...], int] = {}
@@ -923,7 +926,7 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         read = _RowReader({n: values[i] for n, values in cells.items()}, REQUIRED[file])
         if number in frame.attrs.get("overlong_rows", {}):
             read.problem("(whole row)", "more cells than the header: a value may hold a comma")
-        record = _estate_record(kind, read, renewal, state)
+        record = _estate_record(kind, read, renewal, state, basis)
         if isinstance(record, Contract):
             dates = {"start": record.start, "end": record.end, "max_end": record.max_end}
             read.problems.extend(date_problems(dates, str))
@@ -950,11 +953,15 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
 
 
 def _estate_record(
-    kind: str, c: _RowReader, renewal: Callable[[str], str], state: Callable[[str], str]
+    kind: str,
+    c: _RowReader,
+    renewal: Callable[[str], str],
+    state: Callable[[str], str],
+    basis: Callable[[str], str],
 ) -> Any:
     """One record of an estate file; `c(column, parser)` reads a checked cell."""
     if kind == "estate-councils":
-        return Council(c("code"), c("name"))
+        return Council(c("code"), c("name"), share=c("share", parse_share))
     if kind == "estate-lots":
         return Lot(
             name=c("lot"),
@@ -963,6 +970,8 @@ def _estate_record(
             calloffs_open=c("calloffs_open", parse_date),
             framework_expiry=c("framework_expiry", parse_date),
             max_calloff_months=c("max_calloff_months", parse_int),
+            charge_basis=c("charge_basis", basis),
+            annual_charge=c("annual_charge", parse_money),
         )
     if kind == "estate-systems":
         return System(
@@ -974,6 +983,7 @@ def _estate_record(
             transition_days=c("transition_days", parse_int) or 0,
             state=c("state", state),
             cutover=c("cutover", parse_date),
+            transition_cost=c("transition_cost", parse_money),
         )
     if kind == "estate-dependencies":
         return Dependency(

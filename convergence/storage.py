@@ -67,9 +67,8 @@ def load_estate(*, session: Session) -> Estate:
 
     >>> # load_estate(session=Session(engine)).systems[0].label
     """
-    councils = {
-        i: (c, n) for i, c, n in session.exec(select(m.Council.id, m.Council.code, m.Council.name))
-    }
+    council_rows = session.execute(select(*m.Council.__table__.c)).all()  # type: ignore[attr-defined]
+    councils = {r.id: (r.code, r.name) for r in council_rows}
     towers = {i: (c, n) for i, c, n in session.exec(select(m.Tower.id, m.Tower.code, m.Tower.name))}
     lot_rows = session.execute(select(*m.FrameworkLot.__table__.c)).all()  # type: ignore[attr-defined]
     lots = {lot.id: lot.name for lot in lot_rows}
@@ -83,7 +82,7 @@ def load_estate(*, session: Session) -> Estate:
         select(m.Dependency.system_id, m.Dependency.needs_system_id, m.Dependency.lag_days)
     ).all()
     return Estate(
-        councils=tuple(Council(c, n) for c, n in councils.values()),
+        councils=tuple(Council(r.code, r.name, r.share) for r in council_rows),
         towers=tuple(Tower(c, n) for c, n in towers.values()),
         lots=tuple(
             Lot(
@@ -93,6 +92,8 @@ def load_estate(*, session: Session) -> Estate:
                 r.calloffs_open,
                 r.framework_expiry,
                 r.max_calloff_months,
+                r.charge_basis,
+                r.annual_charge,
             )
             for r in lot_rows
         ),
@@ -128,6 +129,7 @@ def load_estate(*, session: Session) -> Estate:
                 r.transition_days,
                 r.state,
                 r.cutover,
+                r.transition_cost,
             )
             for r in system_rows
         ),
@@ -259,7 +261,7 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
             session,
             m.Council,
             _rows(session, m.Council, lambda r: r.code),
-            {c.code: {"code": c.code, "name": c.name} for c in estate.councils},
+            {c.code: {"code": c.code, "name": c.name, "share": c.share} for c in estate.councils},
         )
         added["towers"], updated["towers"] = _upsert(
             session,
@@ -281,6 +283,8 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
                     "calloffs_open": lot.calloffs_open,
                     "framework_expiry": lot.framework_expiry,
                     "max_calloff_months": lot.max_calloff_months,
+                    "charge_basis": lot.charge_basis,
+                    "annual_charge": lot.annual_charge,
                 }
                 for lot in estate.lots
             },
@@ -316,6 +320,7 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
                     "transition_days": s.transition_days,
                     "state": s.state,
                     "cutover": s.cutover,
+                    "transition_cost": s.transition_cost,
                 }
                 for s in estate.systems
             },

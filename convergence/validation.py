@@ -11,6 +11,7 @@ from datetime import date
 
 from convergence.engine import would_close_cycle
 from convergence.estate import (
+    CHARGE_BASES,
     RENEWAL_TYPES,
     SYSTEM_STATES,
     Contract,
@@ -37,6 +38,8 @@ def validate_council(council: Council) -> dict[str, str]:
         problems["code"] = "Give the council a short code, e.g. WCC"
     if not council.name.strip():
         problems["name"] = "Give the council's name"
+    if council.share is not None and not 0 <= council.share <= 100:
+        problems["share"] = "A share is a percentage between 0 and 100"
     return problems
 
 
@@ -56,6 +59,10 @@ def validate_lot(lot: Lot, estate: Estate) -> dict[str, str]:
         problems["framework_expiry"] = "The framework must expire after call-offs open"
     if lot.max_calloff_months is not None and lot.max_calloff_months <= 0:
         problems["max_calloff_months"] = "The longest call-off must be at least one month"
+    if lot.charge_basis not in CHARGE_BASES:
+        problems["charge_basis"] = f"Charged must be one of: {', '.join(CHARGE_BASES)}"
+    if lot.annual_charge is not None and lot.annual_charge < 0:
+        problems["annual_charge"] = "An amount in pounds cannot be negative"
     return problems
 
 
@@ -127,6 +134,8 @@ def validate_system(system: System, estate: Estate) -> dict[str, str]:
     if s.state == "converged" and s.cutover is None:
         problems["cutover"] = "Give the date a converged system cut over"
     _plausible(problems, "cutover", s.cutover)
+    if s.transition_cost is not None and s.transition_cost < 0:
+        problems["transition_cost"] = "An amount in pounds cannot be negative"
     return problems
 
 

@@ -1,0 +1,220 @@
+"""Costs and savings, each rule on a case worked out by hand, plus the totals reconciling."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from convergence.engine import schedule
+from convergence.estate import Contract, Council, Estate, Lot, System, Tower
+from convergence.estate_files import read_estate
+from convergence.savings import MONEY_COLUMNS, Savings, early_exits, savings
+
+TODAY = date(2027, 1, 1)
+DESKTOP = Tower("desktop", "Desktop")
+
+
+def lot(opens: date = date(2026, 1, 1), basis: str = "per_council", charge: int = 60_000) -> Lot:
+    return Lot(
+        "Lot 1",
+        "desktop",
+        "Framework plc",
+        opens,
+        date(2030, 12, 31),
+        None,
+        basis,
+        Decimal(charge),  # type: ignore[arg-type]
+    )
+
+
+def contract(end: date, council: str = "A", annual: int = 120_000, **terms: object) -> Contract:
+    return Contract(
+        council,
+        f"{council}-1",
+        "Desktop",
+        "Old Supplier",
+        "desktop",
+        start=date(2020, 1, 1),
+        end=end,
+        annual_value=Decimal(annual),
+        **terms,  # type: ignore[arg-type]
+    )
+
+
+def system(council: str = "A", contracted: bool = True, **fields: object) -> System:
+    return System(
+        council,
+        "Desktop",
+        "desktop",
+        contract=f"{council}-1" if contracted else None,
+        lot="Lot 1",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def estate(
+    lots: tuple[Lot, ...],
+    contracts: tuple[Contract, ...],
+    systems: tuple[System, ...],
+    councils: tuple[Council, ...] = (Council("A", "Council A"),),
+) -> Estate:
+    return Estate(councils, (DESKTOP,), lots, contracts, systems)
+
+
+def month(frame: pd.DataFrame, year: int, number: int) -> pd.Series:
+    row = frame[frame["month"] == pd.Timestamp(year, number, 1)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def worked(e: Estate, **options: object) -> Savings:
+    return savings(e, schedule(e, TODAY), **options)  # type: ignore[arg-type]
+
+
+def test_one_contract_one_cutover_every_month_by_hand() -> None:
+    # £120,000 a year to 30 Jun 2027; the lot charges £60,000 a year per council; the system
+    # moves on 1 Jul 2027 with a £24,000 one-off transition cost.
+    e = estate(
+        (lot(),),
+        (contract(date(2027, 6, 30)),),
+        (system(transition_cost=Decimal(24_000)),),
+    )
+    result = worked(e)
+    programme = result.by()
+    assert len(programme) == 60  # five years from January 2027
+    for number in range(1, 7):
+        m = month(programme, 2027, number)
+        assert (m["baseline"], m["legacy"], m["framework"], m["one_off"]) == (10_000, 10_000, 0, 0)
+        assert m["savings"] == 0
+    july = month(programme, 2027, 7)
+    assert (july["legacy"], july["framework"], july["one_off"]) == (0, 5_000, 24_000)
+    assert july["savings"] == pytest.approx(-19_000)
+    for year, number in ((2027, 8), (2028, 1), (2031, 12)):
+        m = month(programme, year, number)
+        assert (m["baseline"], m["plan"], m["savings"]) == (10_000, 5_000, 5_000)
+    assert month(programme, 2027, 10)["cumulative"] == pytest.approx(-4_000)
+    assert result.payback() == pd.Timestamp(2027, 11, 1)
+    assert result.annual_savings() == pytest.approx(60_000)
+    assert result.share_of_spend() == pytest.approx(0.5)
+    assert result.total()["double_running"] == 0
+
+
+def test_an_extension_is_paid_pro_rata_and_priced() -> None:
+    # The lot opens on 15 Aug 2027, so the contract ending 30 Jun 2027 runs on 45 days to
+    # 14 Aug: all of July and 14 of August's 31 days.
+    e = estate((lot(opens=date(2027, 8, 15)),), (contract(date(2027, 6, 30)),), (system(),))
+    result = worked(e)
+    programme = result.by()
+    august = month(programme, 2027, 8)
+    assert august["legacy"] == pytest.approx(10_000 * 14 / 31)
+    assert august["framework"] == pytest.approx(5_000 * 17 / 31)
+    row = result.contracts.iloc[0]
+    assert row["extension_days"] == 45
+    assert row["extension_cost"] == pytest.approx(10_000 + 10_000 * 14 / 31)
+    assert row["paid_until"] == pd.Timestamp(2027, 8, 14)
+
+
+def test_charges_can_begin_at_the_transition_start_with_double_running() -> None:
+    # 61 days of transition: start 1 May 2027, cutover 1 Jul 2027.
+    e = estate((lot(),), (contract(date(2027, 6, 30)),), (system(transition_days=61),))
+    at_cutover = worked(e).by()
+    at_start = worked(e, charges_from="start")
+    may = month(at_start.by(), 2027, 5)
+    assert (may["legacy"], may["framework"], may["double_running"]) == (10_000, 5_000, 10_000)
+    assert month(at_cutover, 2027, 5)["framework"] == 0
+    assert at_start.total()["double_running"] == pytest.approx(20_000)  # May and June
+
+
+def test_an_early_exit_with_a_fee_against_the_spend_it_avoids() -> None:
+    # The contract runs to 30 Jun 2028. Leaving on 31 Mar 2027 costs a £30,000 fee and avoids
+    # April 2027 to June 2028: 15 months at £10,000.
+    e = estate((lot(),), (contract(date(2028, 6, 30)),), (system(),))
+    live = worked(e)
+    exits = {("A", "A-1"): date(2027, 3, 31)}
+    scenario = savings(
+        e, schedule(e, TODAY, exits=exits), exits=exits, fees={("A", "A-1"): Decimal(30_000)}
+    )
+    march = month(scenario.by(), 2027, 3)
+    assert (march["legacy"], march["one_off"]) == (10_000, 30_000)
+    assert month(scenario.by(), 2027, 4)["framework"] == 5_000
+    table = early_exits(live, scenario)
+    assert len(table) == 1
+    exit_row = table.iloc[0]
+    assert exit_row["fee"] == 30_000
+    assert exit_row["spend_avoided"] == pytest.approx(150_000)
+    assert exit_row["net"] == pytest.approx(120_000)
+    assert bool(exit_row["pays"])
+
+
+def test_an_early_exit_without_a_fee_given_uses_the_contracts_termination_fee() -> None:
+    e = estate(
+        (lot(),), (contract(date(2028, 6, 30), termination_fee=Decimal(7_500)),), (system(),)
+    )
+    exits = {("A", "A-1"): date(2027, 3, 31)}
+    scenario = savings(e, schedule(e, TODAY, exits=exits), exits=exits)
+    assert scenario.total()["one_off"] == 7_500
+
+
+@pytest.mark.parametrize(
+    ("shares", "a_part", "b_part"),
+    [((Decimal(75), Decimal(25)), 7_500, 2_500), ((None, None), 5_000, 5_000)],
+)
+def test_a_shared_lot_is_split_two_ways_and_nothing_is_lost(
+    shares: tuple[Decimal | None, Decimal | None], a_part: float, b_part: float
+) -> None:
+    # £120,000 a year shared. A moves on 1 Jan 2027 (no contract); B on 1 Apr 2027.
+    e = estate(
+        (lot(basis="shared", charge=120_000),),
+        (contract(date(2027, 3, 31), council="B"),),
+        (system("A", contracted=False), system("B")),
+        councils=(Council("A", "Council A", shares[0]), Council("B", "Council B", shares[1])),
+    )
+    result = worked(e)
+    by_council = result.by("council")
+    a, b = by_council[by_council.council == "A"], by_council[by_council.council == "B"]
+    assert month(a, 2027, 2)["framework"] == 10_000  # A alone pays the whole charge
+    assert month(b, 2027, 2)["framework"] == 0
+    assert month(a, 2027, 5)["framework"] == pytest.approx(a_part)
+    assert month(b, 2027, 5)["framework"] == pytest.approx(b_part)
+    per_month = result.by()["framework"]
+    assert per_month.to_numpy() == pytest.approx([10_000] * len(per_month))
+
+
+def test_per_system_charges_and_converged_systems_save_nothing_new() -> None:
+    e = estate(
+        (lot(basis="per_system", charge=12_000),),
+        (),
+        (
+            System("A", "Old", "desktop", lot="Lot 1", state="converged", cutover=date(2026, 5, 1)),
+            System("A", "New", "desktop", lot="Lot 1", transition_days=31),
+        ),
+    )
+    result = worked(e)
+    january, february = month(result.by(), 2027, 1), month(result.by(), 2027, 2)
+    assert (january["baseline"], january["framework"]) == (1_000, 1_000)  # Old, both ways
+    assert (february["baseline"], february["framework"]) == (1_000, 2_000)
+
+
+def test_the_sample_reconciles_month_by_month_and_in_sum() -> None:
+    sample = read_estate("data/sample")
+    result = worked(sample)
+    m = result.monthly
+    assert (m["baseline"] - m["plan"] - m["savings"]).abs().max() < 1e-6
+    assert (m["legacy"] + m["framework"] + m["one_off"] - m["plan"]).abs().max() < 1e-6
+    programme = result.total()
+    councils = [result.total(c.code) for c in sample.councils]
+    for column in MONEY_COLUMNS:
+        assert sum(c[column] for c in councils) == pytest.approx(programme[column])
+    assert programme["baseline"] - programme["plan"] == pytest.approx(programme["savings"])
+    # transition costs: every system still to move pays its one-off cost once
+    moving = [s for s in sample.systems if s.state in ("legacy", "in_transition")]
+    assert programme["one_off"] == pytest.approx(sum(float(s.transition_cost or 0) for s in moving))
+    # the do-nothing baseline pays every contract every month at a twelfth of its value
+    first = result.by().iloc[0]
+    spend = sum(float(c.annual_value or 0) for c in sample.contracts) / 12
+    assert first["baseline"] <= spend + 1e-6
+    assert result.annual_savings() > 0
+    assert result.payback() is not None
