@@ -31,6 +31,7 @@ pages = [
     st.Page("screens/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
     st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
     st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+    st.Page("screens/savings.py", title="Savings", icon=":material/savings:"),
     st.Page("screens/board.py", title="Board", icon=":material/groups:"),
 ]
 if actor.role in ("editor", "admin"):

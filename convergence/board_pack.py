@@ -29,12 +29,16 @@ from reportlab.platypus import (
 from convergence import roadmap as rm
 from convergence.baselines import SinceBaseline
 from convergence.charts import chart_png, convergence_curve_chart, roadmap_gantt
+from convergence.charts_savings import cumulative_savings_chart
 from convergence.engine import Roadmap
-from convergence.formatting import uk_date
+from convergence.estate import Estate
+from convergence.formatting import money, uk_date
+from convergence.savings import Savings, summary
 
 SECTIONS = (
     "Overview",
     "Convergence curve",
+    "Savings",
     "Roadmap",
     "Risks",
     "Decisions due in the next 6 months",
@@ -54,11 +58,19 @@ class PackContent:
     decisions: pd.DataFrame
     changes: pd.DataFrame
     baseline: str
+    savings: pd.DataFrame  # one row per council and the programme; empty without money
+    savings_png: bytes | None = None
 
 
 def pack_content(
-    roadmap: Roadmap, since: SinceBaseline | None = None, baseline: str = ""
+    roadmap: Roadmap,
+    since: SinceBaseline | None = None,
+    baseline: str = "",
+    *,
+    estate: Estate | None = None,
+    result: Savings | None = None,
 ) -> PackContent:
+    """What the pack shows; with `estate` and its `result` (savings), the savings section."""
     plans = roadmap.plans
     scope = plans[plans["state"] != "retained"]
     converged = int((scope["cutover"] <= pd.Timestamp(roadmap.today)).sum())
@@ -81,6 +93,35 @@ def pack_content(
     decisions = rm.decisions_due(roadmap, 6)[["due", "action"]].assign(
         due=lambda f: [uk_date(d) for d in f["due"]]
     )
+    money_table = pd.DataFrame(columns=["Who", "Saves a year", "Share of spend", "Pays back"])
+    savings_png = None
+    if estate is not None and result is not None:
+        table = summary(result, estate)
+        money_table = pd.DataFrame(
+            {
+                "Who": table["name"],
+                "Saves a year": [money(v) for v in table["annual_savings"]],
+                "Share of spend": [
+                    "—" if v is None or pd.isna(v) else f"{v:.1%}" for v in table["share_of_spend"]
+                ],
+                "Pays back": [
+                    "not in view" if p is None or pd.isna(p) else f"{p:%b %Y}"
+                    for p in table["payback"]
+                ],
+            }
+        )
+        programme = money_table.iloc[-1]
+        figures += [
+            ("Saves a year once converged", str(programme["Saves a year"])),
+            ("Programme pays back", str(programme["Pays back"])),
+        ]
+        savings_png = chart_png(
+            cumulative_savings_chart(
+                result.by("council"),
+                today=roadmap.today,
+                names={c.code: c.name for c in estate.councils},
+            )
+        )
     changes = pd.DataFrame(columns=["council", "system", "change", "cause"])
     if since is not None:
         changes = since.movements.assign(
@@ -95,6 +136,8 @@ def pack_content(
         decisions=decisions,
         changes=changes,
         baseline=baseline,
+        savings=money_table,
+        savings_png=savings_png,
     )
 
 
@@ -144,24 +187,39 @@ def board_pack_pdf(content: PackContent) -> bytes:
         Paragraph(SECTIONS[1], styles["Heading2"]),
         _image(content.curve_png, 22),
         PageBreak(),
+        Paragraph(SECTIONS[2], styles["Heading2"]),
     ]
+    if content.savings_png is not None:
+        story += [
+            _table(content.savings, [9, 4, 4, 4]),
+            Spacer(1, 8),
+            Paragraph(
+                "Against doing nothing (every contract renewed). NLGN marks: 1.8% of spend "
+                "realistic, 3.6% best.",
+                styles["BodyText"],
+            ),
+            _image(content.savings_png, 20),
+        ]
+    else:
+        story.append(Paragraph("No money recorded for this estate.", styles["BodyText"]))
+    story.append(PageBreak())
     for council, png in content.roadmap_pngs:
         story += [
-            Paragraph(f"{SECTIONS[2]}: {escape(council)}", styles["Heading2"]),
+            Paragraph(f"{SECTIONS[3]}: {escape(council)}", styles["Heading2"]),
             _image(png, 24),
             PageBreak(),
         ]
     story += [
-        Paragraph(SECTIONS[3], styles["Heading2"]),
+        Paragraph(SECTIONS[4], styles["Heading2"]),
         _table(content.risks, [2, 6, 2, 16])
         if len(content.risks)
         else Paragraph("No system is at risk.", styles["BodyText"]),
-        Paragraph(SECTIONS[4], styles["Heading2"]),
+        Paragraph(SECTIONS[5], styles["Heading2"]),
         _table(content.decisions, [3, 23])
         if len(content.decisions)
         else Paragraph("Nothing to decide in the next 6 months.", styles["BodyText"]),
         Paragraph(
-            SECTIONS[5] + (f" ({escape(content.baseline)})" if content.baseline else ""),
+            SECTIONS[6] + (f" ({escape(content.baseline)})" if content.baseline else ""),
             styles["Heading2"],
         ),
     ]
@@ -201,13 +259,19 @@ def board_pack_pptx(content: PackContent) -> bytes:
     slide(SECTIONS[1]).shapes.add_picture(
         io.BytesIO(content.curve_png), Inches(0.5), Inches(1.4), height=Inches(5.6)
     )
+    money_slide = slide(SECTIONS[2])
+    rows(money_slide, content.savings)
+    if content.savings_png is not None:
+        money_slide.shapes.add_picture(
+            io.BytesIO(content.savings_png), Inches(6.8), Inches(3.0), height=Inches(4.2)
+        )
     for council, png in content.roadmap_pngs:
-        slide(f"{SECTIONS[2]}: {council}").shapes.add_picture(
+        slide(f"{SECTIONS[3]}: {council}").shapes.add_picture(
             io.BytesIO(png), Inches(0.5), Inches(1.3), height=Inches(6.0)
         )
-    rows(slide(SECTIONS[3]), content.risks)
-    rows(slide(SECTIONS[4]), content.decisions)
-    rows(slide(SECTIONS[5]), content.changes)
+    rows(slide(SECTIONS[4]), content.risks)
+    rows(slide(SECTIONS[5]), content.decisions)
+    rows(slide(SECTIONS[6]), content.changes)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()

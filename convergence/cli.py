@@ -28,9 +28,11 @@ from convergence.errors import ConvergenceError
 from convergence.estate import Estate
 from convergence.estate_files import read_estate, write_estate
 from convergence.export import estate_workbook, register_csv
+from convergence.formatting import money
 from convergence.generate import generate_estate
-from convergence.importing import preview_file
+from convergence.importing import FilePreview, preview_file
 from convergence.roadmap import roadmap_table
+from convergence.savings import CHARGES_FROM, savings, savings_table, summary
 from convergence.settings import Settings
 
 DEMO_USERS = (  # created only with the sample estate; documented in the README
@@ -114,21 +116,40 @@ def cmd_import(args: argparse.Namespace) -> None:
             council=args.council or "",
             tower=args.tower,
         )
-        print(
-            f"{path.name}: {preview.format}, {preview.rows:,} rows, "
-            f"{preview.records:,} records ready, {len(preview.problems):,} problems"
-        )
-        for problem in preview.problems[:20]:
-            print(f"  row {problem.row}, {problem.column}: {problem.problem}", file=sys.stderr)
+        _print_preview(path.name, preview)
         if preview.problems and not args.valid_only:
             raise ConvergenceError(
                 f"{path.name} has {len(preview.problems):,} problems; nothing was imported "
                 "(fix them, or import only the valid rows with --valid-only)"
             )
         summary = storage.save_estate(
-            session=session, estate=preview.estate, actor=_acting(args, session)
+            session=session,
+            estate=preview.to_estate(valid_only=args.valid_only),
+            actor=_acting(args, session),
         )
     print(f"Imported {path}: {summary}")
+
+
+def _print_preview(name: str, preview: FilePreview) -> None:
+    """What an import would do: each new or updated contract on stdout, up to 50; warnings
+    and the first 20 problems on stderr."""
+    print(
+        f"{name}: {preview.format}, {preview.rows:,} rows, "
+        f"{preview.records:,} records ready, {len(preview.problems):,} problems"
+    )
+    if preview.contracts:
+        print(f"Contracts: {preview.summary}")
+    changed = [c for c in preview.contracts if c.action != "No change"]
+    for change in changed[:50]:
+        c = change.contract
+        said = "; ".join(change.changes) if change.changes else c.title
+        print(f"  {change.action.lower()} {c.reference} ({c.council}): {said}")
+    if len(changed) > 50:
+        print(f"  … and {len(changed) - 50:,} more")
+    for warning in preview.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    for problem in preview.problems[:20]:
+        print(f"  row {problem.row}, {problem.column}: {problem.problem}", file=sys.stderr)
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -191,6 +212,34 @@ def cmd_schedule(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def cmd_savings(args: argparse.Namespace) -> None:
+    estate = _estate_for(args)
+    result = savings(estate, schedule(estate, _today(args.today)), charges_from=args.charges_from)
+    table = savings_table(result, args.by, for_people=args.format == "table")
+    if args.format == "csv":
+        text = table.to_csv(index=False)
+    elif args.format == "json":
+        text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+    else:
+        lines = []
+        for row in summary(result, estate).itertuples():
+            share = "" if row.share_of_spend is None else f" ({row.share_of_spend:.1%} of spend)"
+            payback = (
+                "no payback in view" if row.payback is None else f"pays back {row.payback:%b %Y}"
+            )
+            lines.append(
+                f"{row.name}: saves {money(row.annual_savings)} a year once converged{share}; "
+                f"{payback}"
+            )
+        lines.append("NLGN marks: 1.8% realistic, 3.6% best")
+        text = "\n".join(lines) + "\n\n" + table.to_string(index=False) + "\n"
+    if args.out is not None:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote savings month by month ({len(table):,} rows, by {args.by}) to {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_board_pack(args: argparse.Namespace) -> None:
     today = _today(args.today)
     with Session(_engine(args)) as session:
@@ -205,7 +254,13 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
             chosen = found[args.baseline]
             changes = storage.history(session=session, since=chosen.taken_at)
             since = since_baseline(thaw(chosen.plans), roadmap, changes)
-    content = pack_content(roadmap, since, args.baseline or "")
+    content = pack_content(
+        roadmap,
+        since,
+        args.baseline or "",
+        estate=estate,
+        result=savings(estate, roadmap, charges_from=Settings().charges_from),
+    )
     path: Path = args.path
     if path.suffix.lower() == ".pptx":
         path.write_bytes(board_pack_pptx(content))
@@ -310,6 +365,20 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sch.add_argument("--out", type=Path, metavar="FILE")
     sch.set_defaults(run=cmd_schedule)
+    sav = commands.add_parser("savings", help="print costs and savings month by month")
+    sav.add_argument("--estate", type=Path, metavar="DIR", help="read estate files, not the DB")
+    sav.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
+    sav.add_argument("--by", choices=("council", "tower", "programme"), default="council")
+    sav.add_argument(
+        "--charges-from",
+        choices=tuple(CHARGES_FROM),
+        default="cutover",
+        help="framework charges begin at cutover (default) or at the transition start",
+    )
+    sav.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sav.add_argument("--out", type=Path, metavar="FILE")
+    sav.set_defaults(run=cmd_savings)
+
     pack = commands.add_parser("board-pack", help="write the board pack (PDF, or .pptx)")
     pack.add_argument("path", type=Path, metavar="OUT.pdf|OUT.pptx")
     pack.add_argument("--baseline", metavar="NAME", help="show changes since this baseline")

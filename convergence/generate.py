@@ -10,8 +10,10 @@ about one in ten crosses councils, and none needs a retained system.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from convergence.estate import (
     Contract,
@@ -63,6 +65,22 @@ LOTS = (
         84,
     ),
 )
+# framework charges: contracts average about £1m a year, so a system on the framework costs
+# somewhat less; the service desk is one shared contract
+CHARGES: dict[str, dict[str, Any]] = {
+    "Lot 2 Hosting": {"charge_basis": "per_system", "annual_charge": Decimal(850_000)},
+    "Lot 4 Identity & collaboration": {
+        "charge_basis": "per_system",
+        "annual_charge": Decimal(800_000),
+    },
+    "Lot 5 Network": {"charge_basis": "per_system", "annual_charge": Decimal(880_000)},
+    "Lot 1 End-user computing": {"charge_basis": "per_system", "annual_charge": Decimal(900_000)},
+    "Lot 3 Service desk": {"charge_basis": "shared", "annual_charge": Decimal(40_000_000)},
+    "Lot 6 Application management": {
+        "charge_basis": "per_system",
+        "annual_charge": Decimal(870_000),
+    },
+}
 SUPPLIERS = (
     "Capgemini",
     "BT",
@@ -106,6 +124,7 @@ def generate_estate(
     retained: list[bool] = []
     tower_of: list[int] = []
     randint, choice, rand = rng.randint, rng.choice, rng.random
+    money_rng = random.Random(seed + 1)  # its own stream, so dates and names stay as they were
     for council in council_rows:
         for k in range(systems_per_council):
             tower = _tower_index(k, systems_per_council)
@@ -152,6 +171,7 @@ def generate_estate(
                     randint(30, 240),
                     state,
                     cutover,
+                    Decimal(money_rng.randint(10, 250) * 1_000) if state != "converged" else None,
                 )
             )
             retained.append(state == "retained")
@@ -209,7 +229,8 @@ def generate_estate(
             f"{dependencies:,} dependencies do not fit among {total:,} systems "
             f"(at most {min(capacity, len(result)):,} found)"
         )
-    return Estate(council_rows, TOWERS, LOTS, tuple(contracts), tuple(systems), tuple(result))
+    lots = tuple(replace(lot, **CHARGES[lot.name]) for lot in LOTS)
+    return Estate(council_rows, TOWERS, lots, tuple(contracts), tuple(systems), tuple(result))
 
 
 def _tower_index(k: int, per_council: int) -> int:

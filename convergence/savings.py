@@ -38,6 +38,7 @@ tower, transition costs against the system's tower.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -74,6 +75,17 @@ MONEY_LABELS: dict[str, str] = {
 
 Floats = npt.NDArray[np.float64]
 Months = npt.NDArray[np.datetime64]
+
+
+@dataclass(frozen=True)
+class RealisedSaving:
+    """What finance reports as saved by one council in one month (`month`: any day in it)."""
+
+    council: str
+    month: date
+    amount: Decimal
+    note: str = ""
+    recorded_by: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,10 +171,16 @@ def monthly_amounts(
     return result
 
 
+NAT = np.datetime64("NaT", "D")
+
+
 def _day(value: object) -> np.datetime64:
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return np.datetime64("NaT", "D")
-    return np.datetime64(pd.Timestamp(value).date(), "D")
+        return NAT
+    if isinstance(value, pd.Timestamp):
+        return np.datetime64(value.to_datetime64(), "D")
+    day: np.datetime64 = np.datetime64(value, "D")  # type: ignore[call-overload]
+    return day
 
 
 def _money(value: Decimal | None) -> float:
@@ -181,17 +199,24 @@ class _Ledger:
         self.columns: dict[str, Floats] = {}
 
     def add_streams(self, column: str, keys: list[tuple[str, str]], amounts: Floats) -> None:
-        table = self.columns.setdefault(column, np.zeros((len(self.keys), len(self.months))))
+        if column not in self.columns:
+            self.columns[column] = np.zeros((len(self.keys), len(self.months)))
         if keys:
-            np.add.at(table, np.array([self.index[k] for k in keys]), amounts)
+            np.add.at(self.columns[column], np.array([self.index[k] for k in keys]), amounts)
 
-    def add_one_off(
-        self, column: str, key: tuple[str, str], on: np.datetime64, amount: float
+    def add_one_offs(
+        self, column: str, keys: list[tuple[str, str]], days: Months, amounts: Floats
     ) -> None:
-        table = self.columns.setdefault(column, np.zeros((len(self.keys), len(self.months))))
-        position = int(np.searchsorted(self.months, on, side="right")) - 1
-        if amount and position < len(self.months):
-            table[self.index[key], max(position, 0)] += amount
+        """Amounts paid once, each in the month of its day (before the first month: the first
+        month; after the last: not counted)."""
+        if column not in self.columns:
+            self.columns[column] = np.zeros((len(self.keys), len(self.months)))
+        if not keys:
+            return
+        position = np.maximum(np.searchsorted(self.months, days, side="right") - 1, 0)
+        inside = position < len(self.months)
+        rows = np.array([self.index[k] for k in keys])
+        np.add.at(self.columns[column], (rows[inside], position[inside]), amounts[inside])
 
     def frame(self) -> pd.DataFrame:
         n, m = len(self.keys), len(self.months)
@@ -212,6 +237,17 @@ class _Ledger:
 # --- the calculation --------------------------------------------------------------------------
 
 
+def horizon_months(roadmap: Roadmap) -> int:
+    """Months to count: at least five years, and three years past the last cutover."""
+    plans = roadmap.plans
+    moving = plans[plans["state"].isin(["legacy", "in_transition"])]
+    last = moving["cutover"].max() if len(moving) else pd.NaT
+    if pd.isna(last):
+        return MIN_HORIZON_MONTHS
+    span = (last.year - roadmap.today.year) * 12 + last.month - roadmap.today.month
+    return max(MIN_HORIZON_MONTHS, int(span) + 1 + MONTHS_AFTER_LAST_CUTOVER)
+
+
 def savings(
     estate: Estate,
     roadmap: Roadmap,
@@ -219,22 +255,20 @@ def savings(
     charges_from: ChargesFrom = "cutover",
     exits: Mapping[tuple[str, str], date] | None = None,
     fees: Mapping[tuple[str, str], Decimal] | None = None,
+    horizon: int | None = None,
 ) -> Savings:
     """What the roadmap costs and saves, month by month (see the module docstring).
 
     exits, fees: a scenario's early exits and their termination fees, by (council, contract).
+    horizon: months to count (default `horizon_months(roadmap)`), to line up two roadmaps.
     """
     exits = exits or {}
     fees = fees or {}
     today = roadmap.today
-    plans = roadmap.plans
+    text = ["council", "system", "tower", "contract", "lot", "state"]
+    plans = roadmap.plans.astype({c: object for c in text})  # plain strings iterate fast
     moving = plans[plans["state"].isin(["legacy", "in_transition"])]
-    last_cutover = moving["cutover"].max() if len(moving) else pd.NaT
-    count = MIN_HORIZON_MONTHS
-    if not pd.isna(last_cutover):
-        span = (last_cutover.year - today.year) * 12 + last_cutover.month - today.month
-        count = max(count, span + 1 + MONTHS_AFTER_LAST_CUTOVER)
-    months = month_starts(today, count)
+    months = month_starts(today, horizon or horizon_months(roadmap))
 
     lots = {lot.name: lot for lot in estate.lots}
     keys = sorted(
@@ -283,15 +317,32 @@ def savings(
         )
 
     costs = {s.key: float(s.transition_cost) for s in estate.systems if s.transition_cost}
-    for council, system, tower, start in moving[["council", "system", "tower", "start"]].itertuples(
-        index=False
-    ):
-        if (council, system) in costs and not pd.isna(start):
-            ledger.add_one_off("one_off", (council, tower), _day(start), costs[(council, system)])
-    for council, tower, on, fee in contracts.loc[
-        contracts["early_exit"].notna(), ["council", "tower", "early_exit", "exit_fee"]
-    ].itertuples(index=False):
-        ledger.add_one_off("one_off", (council, tower), np.datetime64(on, "D"), fee)
+    has_cost = np.array(
+        [(c, n) in costs for c, n in zip(moving["council"], moving["system"], strict=True)],
+        dtype=bool,
+    )
+    paying = moving[has_cost & moving["start"].notna().to_numpy()]
+    exiting = contracts[contracts["early_exit"].notna()]
+    ledger.add_one_offs(
+        "one_off",
+        [
+            *zip(paying["council"], paying["tower"], strict=True),
+            *zip(exiting["council"], exiting["tower"], strict=True),
+        ],
+        np.concatenate(
+            [
+                paying["start"].to_numpy(dtype="datetime64[D]"),
+                pd.to_datetime(exiting["early_exit"]).to_numpy(dtype="datetime64[D]"),
+            ]
+        ),
+        np.array(
+            [
+                *(costs[k] for k in zip(paying["council"], paying["system"], strict=True)),
+                *exiting["exit_fee"],
+            ],
+            dtype=float,
+        ),
+    )
 
     spend = pd.Series({c.code: 0.0 for c in estate.councils}, dtype=float).add(
         pd.Series(annual, index=contracts["council"].to_numpy()).groupby(level=0).sum(),
@@ -371,72 +422,84 @@ def _contract_terms(
 ) -> pd.DataFrame:
     """One row per contract: annual value, paid from, paid until (plan), renewed until
     (baseline), when framework charges for its systems begin, and its extension."""
-    moving = plans[plans["state"].isin(["legacy", "in_transition"]) & plans["contract"].notna()]
-    leaving = moving["leave_on"].fillna(moving["cutover"] - timedelta(days=1))
-    leave_by = leaving.groupby([moving["council"], moving["contract"]]).max()
-    covered = moving.groupby(["council", "contract"])["extension_covered"].all()
-    with_contract = plans[plans["contract"].notna()]
-    states = with_contract.groupby(["council", "contract"])["state"].agg(set)
-    starts = charge_start.merge(
-        plans[["council", "system", "contract"]], on=["council", "system"], how="left"
+    keys = ["council", "contract"]
+    frame = pd.DataFrame(
+        [
+            (c.council, c.reference, c.title, c.tower, _money(c.annual_value), c.start, c.end)
+            for c in estate.contracts
+        ],
+        columns=[*keys, "title", "tower", "annual_value", "start", "current_end"],
     )
+    moving = plans[plans["state"].isin(["legacy", "in_transition"]) & plans["contract"].notna()]
+    moving = moving.assign(leaving=moving["leave_on"].fillna(moving["cutover"] - timedelta(days=1)))
+    per_contract = moving.groupby(keys).agg(
+        leaving=("leaving", "max"), extension_covered=("extension_covered", "all")
+    )
+    with_contract = plans[plans["contract"].notna()]
+    converged = (with_contract["state"] == "converged").groupby(
+        [with_contract["council"], with_contract["contract"]]
+    )
+    starts = charge_start.merge(plans[["council", "system", "contract"]], on=["council", "system"])
     starts = starts[starts["contract"].notna() & starts["state"].ne("converged")]
-    framework_from = starts.groupby(["council", "contract"])["from"].min()
-
-    rows = []
-    for c in estate.contracts:
-        key = (c.council, c.reference)
-        paid_from = max(today, _day(c.start)) if c.start else today
-        end, nat = _day(c.end), _day(None)
-        in_play = key in leave_by.index
-        paid_until: np.datetime64
-        if in_play:
-            paid_until = _day(leave_by[key])
-            if key in exits:
-                paid_until = _day(exits[key])
-            renewed_until = nat
-        else:
-            converged_only = states.get(key) == {"converged"}
-            paid_until = end if converged_only else nat
-            renewed_until = paid_until
-        extends = in_play and not np.isnat(end) and not np.isnat(paid_until) and paid_until > end
-        rows.append(
-            {
-                "council": c.council,
-                "contract": c.reference,
-                "title": c.title,
-                "tower": c.tower,
-                "annual_value": _money(c.annual_value),
-                "current_end": c.end,
-                "paid_from": paid_from,
-                "paid_until": paid_until,
-                "renewed_until": renewed_until,
-                "framework_from": _day(framework_from.get(key)),
-                "extension_from": max(end + 1, paid_from) if extends else nat,
-                "extension_days": int((paid_until - end).astype(int)) if extends else 0,
-                "extension_covered": bool(covered.get(key, True)),
-                "early_exit": exits.get(key),
-                "exit_fee": _money(fees.get(key) or c.termination_fee) if key in exits else 0.0,
-            }
+    frame = (
+        frame.merge(per_contract, left_on=keys, right_index=True, how="left")
+        .merge(converged.all().rename("converged_only"), left_on=keys, right_index=True, how="left")
+        .merge(
+            starts.groupby(keys)["from"].min().rename("framework_from"),
+            left_on=keys,
+            right_index=True,
+            how="left",
         )
-    columns = [
-        "council",
-        "contract",
-        "title",
-        "tower",
-        "annual_value",
-        "current_end",
-        "paid_from",
-        "paid_until",
-        "renewed_until",
-        "framework_from",
-        "extension_from",
-        "extension_days",
-        "extension_covered",
-        "early_exit",
-        "exit_fee",
+    )
+    exit_on = [exits.get(k) for k in zip(frame["council"], frame["contract"], strict=True)]
+    frame["early_exit"] = exit_on
+    frame["exit_fee"] = [
+        _money(fees.get((c, r)) or t.termination_fee) if (c, r) in exits else 0.0
+        for (c, r), t in zip(
+            zip(frame["council"], frame["contract"], strict=True), estate.contracts, strict=True
+        )
     ]
-    return pd.DataFrame(rows, columns=columns)
+
+    def days(column: pd.Series) -> Months:
+        result: Months = pd.to_datetime(column).to_numpy(dtype="datetime64[D]")
+        return result
+
+    in_play = frame["leaving"].notna().to_numpy()
+    end = days(frame["current_end"])
+    start = days(frame["start"])
+    paid_from = np.where(np.isnat(start) | (start < today), today, start)
+    leaving = np.where(
+        pd.isna(frame["early_exit"]).to_numpy(), days(frame["leaving"]), days(frame["early_exit"])
+    )
+    converged_only = frame["converged_only"].fillna(False).to_numpy(dtype=bool)
+    finished = np.where(converged_only, end, NAT)
+    paid_until = np.where(in_play, leaving, finished)
+    extends = in_play & ~np.isnat(end) & ~np.isnat(paid_until) & (paid_until > end)
+    frame["paid_from"] = paid_from
+    frame["paid_until"] = paid_until
+    frame["renewed_until"] = np.where(in_play, NAT, finished)
+    frame["framework_from"] = days(frame["framework_from"])
+    frame["extension_from"] = np.where(extends, np.maximum(end + 1, paid_from), NAT)
+    frame["extension_days"] = np.where(extends, (paid_until - end).astype(np.int64), 0)
+    frame["extension_covered"] = frame["extension_covered"].fillna(True).astype(bool)
+    return frame[
+        [
+            *keys,
+            "title",
+            "tower",
+            "annual_value",
+            "current_end",
+            "paid_from",
+            "paid_until",
+            "renewed_until",
+            "framework_from",
+            "extension_from",
+            "extension_days",
+            "extension_covered",
+            "early_exit",
+            "exit_fee",
+        ]
+    ]
 
 
 # --- comparisons ------------------------------------------------------------------------------
@@ -465,6 +528,37 @@ def early_exits(live: Savings, scenario: Savings) -> pd.DataFrame:
     return frame
 
 
+def promised_json(result: Savings) -> str:
+    """The savings a plan promises, per council and month, as JSON for a baseline."""
+    frame = result.by("council")
+    return json.dumps(
+        [
+            {"council": c, "month": m.date().isoformat(), "amount": round(float(a), 2)}
+            for c, m, a in zip(frame["council"], frame["month"], frame["savings"], strict=True)
+        ]
+    )
+
+
+def promised_frame(text: str) -> pd.DataFrame:
+    """A baseline's promised savings back as a frame: month, council, amount."""
+    frame = pd.DataFrame(json.loads(text or "[]"), columns=["council", "month", "amount"])
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["amount"] = frame["amount"].astype(float)
+    return frame[["month", "council", "amount"]]
+
+
+def realised_frame(realised: list[RealisedSaving]) -> pd.DataFrame:
+    """Realised savings as a frame: month (first day), council, amount."""
+    return pd.DataFrame(
+        {
+            "month": pd.to_datetime([r.month.replace(day=1) for r in realised]),
+            "council": [r.council for r in realised],
+            "amount": [float(r.amount) for r in realised],
+        },
+        columns=["month", "council", "amount"],
+    )
+
+
 def planned_against_realised(
     promised: pd.DataFrame, current: Savings, realised: pd.DataFrame
 ) -> pd.DataFrame:
@@ -482,3 +576,47 @@ def planned_against_realised(
         frame[column] = frame[column].astype(float)
         frame[f"{column}_cumulative"] = frame.groupby("council")[column].cumsum()
     return frame
+
+
+# --- tables for people ------------------------------------------------------------------------
+
+
+def summary(result: Savings, estate: Estate) -> pd.DataFrame:
+    """One row per council and one for the programme: annual contract spend, savings over the
+    horizon, annual savings once converged, that as a share of spend, and the payback month."""
+    rows = []
+    for code, label in [*((c.code, c.name) for c in estate.councils), (None, "Programme")]:
+        share = result.share_of_spend(code)
+        rows.append(
+            {
+                "council": code or "Programme",
+                "name": label,
+                "annual_spend": float(
+                    result.annual_spend.sum() if code is None else result.annual_spend[code]
+                ),
+                "savings_to_horizon": result.total(code)["savings"],
+                "annual_savings": result.annual_savings(code),
+                "share_of_spend": share,
+                "payback": result.payback(code),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def savings_table(
+    result: Savings, by: str = "council", *, for_people: bool = False
+) -> pd.DataFrame:
+    """Month by month per council, per tower, or for the programme (`by`), with cumulative
+    savings; `for_people` writes months as 'Jan 2027' and money as £."""
+    keys = [] if by == "programme" else [by]
+    frame = result.by(*keys)[["month", *keys, *MONEY_COLUMNS, "cumulative"]]
+    if not for_people:
+        frame = frame.assign(month=frame["month"].dt.strftime("%Y-%m"))
+        money_columns = [*MONEY_COLUMNS, "cumulative"]
+        return frame.assign(**{c: frame[c].round(2) for c in money_columns})
+    from convergence.formatting import money
+
+    shown = frame.assign(month=frame["month"].dt.strftime("%b %Y"))
+    for column in [*MONEY_COLUMNS, "cumulative"]:
+        shown[column] = [money(v) for v in shown[column]]
+    return shown.rename(columns={**MONEY_LABELS, "cumulative": "Cumulative savings (£)"})

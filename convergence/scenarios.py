@@ -21,6 +21,7 @@ import pandas as pd
 from convergence.engine import Roadmap
 from convergence.errors import EstateError
 from convergence.estate import Dependency, Estate
+from convergence.savings import ChargesFrom, Savings, early_exits, horizon_months, savings
 
 OverrideKind = Literal[
     "extend_contract",
@@ -230,6 +231,51 @@ def compare(live: Roadmap, scenario: Roadmap, overrides: tuple[Override, ...] = 
         extension_cost=extension_cost,
         termination_fees=float(sum(o.fee for o in overrides if o.kind == "exit_early")),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class SavingsComparison:
+    """A scenario's money against the live plan's, over the same months."""
+
+    councils: pd.DataFrame  # council, live/scenario savings to the horizon, a year, payback
+    exits: pd.DataFrame  # each early exit: fee, spend avoided, net, pays
+    live: Savings
+    scenario: Savings
+
+
+def compare_savings(
+    estate: Estate,
+    live: Roadmap,
+    overrides: tuple[Override, ...],
+    scenario: Roadmap,
+    *,
+    charges_from: ChargesFrom = "cutover",
+) -> SavingsComparison:
+    """Savings of the live plan and of the scenario, per council and for the programme, and
+    for each early exit whether its fee is paid back by the spend it avoids."""
+    changed, exits = apply_overrides(estate, overrides)
+    fees = {(o.council, o.reference): o.fee for o in overrides if o.kind == "exit_early" and o.fee}
+    horizon = max(horizon_months(live), horizon_months(scenario))
+    before = savings(estate, live, charges_from=charges_from, horizon=horizon)
+    after = savings(
+        changed, scenario, charges_from=charges_from, exits=exits, fees=fees, horizon=horizon
+    )
+    rows = []
+    for code in [*(c.code for c in estate.councils), None]:
+        rows.append(
+            {
+                "council": code or "Programme",
+                "live_savings": before.total(code)["savings"],
+                "scenario_savings": after.total(code)["savings"],
+                "live_annual": before.annual_savings(code),
+                "scenario_annual": after.annual_savings(code),
+                "live_payback": before.payback(code),
+                "scenario_payback": after.payback(code),
+            }
+        )
+    councils = pd.DataFrame(rows)
+    councils.insert(3, "change", councils["scenario_savings"] - councils["live_savings"])
+    return SavingsComparison(councils, early_exits(before, after), before, after)
 
 
 def adoptable(estate: Estate, overrides: tuple[Override, ...]) -> Estate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     data_dir: Path = Path("var")
     session_minutes: int = 30  # signed out after this long without activity
+    charges_from: Literal["cutover", "start"] = "cutover"  # when framework charges begin
 
     @field_validator("database_url")
     @classmethod

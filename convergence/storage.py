@@ -10,7 +10,7 @@ lot name, tower code), so saving the same estate twice updates and never duplica
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from convergence.engine import check_acyclic
 from convergence.errors import EstateError, RecordConflict, ValidationError
 from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
 from convergence.estate_arrays import compile_estate
+from convergence.savings import RealisedSaving
 from convergence.validation import (
     validate_contract,
     validate_council,
@@ -65,78 +66,91 @@ class ImportSummary:
 def load_estate(*, session: Session) -> Estate:
     """The whole estate, as records.
 
+    Each table is read once as plain rows and its records are built positionally, field by
+    field of the record's dataclass: a field reads the column of the same name (or the one
+    `_COLUMN_OF_FIELD` names), and a field naming another record reads its `<field>_id` column
+    through that record's key (council code, tower code, lot name, contract reference).
+
     >>> # load_estate(session=Session(engine)).systems[0].label
     """
-    council_rows = session.execute(select(*m.Council.__table__.c)).all()  # type: ignore[attr-defined]
-    councils = {r.id: (r.code, r.name) for r in council_rows}
-    towers = {i: (c, n) for i, c, n in session.exec(select(m.Tower.id, m.Tower.code, m.Tower.name))}
-    lot_rows = session.execute(select(*m.FrameworkLot.__table__.c)).all()  # type: ignore[attr-defined]
-    lots = {lot.id: lot.name for lot in lot_rows}
-    contract_rows = session.execute(select(*m.Contract.__table__.c)).all()  # type: ignore[attr-defined]
-    contract_refs = {c.id: c.reference for c in contract_rows}
-    system_rows = session.execute(select(*m.System.__table__.c)).all()  # type: ignore[attr-defined]
-    code = {i: c for i, (c, _) in councils.items()}
-    tower = {i: c for i, (c, _) in towers.items()}
-    system_keys = {s.id: (code[s.council_id], s.name) for s in system_rows}
-    dependency_rows = session.execute(
-        select(m.Dependency.system_id, m.Dependency.needs_system_id, m.Dependency.lag_days)
-    ).all()
-    return Estate(
-        councils=tuple(Council(r.code, r.name, r.share) for r in council_rows),
-        towers=tuple(Tower(c, n) for c, n in towers.values()),
-        lots=tuple(
-            Lot(
-                r.name,
-                tower[r.tower_id],
-                r.supplier,
-                r.calloffs_open,
-                r.framework_expiry,
-                r.max_calloff_months,
-                r.charge_basis,
-                r.annual_charge,
-            )
-            for r in lot_rows
-        ),
-        contracts=tuple(
-            Contract(
-                code[c.council_id],
-                c.reference,
-                c.title,
-                c.supplier,
-                tower[c.tower_id],
-                c.start_date,
-                c.end_date,
-                c.max_end_date,
-                c.renewal,
-                c.renewal_months,
-                c.notice_months,
-                c.notice_served,
-                c.termination_notice_days,
-                c.termination_fee,
-                c.annual_value,
-                c.department,
-                c.review_date,
-            )
-            for c in contract_rows
-        ),
-        systems=tuple(
-            System(
-                code[r.council_id],
-                r.name,
-                tower[r.tower_id],
-                contract_refs[r.contract_id] if r.contract_id else None,
-                lots[r.lot_id] if r.lot_id else None,
-                r.transition_days,
-                r.state,
-                r.cutover,
-                r.transition_cost,
-            )
-            for r in system_rows
-        ),
-        dependencies=tuple(
-            Dependency(*system_keys[a], *system_keys[b], lag) for a, b, lag in dependency_rows
-        ),
+    keys: dict[str, dict[Any, Any]] = {}
+    councils, ids = _read_records(session, Council, m.Council, keys)
+    keys["council"] = {i: c.code for i, c in zip(ids, councils, strict=True)}
+    towers, ids = _read_records(session, Tower, m.Tower, keys)
+    keys["tower"] = {i: t.code for i, t in zip(ids, towers, strict=True)}
+    lots, ids = _read_records(session, Lot, m.FrameworkLot, keys)
+    keys["framework_lot"] = {i: lot.name for i, lot in zip(ids, lots, strict=True)}
+    contracts, ids = _read_records(session, Contract, m.Contract, keys)
+    keys["contract"] = {i: c.reference for i, c in zip(ids, contracts, strict=True)}
+    systems, ids = _read_records(session, System, m.System, keys)
+    council_of = {i: s.council for i, s in zip(ids, systems, strict=True)}
+    name_of = {i: s.name for i, s in zip(ids, systems, strict=True)}
+    dependencies, _ = _read_records(
+        session,
+        Dependency,
+        m.Dependency,
+        keys,
+        {
+            "council": ("system_id", council_of),
+            "system": ("system_id", name_of),
+            "needs_council": ("needs_system_id", council_of),
+            "needs_system": ("needs_system_id", name_of),
+        },
     )
+    return Estate(
+        councils=councils,
+        towers=towers,
+        lots=lots,
+        contracts=contracts,
+        systems=systems,
+        dependencies=dependencies,
+    )
+
+
+# record fields stored in a column of another name
+_COLUMN_OF_FIELD = {"start": "start_date", "end": "end_date", "max_end": "max_end_date"}
+
+
+def _read_records(
+    session: Session,
+    record_type: type[Any],
+    model: type[SQLModel],
+    keys: dict[str, dict[Any, Any]],
+    derived: dict[str, tuple[str, dict[Any, Any]]] | None = None,
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Every row of `model`'s table as `record_type` (in the table's order), and the row ids.
+
+    A field of the record reads, in this order: the column and mapping `derived` gives it; the
+    column of its name (or `_COLUMN_OF_FIELD`'s); or its `<field>_id` column mapped through
+    `keys` of the table that column refers to. Raises LookupError for a field with no column,
+    so a field added to the records but not to the tables is never silently dropped."""
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = ["id"]
+    plan: list[tuple[int, dict[Any, Any] | None]] = []
+    for field in fields(record_type):
+        name = _COLUMN_OF_FIELD.get(field.name, field.name)
+        lookup: dict[Any, Any] | None = None
+        if derived and field.name in derived:
+            name, lookup = derived[field.name]
+        elif name not in table.c and f"{field.name}_id" in table.c:
+            name = f"{field.name}_id"
+            column = table.c[name]
+            lookup = keys[next(iter(column.foreign_keys)).column.table.name]
+            if column.nullable:
+                lookup = {**lookup, None: None}
+        if name not in table.c:
+            raise LookupError(
+                f"{record_type.__name__}.{field.name}: no column for it in table {table.name}"
+            )
+        if name not in columns:
+            columns.append(name)
+        plan.append((columns.index(name), lookup))
+    rows = session.connection().execute(select(*(table.c[name] for name in columns))).all()
+    if not rows:
+        return (), ()
+    data = list(zip(*rows, strict=True))
+    values = [data[i] if lookup is None else map(lookup.__getitem__, data[i]) for i, lookup in plan]
+    return tuple(map(record_type, *values)), data[0]
 
 
 def estate_revision(*, session: Session) -> int:
@@ -607,7 +621,12 @@ def _check_version(
     session: Session, record: Record, version: int | None, loaded_at: datetime | None
 ) -> None:
     kind, council, label = describe(record)
-    stored = record_version(session=session, record=record)
+    row = _row(session, record)
+    stored = None
+    if row is not None:  # lock the row until this save commits, then compare its version
+        table = type(row)
+        locked = select(table.version).where(table.id == row.id).with_for_update()
+        stored = session.exec(locked).one()
     if version is None and stored is not None:
         raise ValidationError(
             {"key": f"There is already a {kind} '{label}'" + (f" in {council}" if council else "")}
@@ -673,6 +692,11 @@ def delete_record(
     elif isinstance(record, Council):
         users = [c.reference for c in estate.contracts if c.council == record.code]
         users += [s.name for s in estate.systems if s.council == record.code]
+        users += [
+            f"realised saving {r.month:%b %Y}"
+            for r in realised_savings(session=session)
+            if r.council == record.code
+        ]
     elif isinstance(record, Tower):
         users = [s.label for s in estate.systems if s.tower == record.code]
     if users:
@@ -735,6 +759,7 @@ class StoredBaseline:
     taken_at: datetime
     taken_by: str
     plans: str  # JSON, see convergence.baselines
+    savings: str = "[]"  # JSON, see convergence.savings.promised_json
 
 
 def save_scenario(
@@ -770,7 +795,13 @@ def delete_scenario(*, session: Session, name: str, actor: Actor) -> None:
 
 
 def freeze_baseline(
-    *, session: Session, name: str, planning_date: date, plans: str, actor: Actor
+    *,
+    session: Session,
+    name: str,
+    planning_date: date,
+    plans: str,
+    actor: Actor,
+    savings: str = "[]",
 ) -> None:
     """Keep a roadmap as a named baseline; a name once taken is never reused or changed."""
     check_admin(actor, "freeze a baseline")
@@ -791,6 +822,7 @@ def freeze_baseline(
             taken_at=datetime.now(UTC),
             taken_by=user,
             plans=plans,
+            savings=savings,
         )
     )
     session.commit()
@@ -800,8 +832,69 @@ def baselines(*, session: Session) -> list[StoredBaseline]:
     """Every baseline, oldest first."""
     query = select(m.Baseline).order_by(m.Baseline.taken_at)  # type: ignore[arg-type]
     return [
-        StoredBaseline(b.name, b.planning_date, b.taken_at, b.taken_by, b.plans)
+        StoredBaseline(b.name, b.planning_date, b.taken_at, b.taken_by, b.plans, b.savings)
         for b in session.exec(query).all()
+    ]
+
+
+def record_realised_saving(*, session: Session, saving: RealisedSaving, actor: Actor) -> None:
+    """Record (or correct) what finance reports as saved by a council in a month; the change
+    enters the history. Editors record for their own councils, admins for any."""
+    check_can_edit(actor)
+    if actor.role != "admin" and saving.council not in actor.councils:
+        raise NotAllowed(f"{actor.name} cannot record savings for {saving.council}")
+    council_id = session.exec(select(m.Council.id).where(m.Council.code == saving.council)).first()
+    if council_id is None:
+        raise ValidationError({"council": f"There is no council '{saving.council}'"})
+    month = saving.month.replace(day=1)
+    row = session.exec(
+        select(m.RealisedSaving).where(
+            m.RealisedSaving.council_id == council_id, m.RealisedSaving.month == month
+        )
+    ).first()
+    at = datetime.now(UTC)
+    label = f"Realised saving {month:%b %Y}"
+    old = None if row is None else str(row.amount)
+    if row is None:
+        row = m.RealisedSaving(
+            council_id=council_id, month=month, amount=saving.amount, recorded_at=at, recorded_by=""
+        )
+    else:
+        row.version += 1
+    row.amount, row.note, row.recorded_at, row.recorded_by = (
+        saving.amount,
+        saving.note,
+        at,
+        actor.name,
+    )
+    session.add(row)
+    session.add(
+        m.HistoryEntry(
+            at=at,
+            user=actor.name,
+            action="created" if old is None else "changed",
+            kind="saving",
+            council=saving.council,
+            record=label,
+            field="amount",
+            old=old,
+            new=str(saving.amount),
+        )
+    )
+    _bump_revision(session)
+    session.commit()
+
+
+def realised_savings(*, session: Session) -> list[RealisedSaving]:
+    """Every realised saving recorded, by council and month."""
+    query = (
+        select(m.RealisedSaving, m.Council.code)
+        .join(m.Council, m.Council.id == m.RealisedSaving.council_id)  # type: ignore[arg-type]
+        .order_by(m.Council.code, m.RealisedSaving.month)  # type: ignore[arg-type]
+    )
+    return [
+        RealisedSaving(code, row.month, row.amount, row.note, row.recorded_by)
+        for row, code in session.exec(query).all()
     ]
 
 

@@ -12,12 +12,22 @@ from convergence.charts import rag_trend_chart
 from convergence.engine import schedule
 from convergence.errors import ValidationError
 from convergence.formatting import uk_date
+from convergence.savings import promised_json
 from convergence.scenarios import apply_overrides, overrides_from_json
-from screens.common import current_actor, current_roadmap, database, database_url, downloads
+from convergence.settings import Settings
+from screens.common import (
+    current_actor,
+    current_roadmap,
+    current_savings,
+    database,
+    database_url,
+    downloads,
+)
 
 st.title("Board")
 actor = current_actor()
 estate, roadmap = current_roadmap()
+money = current_savings(Settings().charges_from)
 engine = database(database_url())
 with Session(engine) as session:
     frozen = storage.baselines(session=session)
@@ -39,6 +49,7 @@ if actor.role == "admin":
                     name=name,
                     planning_date=roadmap.today,
                     plans=freeze(roadmap),
+                    savings=promised_json(money),
                     actor=actor,
                 )
             st.success(f"Baseline '{name}' kept. Baselines never change.")
@@ -104,7 +115,7 @@ pdf.download_button(
     "Board pack (PDF)",
     key="board_pdf",
     on_click="ignore",
-    data=lambda: board_pack_pdf(pack_content(roadmap, since, chosen)),
+    data=lambda: board_pack_pdf(pack_content(roadmap, since, chosen, estate=estate, result=money)),
     file_name=f"board-pack-{roadmap.today.isoformat()}.pdf",
     mime="application/pdf",
 )
@@ -112,7 +123,7 @@ pptx.download_button(
     "Board pack (PowerPoint)",
     key="board_pptx",
     on_click="ignore",
-    data=lambda: board_pack_pptx(pack_content(roadmap, since, chosen)),
+    data=lambda: board_pack_pptx(pack_content(roadmap, since, chosen, estate=estate, result=money)),
     file_name=f"board-pack-{roadmap.today.isoformat()}.pptx",
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
 )

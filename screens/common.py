@@ -26,6 +26,7 @@ from convergence.errors import ConvergenceError
 from convergence.estate import Estate
 from convergence.estate_files import read_estate
 from convergence.export import safe_cell
+from convergence.savings import ChargesFrom, Savings, savings
 from convergence.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -69,6 +70,20 @@ def current_roadmap() -> tuple[Estate, Roadmap]:
         st.error(f"The roadmap cannot be worked out: {problem}")
         st.stop()
         raise
+
+
+@st.cache_data(show_spinner="Working out costs and savings…", max_entries=8)
+def _savings(url: str, revision: int, today: date, charges_from: ChargesFrom) -> Savings:
+    estate, roadmap = _estate_and_roadmap(url, revision, today)
+    return savings(estate, roadmap, charges_from=charges_from)
+
+
+def current_savings(charges_from: ChargesFrom) -> Savings:
+    """Costs and savings of the current roadmap (call after `current_roadmap`)."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    return _savings(url, revision, planning_date(), charges_from)
 
 
 def current_estate() -> Estate:

@@ -63,6 +63,8 @@ if upload is not None:
         f"**{upload.name}**: recognised as *{preview.format}*, {preview.rows:,} rows; "
         f"{preview.records:,} records ready; {len(preview.problems):,} problems."
     )
+    for warning in preview.warnings:
+        st.warning(warning)
     if preview.columns:
         with st.expander("Columns: which of your columns holds what", expanded=not mapping):
             chosen = {}
@@ -93,9 +95,24 @@ if upload is not None:
             column_config={"row": "Row", "column": "Column", "problem": "Problem"},
             key="imports_problems",
         )
-    if preview.estate.contracts:
+    if preview.contracts:
+        st.write(
+            f"Contracts: {preview.summary}. A contract already held keeps everything the "
+            "file does not give (notice, renewal, termination fee …)."
+            + (" The first 200 are listed, changes first." if len(preview.contracts) > 200 else "")
+        )
+        listed = sorted(preview.contracts, key=lambda c: c.action == "No change")[:200]
         st.dataframe(
-            pd.DataFrame([asdict(c) for c in preview.estate.contracts[:200]]),
+            pd.DataFrame(
+                {
+                    "Council": c.contract.council,
+                    "Reference": c.contract.reference,
+                    "Title": c.contract.title,
+                    "Import as": c.action,
+                    "What changes": "; ".join(c.changes),
+                }
+                for c in listed
+            ),
             hide_index=True,
             key="imports_ready",
         )
@@ -114,7 +131,9 @@ if upload is not None:
     if go_all or go_valid:
         try:
             with st.spinner("Importing…"), Session(database(database_url())) as session:
-                summary = storage.save_estate(session=session, estate=preview.estate, actor=actor)
+                summary = storage.save_estate(
+                    session=session, estate=preview.to_estate(valid_only=go_valid), actor=actor
+                )
             st.success(f"Imported: {summary}.")
         except ConvergenceError as problem:
             st.error(f"Nothing was imported: {problem}")

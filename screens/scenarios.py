@@ -4,6 +4,7 @@ untouched until someone adopts the scenario."""
 
 from decimal import Decimal
 
+import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
@@ -16,9 +17,11 @@ from convergence.scenarios import (
     adoptable,
     apply_overrides,
     compare,
+    compare_savings,
     overrides_from_json,
     overrides_to_json,
 )
+from convergence.settings import Settings
 from screens.common import current_actor, current_roadmap, database, database_url, planning_date
 
 KINDS = {
@@ -199,6 +202,66 @@ towers_col.dataframe(
         "change_days": "Change (days)",
     },
 )
+st.subheader("Savings against the live plan")
+money_compared = compare_savings(
+    estate, live, tuple(overrides), what_if, charges_from=Settings().charges_from
+)
+programme_money = money_compared.councils.iloc[-1]
+first, second = st.columns(2)
+first.metric(
+    f"Saved by {money_compared.live.monthly['month'].max():%b %Y}",
+    money(programme_money["scenario_savings"]),
+    delta=f"{money(programme_money['change'])} against the live plan",
+    delta_color="normal" if programme_money["change"] >= 0 else "inverse",
+)
+paybacks = money_compared.councils[["live_payback", "scenario_payback"]]
+second.metric(
+    "Pays back",
+    "Not in view"
+    if programme_money["scenario_payback"] is None
+    else f"{programme_money['scenario_payback']:%b %Y}",
+)
+shown = money_compared.councils.assign(
+    **{
+        c: [("not in view" if p is None or p is pd.NaT else f"{p:%b %Y}") for p in paybacks[c]]
+        for c in paybacks
+    }
+)
+pounds = st.column_config.NumberColumn
+st.dataframe(
+    shown,
+    hide_index=True,
+    key="scenarios_savings",
+    column_config={
+        "council": "Council",
+        "live_savings": pounds("Live: saved to horizon", format="£%,.0f"),
+        "scenario_savings": pounds("Scenario: saved to horizon", format="£%,.0f"),
+        "change": pounds("Change", format="£%,.0f"),
+        "live_annual": pounds("Live: a year once converged", format="£%,.0f"),
+        "scenario_annual": pounds("Scenario: a year once converged", format="£%,.0f"),
+        "live_payback": "Live pays back",
+        "scenario_payback": "Scenario pays back",
+    },
+)
+if len(money_compared.exits):
+    st.markdown("**Does leaving early pay?**")
+    st.dataframe(
+        money_compared.exits.assign(
+            verdict=["Pays" if p else "Does not pay" for p in money_compared.exits["pays"]]
+        ).drop(columns="pays"),
+        hide_index=True,
+        key="scenarios_exits",
+        column_config={
+            "council": "Council",
+            "contract": "Contract",
+            "exit_on": st.column_config.DateColumn("Leave on", format="D MMM YYYY"),
+            "fee": pounds("Termination fee", format="£%,.0f"),
+            "spend_avoided": pounds("Contract spend avoided", format="£%,.0f"),
+            "net": pounds("Net", format="£%,.0f"),
+            "verdict": "Verdict",
+        },
+    )
+
 moved = result.systems[result.systems["change_days"].fillna(0) != 0]
 st.write(f"{len(moved)} systems move.")
 st.dataframe(

@@ -60,7 +60,7 @@ def import_register(session: Session, actor: Actor, estate: Estate, council: str
         council=council,
         tower="line_of_business",
     )
-    storage.save_estate(session=session, estate=preview.estate, actor=actor)
+    storage.save_estate(session=session, estate=preview.to_estate(valid_only=True), actor=actor)
 
 
 def dependency_edit(session: Session, actor: Actor, estate: Estate, council: str) -> None:

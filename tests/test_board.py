@@ -24,6 +24,8 @@ from convergence.cli import main
 from convergence.engine import schedule
 from convergence.errors import ValidationError
 from convergence.estate import Estate
+from convergence.formatting import money
+from convergence.savings import savings
 from convergence.scenarios import Override, adoptable, apply_overrides, overrides_to_json
 
 TODAY = date(2026, 11, 22)
@@ -178,10 +180,14 @@ def test_rag_trend_counts_each_baseline(sample_estate: Estate) -> None:
 def test_board_pack_reads_back_with_every_section(sample_estate: Estate) -> None:
     roadmap = schedule(sample_estate, TODAY)
     since = since_baseline(thaw(freeze(roadmap)), roadmap)
-    content = pack_content(roadmap, since, "Board A")
+    result = savings(sample_estate, roadmap)
+    content = pack_content(roadmap, since, "Board A", estate=sample_estate, result=result)
     pdf_text = "\n".join(
         p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(content))).pages
     )
+    flat = " ".join(pdf_text.split())
+    assert f"Saves a year once converged {money(result.annual_savings())}" in flat
+    assert "NLGN marks" in pdf_text
     for section in SECTIONS:
         assert section in pdf_text
     assert "Programme converged by" in pdf_text and "1 Oct 2030" in pdf_text
@@ -190,6 +196,12 @@ def test_board_pack_reads_back_with_every_section(sample_estate: Estate) -> None
     titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
     for section in SECTIONS:
         assert any(t.startswith(section) for t in titles), section
+    money_slide = next(s for s in deck.slides if s.shapes.title.text == "Savings")
+    cells = [
+        c.text for shape in money_slide.shapes if shape.has_table for c in shape.table.iter_cells()
+    ]
+    assert money(result.annual_savings()) in cells
+    assert any(shape.shape_type == 13 for shape in money_slide.shapes)  # the savings chart
 
 
 def test_board_pack_and_calendar_from_the_command_line(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,12 @@ from sqlmodel import Session
 from convergence import storage
 from convergence.access import SYSTEM, Actor
 from convergence.cli import main
-from convergence.estate import Estate
+from convergence.errors import EstateFileError
+from convergence.estate import Contract, Estate
 from convergence.estate_files import read_estate, write_estate
 from convergence.export import estate_workbook, register_csv, safe_cell
-from convergence.importing import preview_file
+from convergence.importing import FilePreview, preview_file
+from convergence.registers import RowProblem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registers"
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -31,7 +35,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def contracts(url: str) -> dict[tuple[str, str], object]:
+def contracts(url: str) -> dict[tuple[str, str], Contract]:
     from convergence.db import prepare_database
 
     with Session(prepare_database(url)) as session:
@@ -74,9 +78,12 @@ def test_a_register_with_a_bad_row_imports_nothing_unless_asked(
         "--valid-only",
     )
     assert code == 0 and "contracts 0 added, 2 changed" in out
+    assert "Contracts: 0 new contracts, 2 updated, 0 unchanged" in out
+    assert "update WCC-PK-014 (WCC): Supplier: Civica → Civica UK Ltd\n" in out
     after = contracts(database_url)
     assert len(after) == len(before)  # matched by council + reference: updated, not added
-    assert after[("WCC", "WCC-PK-014")].supplier == "Civica UK Ltd"  # type: ignore[attr-defined]
+    parking = before[("WCC", "WCC-PK-014")]
+    assert after[("WCC", "WCC-PK-014")] == replace(parking, supplier="Civica UK Ltd")
     code, out, _ = cli(
         capsys,
         "--database",
@@ -104,10 +111,143 @@ def test_imported_changes_enter_the_history(engine: Engine, sample_estate: Estat
             council="RBKC",
         )
         assert preview.problems == ()
-        storage.save_estate(session=session, estate=preview.estate, actor=Actor("erin", "admin"))
+        storage.save_estate(
+            session=session, estate=preview.to_estate(), actor=Actor("erin", "admin")
+        )
         changes = storage.history(session=session, user="erin")
     assert {c.record for c in changes} == {"RBKC-DT-002", "RBKC-SD-003"}
     assert all(c.council == "RBKC" for c in changes)
+
+
+HELD = Contract(
+    council="WCC",
+    reference="WCC-IMP-001",
+    title="Parking permits",
+    supplier="Civica",
+    tower="line_of_business",
+    department="City Management",
+    start=date(2022, 4, 1),
+    end=date(2027, 3, 31),
+    max_end=date(2029, 3, 31),
+    renewal="express",
+    notice_months=6,
+    notice_served=date(2026, 9, 1),
+    termination_notice_days=90,
+    termination_fee=Decimal("25000"),
+    annual_value=Decimal("100000"),
+    review_date=date(2026, 12, 1),
+)
+# a register carrying only title, supplier, end and value, for the contract above and a new one
+REGISTER = (
+    "Contract Reference,Contract Title,Supplier Name,End Date,Annual Value\r\n"
+    'WCC-IMP-001,Parking permits and PCNs,Civica UK Ltd,31/03/2028,"£120,000"\r\n'
+    'WCC-IMP-002,Parking enforcement cameras,Videalert Ltd,30/09/2028,"£45,500"\r\n'
+).encode()
+
+
+def import_register(session: Session, data: bytes, user: str) -> tuple[FilePreview, str]:
+    preview = preview_file(
+        data,
+        "register.csv",
+        estate=storage.load_estate(session=session),
+        council="WCC",
+        tower="line_of_business",
+    )
+    saved = storage.save_estate(
+        session=session, estate=preview.to_estate(), actor=Actor(user, "admin")
+    )
+    return preview, str(saved)
+
+
+def test_a_register_updates_only_the_fields_it_carries(
+    engine: Engine, sample_estate: Estate
+) -> None:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
+        storage.save_estate(session=session, estate=Estate(contracts=(HELD,)), actor=SYSTEM)
+        preview, saved = import_register(session, REGISTER, "gus")
+        updated, added = preview.contracts
+        assert (updated.action, added.action) == ("Update", "New")
+        assert updated.changes == (
+            "Title: Parking permits → Parking permits and PCNs",
+            "Supplier: Civica → Civica UK Ltd",
+            "Current end date: 31 Mar 2027 → 31 Mar 2028",
+            "Annual value: £100,000 → £120,000",
+        )
+        assert preview.summary == "1 new contract, 1 updated, 0 unchanged"
+        assert saved == "contracts 1 added, 1 changed"
+        stored = {c.reference: c for c in storage.load_estate(session=session).contracts}
+        assert stored["WCC-IMP-001"] == replace(
+            HELD,
+            title="Parking permits and PCNs",
+            supplier="Civica UK Ltd",
+            end=date(2028, 3, 31),
+            annual_value=Decimal("120000"),
+        )
+        assert stored["WCC-IMP-002"] == Contract(
+            council="WCC",
+            reference="WCC-IMP-002",
+            title="Parking enforcement cameras",
+            supplier="Videalert Ltd",
+            tower="line_of_business",
+            end=date(2028, 9, 30),
+            annual_value=Decimal("45500"),
+        )
+        changes = storage.history(session=session, user="gus")
+        assert sorted((c.record, c.action, c.field) for c in changes) == [
+            ("WCC-IMP-001", "changed", "annual_value"),
+            ("WCC-IMP-001", "changed", "end"),
+            ("WCC-IMP-001", "changed", "supplier"),
+            ("WCC-IMP-001", "changed", "title"),
+            ("WCC-IMP-002", "created", ""),
+        ]
+
+        again, saved = import_register(session, REGISTER, "gus")
+        assert [c.action for c in again.contracts] == ["No change", "No change"]
+        assert saved == "nothing changed"
+        assert len(storage.history(session=session, user="gus")) == len(changes)
+        assert {c.reference: c for c in storage.load_estate(session=session).contracts} == stored
+
+
+def test_an_update_that_breaks_a_rule_with_the_stored_fields_is_a_problem(
+    sample_estate: Estate,
+) -> None:
+    estate = replace(sample_estate, contracts=(*sample_estate.contracts, HELD))
+    beyond = REGISTER.replace(b"31/03/2028", b"31/03/2030")  # after the stored maximum end
+    preview = preview_file(beyond, "r.csv", estate=estate, council="WCC", tower="line_of_business")
+    assert preview.problems == (
+        RowProblem(
+            2,
+            "Maximum end date (all options used)",
+            "WCC-IMP-001: The maximum end date cannot be before the current end date (the file "
+            "does not give it, so the stored 31 Mar 2029 stays)",
+        ),
+    )
+    assert [c.contract.reference for c in preview.contracts] == ["WCC-IMP-002"]
+    with pytest.raises(EstateFileError, match="nothing was imported"):
+        preview.to_estate()
+    assert [c.reference for c in preview.to_estate(valid_only=True).contracts] == ["WCC-IMP-002"]
+
+
+def test_the_command_line_shows_the_warnings(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(capsys, "--database", database_url, "import", str(SAMPLE))[0] == 0
+    register = tmp_path / "register.csv"
+    register.write_bytes(REGISTER.decode().encode("cp1252"))  # "£" as Windows writes it
+    code, out, err = cli(
+        capsys,
+        "--database",
+        database_url,
+        "import",
+        str(register),
+        "--council",
+        "WCC",
+        "--tower",
+        "line_of_business",
+    )
+    assert code == 0 and "contracts 2 added" in out
+    assert "Warning: register.csv is not UTF-8, so it was read as Windows-1252" in err
 
 
 def test_contracts_finder_and_ocds_import_new_contracts(
@@ -119,7 +259,9 @@ def test_contracts_finder_and_ocds_import_new_contracts(
             preview = preview_file(
                 (FIXTURES / name).read_bytes(), name, estate=sample_estate, council="WCC"
             )
-            storage.save_estate(session=session, estate=preview.estate, actor=Actor("fay", "admin"))
+            storage.save_estate(
+                session=session, estate=preview.to_estate(), actor=Actor("fay", "admin")
+            )
         loaded = storage.load_estate(session=session)
     references = {(c.council, c.reference) for c in loaded.contracts}
     assert ("WCC", "a1b2c3d4-0001") in references

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from convergence import storage
+from convergence.access import Actor, NotAllowed
+from convergence.cli import main
 from convergence.engine import schedule
+from convergence.errors import ValidationError
 from convergence.estate import Contract, Council, Estate, Lot, System, Tower
 from convergence.estate_files import read_estate
-from convergence.savings import MONEY_COLUMNS, Savings, early_exits, savings
+from convergence.formatting import money
+from convergence.savings import (
+    MONEY_COLUMNS,
+    RealisedSaving,
+    Savings,
+    early_exits,
+    planned_against_realised,
+    promised_frame,
+    promised_json,
+    realised_frame,
+    savings,
+)
 
 TODAY = date(2027, 1, 1)
 DESKTOP = Tower("desktop", "Desktop")
@@ -218,3 +237,98 @@ def test_the_sample_reconciles_month_by_month_and_in_sum() -> None:
     assert first["baseline"] <= spend + 1e-6
     assert result.annual_savings() > 0
     assert result.payback() is not None
+
+
+# --- realised savings in the database (SQLite and PostgreSQL) ---------------------------------
+
+
+def test_realised_savings_are_recorded_corrected_and_guarded(
+    engine: Engine, sample_estate: Estate
+) -> None:
+    admin, editor = Actor("kim", "admin"), Actor("jo", "editor", frozenset({"WCC"}))
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, actor=admin)
+        storage.record_realised_saving(
+            session=session,
+            saving=RealisedSaving("WCC", date(2027, 4, 30), Decimal("12000.50"), "P1"),
+            actor=editor,
+        )
+        storage.record_realised_saving(  # the same month again corrects the figure
+            session=session,
+            saving=RealisedSaving("WCC", date(2027, 4, 1), Decimal(15_000), "P1 restated"),
+            actor=editor,
+        )
+        with pytest.raises(NotAllowed, match="cannot record savings for RBKC"):
+            storage.record_realised_saving(
+                session=session,
+                saving=RealisedSaving("RBKC", date(2027, 4, 1), Decimal(1)),
+                actor=editor,
+            )
+        with pytest.raises(NotAllowed):
+            storage.record_realised_saving(
+                session=session,
+                saving=RealisedSaving("WCC", date(2027, 4, 1), Decimal(1)),
+                actor=Actor("viewer", "viewer"),
+            )
+        with pytest.raises(ValidationError, match="no council 'XYZ'"):
+            storage.record_realised_saving(
+                session=session,
+                saving=RealisedSaving("XYZ", date(2027, 4, 1), Decimal(1)),
+                actor=admin,
+            )
+        [kept] = storage.realised_savings(session=session)
+        lines = storage.history(session=session, user="jo")
+    assert (kept.month, kept.amount, kept.note, kept.recorded_by) == (
+        date(2027, 4, 1),
+        Decimal(15_000),
+        "P1 restated",
+        "jo",
+    )
+    assert [(x.action, x.old, x.new) for x in lines if x.kind == "saving"] == [
+        ("changed", "12000.50", "15000"),
+        ("created", None, "12000.50"),
+    ]
+
+
+def test_planned_against_realised_lines_up_promise_plan_and_actuals(sample_estate: Estate) -> None:
+    result = worked(sample_estate)
+    promised = promised_frame(promised_json(result))
+    realised = realised_frame([RealisedSaving("WCC", date(2027, 2, 14), Decimal(1_000))])
+    frame = planned_against_realised(promised, result, realised)
+    february = frame[(frame["council"] == "WCC") & (frame["month"] == pd.Timestamp(2027, 2, 1))]
+    assert february["realised"].iloc[0] == 1_000
+    assert february["promised"].iloc[0] == pytest.approx(february["plan"].iloc[0], abs=0.01)
+    wcc = frame[frame["council"] == "WCC"]
+    assert wcc["promised_cumulative"].iloc[-1] == pytest.approx(result.total("WCC")["savings"])
+
+
+def test_savings_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sample = "data/sample"
+    assert main(["savings", "--estate", sample, "--today", "2027-01-01", "--by", "programme"]) == 0
+    shown = capsys.readouterr().out
+    result = worked(read_estate(sample))
+    assert f"Programme: saves {money(result.annual_savings())} a year once converged" in shown
+    assert "NLGN marks: 1.8% realistic, 3.6% best" in shown
+    out = tmp_path / "savings.json"
+    assert (
+        main(
+            [
+                "savings",
+                "--estate",
+                sample,
+                "--today",
+                "2027-01-01",
+                "--format",
+                "json",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "Wrote savings month by month" in capsys.readouterr().out
+    rows = json.loads(out.read_text())
+    assert {r["council"] for r in rows} == {"LBHF", "RBKC", "WCC"}
+    assert sum(r["savings"] for r in rows) == pytest.approx(result.total()["savings"], abs=1)
+    assert main(["savings", "--estate", sample, "--format", "csv", "--by", "tower"]) == 0
+    assert capsys.readouterr().out.startswith("month,tower,baseline,legacy,framework")
