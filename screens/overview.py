@@ -40,7 +40,7 @@ first.metric(
     help="Against doing nothing: every contract renewed at its current value",
 )
 second.metric(
-    "Share of annual contract spend",
+    "Share of contract spend",
     "—" if share is None else f"{share:.1%}",
     help="NLGN: sharing back-office services saves about 1.8% of spend, 3.6% at best",
 )

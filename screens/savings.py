@@ -55,7 +55,7 @@ first, second, third, fourth = st.columns(4)
 first.metric("Saves a year once converged", money(programme["annual_savings"]))
 share = programme["share_of_spend"]
 second.metric(
-    "Share of annual contract spend",
+    "Share of contract spend",
     "—" if share is None else f"{share:.1%}",
     help="NLGN: sharing back-office services saves about 1.8% of spend, 3.6% at best",
 )

@@ -80,6 +80,7 @@ def open_screen(page: Page, url: str, user: str = "admin") -> None:
         ("roadmap", "Roadmap"),
         ("dependencies", "Dependencies"),
         ("grid", "Council × tower grid"),
+        ("savings", "Savings"),
     ],
 )
 def test_every_screen_loads_without_error(
