@@ -120,7 +120,7 @@ class Savings:
         below zero (or there is nothing to pay back)."""
         monthly = self._rows(council).groupby("month")["savings"].sum().sort_index()
         cumulative = monthly.cumsum().round(2)
-        if cumulative.empty or cumulative.iloc[-1] < 0:
+        if cumulative.empty or cumulative.iloc[-1] < 0 or (cumulative == 0).all():
             return None
         below = cumulative[cumulative < 0]
         if below.empty:

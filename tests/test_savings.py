@@ -332,3 +332,10 @@ def test_savings_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert sum(r["savings"] for r in rows) == pytest.approx(result.total()["savings"], abs=1)
     assert main(["savings", "--estate", sample, "--format", "csv", "--by", "tower"]) == 0
     assert capsys.readouterr().out.startswith("month,tower,baseline,legacy,framework")
+
+
+def test_an_estate_without_money_saves_nothing_and_pays_back_never() -> None:
+    e = estate((lot(charge=0),), (Contract("A", "A-1", "Desktop", "S", "desktop"),), (system(),))
+    result = worked(e)
+    assert result.total() == dict.fromkeys(MONEY_COLUMNS, 0.0)
+    assert result.payback() is None and result.share_of_spend() is None
