@@ -227,10 +227,10 @@ def test_a_viewer_sees_no_edit_controls_and_cannot_open_an_edit_page(
     open_screen(page, f"{app_url}/records", user="board")
     navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Overview" in navigation and "Edit records" not in navigation
-    assert page.get_by_role("button", name="Save").count() == 0
+    assert page.get_by_role("button", name="Save", exact=True).count() == 0
     assert "Edit records" not in page.locator('[data-testid="stMain"]').inner_text()
     open_screen(page, f"{app_url}/board", user="board")
-    assert page.get_by_role("button", name="Freeze").count() == 0
+    assert page.get_by_role("button", name="Freeze", exact=True).count() == 0
     page.screenshot(path=str(ARTIFACTS / "viewer-board.png"), full_page=True)
 
 
