@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 import networkx as nx
 import numpy as np
@@ -232,7 +233,7 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     waits_for[hit_dst] = src[achieving][first]
 
     # backward pass: latest cutover that delays no council (and, separately, the programme)
-    council_codes = pd.factorize(pd.Series([s.council for s in a.systems], dtype=object))[0]
+    council_codes = a.council
     cut_planned = np.where(planned, cutover, NONE)
     council_date = np.full(int(council_codes.max()) + 1 if n else 0, NONE, dtype=np.int64)
     np.maximum.at(council_date, council_codes, cut_planned)
@@ -306,24 +307,31 @@ def schedule(
         days[values == NONE] = np.datetime64("NaT")
         return days
 
-    def slack(late: Ints) -> pd.Series:
-        return pd.Series(late - t["cutover"], dtype="Int64").where(planned)
+    def slack(late: Ints) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(late - t["cutover"], ~planned)  # missing where not planned
 
-    s = estate.systems
+    def words(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_] | list[object]:
+        """A column of texts, typed str by pandas; an empty one as the empty list it always
+        was (pandas types that float64, an empty array object)."""
+        return values if n else []
+
+    def column(field: str) -> npt.NDArray[np.object_] | list[object]:
+        return words(np.fromiter(map(attrgetter(field), estate.systems), dtype=object, count=n))
+
     plans = pd.DataFrame(
         {
-            "council": [x.council for x in s],
-            "system": [x.name for x in s],
-            "tower": [x.tower for x in s],
-            "state": [x.state for x in s],
-            "contract": arrays.contract_ref,
-            "supplier": arrays.supplier,
-            "lot": arrays.lot_label,
+            "council": words(arrays.council_name),
+            "system": words(arrays.system_name),
+            "tower": column("tower"),
+            "state": column("state"),
+            "contract": words(arrays.contract_ref),
+            "supplier": words(arrays.supplier),
+            "lot": words(arrays.lot_label),
             "transition_days": arrays.duration,
             "start": dates(t["start"]),
             "cutover": dates(t["cutover"]),
-            "binding_kind": kinds,
-            "binding": texts,
+            "binding_kind": words(kinds),
+            "binding": words(texts),
             "waits_for": t["waits_for"],
             "extension_days": terms["extension_days"],
             "extension_covered": terms["extension_covered"],
@@ -341,8 +349,8 @@ def schedule(
             "slack_council_days": slack(t["late_council"]),
             "slack_programme_days": slack(t["late_programme"]),
             "annual_value": arrays.annual_value,
-            "rag": rags,
-            "reasons": reasons,
+            "rag": words(rags),
+            "reasons": words(reasons),
         }
     )
     return Roadmap(today=today, plans=plans, edges=np.column_stack((arrays.src, arrays.dst)))

@@ -7,20 +7,23 @@ Python work. Missing dates and numbers are NONE.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, eq, is_not
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from convergence.errors import EstateError
 from convergence.estate import Estate, System
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+Objects = npt.NDArray[np.object_]  # Python objects (texts), one per slot
 
 EPOCH = date(1970, 1, 1).toordinal()
 NONE = -(10**9)  # "no bound" / "no date" / "not known" as a day number or count
@@ -47,12 +50,15 @@ class EstateArrays:
     renewal_months: Ints
     termination_notice_days: Ints
     annual_value: npt.NDArray[np.float64]
-    contract_ref: list[str | None]
-    supplier: list[str]
-    lot_label: list[str]
+    contract_ref: Objects  # None where a system has no contract
+    supplier: Objects
+    lot_label: Objects
     src: Ints  # prerequisite of each dependency
     dst: Ints  # dependant of each dependency
     lag: Ints
+    council: Ints  # each system's council, numbered in order of first appearance
+    council_name: Objects  # each system's council code, as recorded
+    system_name: Objects
 
     @property
     def planned(self) -> Bools:
@@ -78,12 +84,48 @@ def _counts(values: Sequence[int | None]) -> Ints:
     return np.where(np.isnan(as_floats), NONE, as_floats).astype(np.int64)
 
 
-def _find(keys: Sequence[Hashable], index: Mapping[Any, int]) -> Ints:
-    """Position of each key in `index`, -1 when absent."""
-    found = list(map(index.get, keys))
-    return np.array(
-        [-1 if f is None else f for f in found] if None in found else found, dtype=np.int64
-    ).reshape(-1)
+def _floats(values: Sequence[Any]) -> npt.NDArray[np.float64]:
+    """Amounts as floats, nan where unknown; each distinct amount converted once (a Decimal
+    converts through its text, which is slow)."""
+    as_float = {v: np.nan if v is None else float(v) for v in set(values)}
+    return np.fromiter(map(as_float.__getitem__, values), dtype=np.float64, count=len(values))
+
+
+def _codes(values: Iterable[Hashable], codes: Mapping[Any, int], count: int) -> Ints:
+    """The code of each value in `codes`, -1 when absent (one C-speed pass, no lists)."""
+    return np.fromiter(map(codes.get, values, repeat(-1)), dtype=np.int64, count=count)
+
+
+def _numbered(values: Iterable[Hashable]) -> dict[Any, int]:
+    """Each distinct value numbered in order of first appearance."""
+    return {value: i for i, value in enumerate(dict.fromkeys(values))}
+
+
+def _objects(values: Sequence[Any]) -> Objects:
+    """The values as a numpy array of the same Python objects."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _pick(values: Sequence[Any], slots: Ints, missing: Any) -> Objects:
+    """values[slot] for each slot, `missing` where the slot is -1."""
+    table = _objects([*values, missing])
+    picked: Objects = table[slots]
+    return picked
+
+
+def _pairs(
+    firsts: Iterable[Hashable],
+    seconds: Iterable[Hashable],
+    first_codes: Mapping[Any, int],
+    second_codes: Mapping[Any, int],
+    count: int,
+) -> Ints:
+    """Two-part keys, such as a system's (council, name), as whole numbers: first code × width
+    + second code, -1 when a part has no code. Looking up the 2 × 640,000 ends of a national
+    estate's dependencies is then integer work for pandas rather than a tuple per record."""
+    first = _codes(firsts, first_codes, count)
+    second = _codes(seconds, second_codes, count)
+    return np.where((first >= 0) & (second >= 0), first * max(len(second_codes), 1) + second, -1)
 
 
 def _first_bad(systems: Sequence[System], bad: Bools, field: str, problem: str) -> None:
@@ -98,11 +140,13 @@ def _first_bad(systems: Sequence[System], bad: Bools, field: str, problem: str) 
         )
 
 
-def _known(systems: Sequence[System], field: str, known: set[str], problem: str) -> None:
-    """Raise EstateError for the first system whose `field` is not among `known`."""
-    values = _column(systems, field)
+def _known(
+    systems: Sequence[System], field: str, values: Iterable[Any], known: set[str], problem: str
+) -> None:
+    """Raise EstateError for the first system whose `field` is not among `known`, given the
+    distinct `values` the systems hold in that field."""
     if set(values) - known:
-        bad = np.array([v not in known for v in values], dtype=bool)
+        bad = np.array([v not in known for v in _column(systems, field)], dtype=bool)
         _first_bad(systems, bad, field, problem + " '{value}'")
 
 
@@ -110,23 +154,25 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     """Check every reference and flatten the estate into arrays."""
     systems = estate.systems
     n = len(systems)
-    keys = list(map(attrgetter("council", "name"), systems))
-    index = {key: i for i, key in enumerate(keys)}
-    if len(index) != n:
-        seen: set[tuple[str, str]] = set()
-        for council, name in keys:
-            if (council, name) in seen:
-                raise EstateError(f"System '{name}' appears twice in council {council}")
-            seen.add((council, name))
+    council_names = _column(systems, "council")
+    system_names = _column(systems, "name")
+    council_code = _numbered(council_names)
+    name_code = _numbered(system_names)
+    by_key = pd.Index(_pairs(council_names, system_names, council_code, name_code, n))
+    if not by_key.is_unique:
+        i = int(np.flatnonzero(by_key.duplicated())[0])
+        raise EstateError(f"System '{system_names[i]}' appears twice in council {council_names[i]}")
 
     if estate.councils:
-        _known(systems, "council", {c.code for c in estate.councils}, "no council with code")
-    _known(systems, "tower", {t.code for t in estate.towers}, "no tower")
+        known = {c.code for c in estate.councils}
+        _known(systems, "council", council_code, known, "no council with code")
+    towers = map(attrgetter("tower"), systems)
+    _known(systems, "tower", towers, {t.code for t in estate.towers}, "no tower")
     duration = np.array(_column(systems, "transition_days"), dtype=np.int64).reshape(-1)
     _first_bad(systems, duration < 0, "transition_days", "must not be negative")
-    state = np.array(
-        list(map(STATE_CODES.__getitem__, _column(systems, "state"))), dtype=np.int64
-    ).reshape(-1)
+    state = np.fromiter(
+        map(STATE_CODES.__getitem__, map(attrgetter("state"), systems)), dtype=np.int64, count=n
+    )
     recorded = _days(_column(systems, "cutover"))
     recorded = np.where(state == CONVERGED, recorded, NONE)
     _first_bad(
@@ -136,28 +182,30 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         "a converged system needs its date",
     )
 
-    # contracts: one slot each, then gathered per system
+    # contracts: one slot each (the last of any with the same key), then gathered per system
     contracts = estate.contracts
+    m = len(contracts)
     contract_keys = list(map(attrgetter("council", "reference"), contracts))
     contract_index = {key: i for i, key in enumerate(contract_keys)}
-    wanted = list(map(attrgetter("council", "contract"), systems))
-    has_contract = np.array([ref is not None for _, ref in wanted], dtype=bool).reshape(-1)
-    which = _find(wanted, contract_index)
+    wanted = _column(systems, "contract")
+    has_contract = np.fromiter(map(is_not, wanted, repeat(None)), dtype=bool, count=n)
+    which = _codes(map(attrgetter("council", "contract"), systems), contract_index, n)
     _first_bad(
         systems,
         has_contract & (which < 0),
         "contract",
         "no contract '{value}' in council {council}",
     )
-    m = len(contracts)
     sharing = np.bincount(which[which >= 0], minlength=m)
-    values = np.array(
-        [np.nan if v is None else float(v) for v in _column(contracts, "annual_value")],
-        dtype=np.float64,
-    ).reshape(-1)
+    values = _floats(_column(contracts, "annual_value"))
     per_system = values / np.maximum(sharing, 1)  # shared equally by the systems it supplies
-    exit_days = _days([exits.get(key) for key in contract_keys]) if exits else np.full(m, NONE)
-    renewal = np.array(_column(contracts, "renewal"), dtype=object).reshape(-1)
+    if exits:
+        exit_days = _days(list(map(exits.get, contract_keys)))
+    else:
+        exit_days = np.full(m, NONE)
+    tacit = np.fromiter(
+        map(eq, _column(contracts, "renewal"), repeat("tacit")), dtype=bool, count=m
+    )
     renewal_months = _counts(_column(contracts, "renewal_months"))
     slot = np.where(which >= 0, which, 0)
 
@@ -168,8 +216,8 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     lots = estate.lots
     lot_index = {lot.name: i for i, lot in enumerate(lots)}
     lot_names = _column(systems, "lot")
-    has_lot = np.array([name is not None for name in lot_names], dtype=bool).reshape(-1)
-    lot_slot = _find(lot_names, lot_index)
+    has_lot = np.fromiter(map(is_not, lot_names, repeat(None)), dtype=bool, count=n)
+    lot_slot = _codes(lot_names, lot_index, n)
     _first_bad(systems, has_lot & (lot_slot < 0), "lot", "no framework lot '{value}'")
     lot_open = _days(_column(lots, "calloffs_open"))
     lot_expiry = _days(_column(lots, "framework_expiry"))
@@ -180,43 +228,49 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
 
     # dependencies
     deps = estate.dependencies
-    src = _find(list(map(attrgetter("needs_council", "needs_system"), deps)), index)
-    dst = _find(list(map(attrgetter("council", "system"), deps)), index)
-    for k in np.flatnonzero((src < 0) | (dst < 0))[:1].tolist():
-        d = deps[k]
+    k = len(deps)
+
+    def endpoint(council: str, system: str) -> Ints:
+        councils, names = map(attrgetter(council), deps), map(attrgetter(system), deps)
+        found: Ints = by_key.get_indexer(_pairs(councils, names, council_code, name_code, k))
+        return found
+
+    src = endpoint("needs_council", "needs_system")
+    dst = endpoint("council", "system")
+    for bad in np.flatnonzero((src < 0) | (dst < 0))[:1].tolist():
+        d = deps[bad]
         where = (
             f"Dependency of '{d.system}' ({d.council}) on '{d.needs_system}' ({d.needs_council})"
         )
-        if dst[k] < 0:
+        if dst[bad] < 0:
             raise EstateError(f"{where}, field system: no system '{d.system}' in {d.council}")
         raise EstateError(
             f"{where}, field needs_system: no system '{d.needs_system}' in {d.needs_council}"
         )
 
-    references = _column(contracts, "reference")
-    suppliers = _column(contracts, "supplier")
-    picked = which.tolist()
-    lot_picked = lot_slot.tolist()
     return EstateArrays(
         systems=systems,
         duration=duration,
         state=state,
         recorded_cutover=recorded,
-        lot_label=["" if i < 0 else lots[i].name for i in lot_picked],
+        lot_label=_pick(_column(lots, "name"), lot_slot, ""),
         lot_open=lot_gather(lot_open),
         lot_expiry=lot_gather(lot_expiry),
-        contract_ref=[None if i < 0 else references[i] for i in picked],
-        supplier=["" if i < 0 else suppliers[i] for i in picked],
+        contract_ref=_pick(_column(contracts, "reference"), which, None),
+        supplier=_pick(_column(contracts, "supplier"), which, ""),
         contract_end=gather(_days(_column(contracts, "end"))),
         exit_on=gather(exit_days),
         max_end=gather(_days(_column(contracts, "max_end"))),
         notice_months=gather(_counts(_column(contracts, "notice_months"))),
         notice_served=gather(_days(_column(contracts, "notice_served"))),
-        renewal_tacit=np.where(which >= 0, (renewal == "tacit")[slot] if m else False, False),
+        renewal_tacit=np.where(which >= 0, tacit[slot] if m else False, False),
         renewal_months=gather(np.where(renewal_months == NONE, 12, renewal_months), 12),
         termination_notice_days=gather(_counts(_column(contracts, "termination_notice_days"))),
         annual_value=np.where(which >= 0, per_system[slot] if m else np.nan, np.nan),
         src=src,
         dst=dst,
-        lag=np.array(_column(deps, "lag_days"), dtype=np.int64).reshape(-1),
+        lag=np.fromiter(map(attrgetter("lag_days"), deps), dtype=np.int64, count=k),
+        council=_codes(council_names, council_code, n),
+        council_name=_objects(council_names),
+        system_name=_objects(system_names),
     )

@@ -10,16 +10,28 @@ grey for systems not being moved (converged or retained).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from convergence.calendar_months import add_months, months_between
-from convergence.estate_arrays import CONVERGED, NONE, RETAINED, Bools, EstateArrays, Ints
+from convergence.estate_arrays import (
+    CONVERGED,
+    NONE,
+    RETAINED,
+    Bools,
+    EstateArrays,
+    Ints,
+    Objects,
+)
 from convergence.formatting import days, uk_date
 
 AMBER_NOTICE_DAYS = 90
+BINDING_KINDS = ("converged", "retained", "contract", "dependency", "lot", "planning_date")
 
 
 @lru_cache(maxsize=16_384)
@@ -74,50 +86,72 @@ def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str,
     }
 
 
-def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[list[str], list[str]]:
+def _put(texts: Objects, rows: Ints, values: list[str]) -> None:
+    """Write `values` into `texts` at `rows` (as the same Python strings)."""
+    texts[rows] = np.fromiter(values, dtype=object, count=len(values))
+
+
+def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects]:
     """Binding kind and its text per system; ties go contract, dependency, lot, planning."""
-    state = a.state.tolist()
-    start = t["start"].tolist()
-    contract_bound = t["contract_bound"].tolist()
-    dependency_bound = t["dependency_bound"].tolist()
-    lot_bound = t["lot_bound"].tolist()
-    waits_for = t["waits_for"].tolist()
-    cutover = t["cutover"].tolist()
-    recorded = a.recorded_cutover.tolist()
-    exit_on = a.exit_on.tolist()
-    end = a.contract_end.tolist()
-    lot_open = a.lot_open.tolist()
-    kinds: list[str] = []
-    texts: list[str] = []
-    for i in range(len(state)):
-        if state[i] == CONVERGED:
-            kinds.append("converged")
-            texts.append(f"converged on {day_text(recorded[i])}")
-        elif state[i] == RETAINED:
-            kinds.append("retained")
-            texts.append("retained, out of scope")
-        elif contract_bound[i] == start[i]:
-            kinds.append("contract")
-            if exit_on[i] != NONE:
-                texts.append(f"contract {a.contract_ref[i]} exit agreed on {day_text(exit_on[i])}")
-            else:
-                texts.append(f"contract {a.contract_ref[i]} ends {day_text(end[i])}")
-        elif dependency_bound[i] == start[i]:
-            kinds.append("dependency")
-            p = waits_for[i]
-            texts.append(f"waits for {a.systems[p].label}, cutover {day_text(cutover[p])}")
-        elif lot_bound[i] == start[i]:
-            kinds.append("lot")
-            texts.append(f"{a.lot_label[i]} opens {day_text(lot_open[i])}")
-        else:
-            kinds.append("planning_date")
-            texts.append("planning date")
+    start = t["start"]
+    holds = [
+        a.state == CONVERGED,
+        a.state == RETAINED,
+        t["contract_bound"] == start,
+        t["dependency_bound"] == start,
+        t["lot_bound"] == start,
+    ]
+    rule = np.full(start.size, len(holds), dtype=np.int64)  # the first that holds, else planning
+    for i in reversed(range(len(holds))):
+        rule = np.where(holds[i], i, rule)
+    kinds: Objects = np.array(BINDING_KINDS, dtype=object)[rule]
+    texts = np.full(start.size, "planning date", dtype=object)
+    texts[rule == 1] = "retained, out of scope"
+
+    rows = np.flatnonzero(rule == 0)
+    _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
+    rows = np.flatnonzero((rule == 2) & (a.exit_on != NONE))
+    _put(
+        texts,
+        rows,
+        [
+            f"contract {ref} exit agreed on {day_text(d)}"
+            for ref, d in zip(a.contract_ref[rows].tolist(), a.exit_on[rows].tolist(), strict=True)
+        ],
+    )
+    rows = np.flatnonzero((rule == 2) & (a.exit_on == NONE))
+    _put(
+        texts,
+        rows,
+        [
+            f"contract {ref} ends {day_text(d)}"
+            for ref, d in zip(
+                a.contract_ref[rows].tolist(), a.contract_end[rows].tolist(), strict=True
+            )
+        ],
+    )
+    rows = np.flatnonzero(rule == 3)
+    distinct, which = np.unique(t["waits_for"][rows], return_inverse=True)
+    waits = [
+        f"waits for {a.systems[p].label}, cutover {day_text(d)}"
+        for p, d in zip(distinct.tolist(), t["cutover"][distinct].tolist(), strict=True)
+    ]
+    texts[rows] = np.fromiter(waits, dtype=object, count=len(waits))[which.reshape(-1)]
+    rows = np.flatnonzero(rule == 4)
+    _put(
+        texts,
+        rows,
+        [
+            f"{lot} opens {day_text(d)}"
+            for lot, d in zip(a.lot_label[rows].tolist(), a.lot_open[rows].tolist(), strict=True)
+        ],
+    )
     return kinds, texts
 
 
 def rag(
     a: EstateArrays, t: dict[str, Ints], terms: dict[str, Ints | Bools]
-) -> tuple[list[str], list[str]]:
+) -> tuple[Objects, Objects]:
     """RAG status and its reasons in words, per system."""
     planned = a.planned
     on_retained = (a.state[a.src] == RETAINED) & planned[a.dst]
@@ -130,44 +164,95 @@ def rag(
     late_calloff = planned & (a.lot_expiry != NONE) & (t["start"] > a.lot_expiry)
     passed = planned & terms["notice_passed"]
     soon = planned & terms["notice_due_soon"]
-    flagged = beyond | within | late_calloff | passed | soon
-    flagged[list(retained_needs)] = True
+    on_retained_rows = np.zeros(a.state.size, dtype=bool)
+    on_retained_rows[list(retained_needs)] = True
+    deadline = terms["notice_deadline"]
 
-    rags = np.where(planned, "green", "grey").tolist()
-    reasons = [""] * a.state.size
-    for i in np.flatnonzero(flagged).tolist():
-        red: list[str] = []
-        amber: list[str] = []
-        ext = int(extension[i])
-        ref = a.contract_ref[i]
-        if beyond[i]:
-            limit = (
-                f"options end {day_text(int(a.max_end[i]))}"
-                if a.max_end[i] != NONE
-                else "no extension options"
+    # each kind of reason, in the order they are given, where it applies (None elsewhere)
+    def reason(applies: npt.NDArray[Any], words: Callable[[Ints], list[str]]) -> Objects:
+        texts = np.full(applies.size, None, dtype=object)
+        rows = np.flatnonzero(applies)
+        _put(texts, rows, words(rows))
+        return texts
+
+    day_counts = {ext: days(ext) for ext in set(extension[planned & (extension > 0)].tolist())}
+
+    def beyond_words(rows: Ints) -> list[str]:
+        return [
+            f"needs {day_counts[ext]} extension of {ref} beyond its options "
+            f"({'no extension options' if end == NONE else f'options end {day_text(end)}'})"
+            for ext, ref, end in zip(
+                extension[rows].tolist(),
+                a.contract_ref[rows].tolist(),
+                a.max_end[rows].tolist(),
+                strict=True,
             )
-            red.append(f"needs {days(ext)} extension of {ref} beyond its options ({limit})")
-        if passed[i]:
-            red.append(
-                f"notice deadline for {ref} passed on "
-                f"{day_text(int(terms['notice_deadline'][i]))} without notice served"
+        ]
+
+    def passed_words(rows: Ints) -> list[str]:
+        return [
+            f"notice deadline for {ref} passed on {day_text(d)} without notice served"
+            for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
+        ]
+
+    def late_words(rows: Ints) -> list[str]:
+        return [
+            f"call-off on {day_text(start)} is after {lot} expires on {day_text(expiry)}"
+            for start, lot, expiry in zip(
+                t["start"][rows].tolist(),
+                a.lot_label[rows].tolist(),
+                a.lot_expiry[rows].tolist(),
+                strict=True,
             )
-        if late_calloff[i]:
-            red.append(
-                f"call-off on {day_text(int(t['start'][i]))} is after {a.lot_label[i]} "
-                f"expires on {day_text(int(a.lot_expiry[i]))}"
+        ]
+
+    def retained_words(rows: Ints) -> list[str]:
+        return [
+            "; ".join(
+                f"depends on {a.systems[p].label}, which is retained out of scope"
+                for p in retained_needs[i]
             )
-        for p in retained_needs.get(i, []):
-            red.append(f"depends on {a.systems[p].label}, which is retained out of scope")
-        if within[i]:
-            cover = (
-                "which its tacit renewal covers"
-                if a.renewal_tacit[i] and a.max_end[i] == NONE
-                else "within its options"
+            for i in rows.tolist()
+        ]
+
+    def within_words(rows: Ints) -> list[str]:
+        return [
+            f"needs {day_counts[ext]} extension of {ref}, "
+            + ("which its tacit renewal covers" if tacit and end == NONE else "within its options")
+            for ext, ref, tacit, end in zip(
+                extension[rows].tolist(),
+                a.contract_ref[rows].tolist(),
+                a.renewal_tacit[rows].tolist(),
+                a.max_end[rows].tolist(),
+                strict=True,
             )
-            amber.append(f"needs {days(ext)} extension of {ref}, {cover}")
-        if soon[i]:
-            amber.append(f"serve notice on {ref} by {day_text(int(terms['notice_deadline'][i]))}")
-        rags[i] = "red" if red else "amber"
-        reasons[i] = "; ".join(red + amber)
+        ]
+
+    def soon_words(rows: Ints) -> list[str]:
+        return [
+            f"serve notice on {ref} by {day_text(d)}"
+            for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
+        ]
+
+    red = beyond | passed | late_calloff | on_retained_rows
+    flagged = np.flatnonzero(red | within | soon)
+    parts = [
+        reason(applies, words)[flagged].tolist()
+        for applies, words in (
+            (beyond, beyond_words),
+            (passed, passed_words),
+            (late_calloff, late_words),
+            (on_retained_rows, retained_words),
+            (within, within_words),
+            (soon, soon_words),
+        )
+    ]
+    rags: Objects = np.where(planned, "green", "grey").astype(object)
+    rags[flagged] = np.where(red[flagged], "red", "amber").astype(object)
+    reasons = np.full(a.state.size, "", dtype=object)
+    _put(
+        reasons,
+        flagged,
+        ["; ".join([p for p in row if p is not None]) for row in zip(*parts, strict=True)],
+    )
     return rags, reasons

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import create_engine
+from sqlmodel import Session
 
+from convergence import storage
 from convergence.cli import main as convergence
 from tests.app_server import running_app
 from tests.conftest import fresh_postgres_database
@@ -19,11 +22,28 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 @pytest.fixture(scope="module")
-def two_apps(postgres_url: str) -> Iterator[tuple[str, str]]:
+def shared_database(postgres_url: str) -> str:
     url = fresh_postgres_database(postgres_url)
     assert convergence(["--database", url, "init", "--sample"]) == 0
-    with running_app(url) as first, running_app(url) as second:
+    return url
+
+
+@pytest.fixture(scope="module")
+def two_apps(shared_database: str) -> Iterator[tuple[str, str]]:
+    with running_app(shared_database) as first, running_app(shared_database) as second:
         yield first, second
+
+
+def notice_months(url: str, council: str, reference: str) -> int | None:
+    """The notice period the database holds for one contract."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            estate = storage.load_estate(session=session)
+    finally:
+        engine.dispose()
+    (contract,) = (c for c in estate.contracts if (c.council, c.reference) == (council, reference))
+    return contract.notice_months
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -33,7 +53,9 @@ def choose(page: Page, label: str, option: str) -> None:
     settle(page)
 
 
-def test_a_change_saved_through_one_process_shows_in_the_other(two_apps: tuple[str, str]) -> None:
+def test_a_change_saved_through_one_process_shows_in_the_other(
+    two_apps: tuple[str, str], shared_database: str
+) -> None:
     first, second = two_apps
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -49,8 +71,11 @@ def test_a_change_saved_through_one_process_shows_in_the_other(two_apps: tuple[s
         choose(editor, "Record", "WCC-DT-004 — Desktop managed service (WCC)")
         notice = editor.get_by_role("spinbutton", name="Notice period (months)")
         notice.fill("3")
+        notice.press("Tab")  # the value is sent when the field loses focus
+        settle(editor)
         editor.get_by_role("button", name="Save").click()
         editor.get_by_text("Saved WCC-DT-004", exact=False).wait_for(timeout=30_000)
+        assert notice_months(shared_database, "WCC", "WCC-DT-004") == 3
 
         choose(viewer, "Why does this system move", "Hosting (WCC)")
         viewer.get_by_text("converged on 15 Jun 2026").first.wait_for(timeout=30_000)
