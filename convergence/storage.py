@@ -167,7 +167,9 @@ def _read_records(
 def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequence[Any]]:
     """The named columns of every row of `table`, a column at a time: the driver's plain rows,
     then each column converted by its SQLAlchemy type exactly as SQLAlchemy's own rows would be
-    (dates from SQLite's text, Decimals from its numbers), without a row object per record."""
+    (dates from SQLite's text, Decimals from its numbers), without a row object per record.
+    Equal values share one converted object, which is safe as dates and Decimals are
+    immutable."""
     connection = session.connection()
     dialect = connection.dialect
     query = str(select(*(table.c[name] for name in names)).compile(dialect=dialect))
@@ -181,8 +183,9 @@ def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequen
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in names]
     for i, name in enumerate(names):
         convert = table.c[name].type.dialect_impl(dialect).result_processor(dialect, type_codes[i])
-        if convert is not None:
-            columns[i] = list(map(convert, columns[i]))
+        if convert is not None:  # each distinct value once: dates and amounts repeat a lot
+            converted = {value: convert(value) for value in set(columns[i])}
+            columns[i] = list(map(converted.__getitem__, columns[i]))
     return columns
 
 
