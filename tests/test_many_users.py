@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from threading import Barrier
 
 import pytest
 from sqlmodel import Session
@@ -33,9 +34,12 @@ def shared(postgres_url: str, sample_estate: Estate) -> str:
 def test_ten_sessions_saving_different_records_all_land(shared: str, sample_estate: Estate) -> None:
     engine = prepare_database(shared)
     chosen = sample_estate.contracts[:10]
+    together = Barrier(10)
 
     def save(n: int) -> None:
         with Session(engine) as session:
+            session.connection()  # connected first
+            together.wait(timeout=30)  # then all ten save at the same moment
             storage.save_record(
                 session=session,
                 record=replace(chosen[n], notice_months=11),
@@ -53,14 +57,18 @@ def test_ten_sessions_saving_different_records_all_land(shared: str, sample_esta
     engine.dispose()
 
 
+@pytest.mark.parametrize("reference", ["RBKC-DT-002", "WCC-DT-004", "LBHF-HF-001"])
 def test_ten_sessions_saving_the_same_record_lose_nothing(
-    shared: str, sample_estate: Estate
+    shared: str, sample_estate: Estate, reference: str
 ) -> None:
     engine = prepare_database(shared)
-    target = next(c for c in sample_estate.contracts if c.reference == "RBKC-DT-002")
+    target = next(c for c in sample_estate.contracts if c.reference == reference)
+    together = Barrier(10)
 
     def save(n: int) -> str:
         with Session(engine) as session:
+            session.connection()  # connected first
+            together.wait(timeout=30)  # then all ten save at the same moment
             try:
                 storage.save_record(
                     session=session,
@@ -78,9 +86,7 @@ def test_ten_sessions_saving_the_same_record_lose_nothing(
     assert len(winners) == 1 and results.count("refused") == 9
     with Session(engine) as session:
         stored = next(
-            c
-            for c in storage.load_estate(session=session).contracts
-            if c.reference == "RBKC-DT-002"
+            c for c in storage.load_estate(session=session).contracts if c.reference == reference
         )
         changes = [
             c for c in storage.history(session=session, record=target) if c.action == "changed"
