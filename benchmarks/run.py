@@ -143,10 +143,12 @@ def screen_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
     import os
 
     import streamlit as st
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
     from convergence.access import SYSTEM
 
+    set_log_level("error")  # clearing caches outside a running app warns on every screen
     app = str(Path(__file__).resolve().parent.parent / "app.py")
     rows = []
     for name, councils, per_council, dependencies, _ in sizes:

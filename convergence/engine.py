@@ -188,8 +188,10 @@ def check_acyclic(estate: Estate) -> None:
 
 
 def _grouped(keys: Ints, levels: int) -> tuple[Ints, Ints]:
-    """Order of items by key and the start of each key's run (keys 0..levels-1)."""
-    order = np.argsort(keys, kind="stable")
+    """Order of items by key and the start of each key's run (keys 0..levels-1). Keys that fit
+    in 16 bits, as levels almost always do, sort by radix: several times faster."""
+    small = keys.astype(np.int16) if levels < 2**15 else keys
+    order = np.argsort(small, kind="stable")
     starts = np.searchsorted(keys[order], np.arange(levels + 1))
     return order, starts
 
