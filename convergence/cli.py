@@ -25,12 +25,12 @@ from convergence.calendar_export import roadmap_calendar
 from convergence.db import prepare_database
 from convergence.engine import Roadmap, schedule
 from convergence.errors import ConvergenceError
-from convergence.estate import Estate
-from convergence.estate_files import read_estate, write_estate
+from convergence.estate import Contract, Estate
+from convergence.estate_files import carried_in, read_estate, write_estate
 from convergence.export import estate_workbook, register_csv
 from convergence.formatting import money
 from convergence.generate import generate_estate
-from convergence.importing import FilePreview, preview_file
+from convergence.importing import FilePreview, over_held, preview_file
 from convergence.roadmap import roadmap_table
 from convergence.savings import CHARGES_FROM, savings, savings_table, summary
 from convergence.settings import Settings
@@ -101,8 +101,10 @@ def cmd_import(args: argparse.Namespace) -> None:
     path: Path = args.path
     with Session(_engine(args)) as session:
         if path.is_dir():
+            found = read_estate(path)  # a record already held keeps what its file does not give
+            estate = over_held(found, storage.load_estate(session=session), carried_in(path))
             summary = storage.save_estate(
-                session=session, estate=read_estate(path), actor=_acting(args, session)
+                session=session, estate=estate, actor=_acting(args, session)
             )
             print(f"Imported {path}: {summary}")
             return
@@ -131,19 +133,19 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def _print_preview(name: str, preview: FilePreview) -> None:
-    """What an import would do: each new or updated contract on stdout, up to 50; warnings
+    """What an import would do: each new or updated record on stdout, up to 50; warnings
     and the first 20 problems on stderr."""
     print(
         f"{name}: {preview.format}, {preview.rows:,} rows, "
         f"{preview.records:,} records ready, {len(preview.problems):,} problems"
     )
-    if preview.contracts:
-        print(f"Contracts: {preview.summary}")
-    changed = [c for c in preview.contracts if c.action != "No change"]
+    if preview.changes:
+        print(f"{preview.kind.capitalize()}: {preview.summary}")
+    changed = [c for c in preview.changes if c.action != "No change"]
     for change in changed[:50]:
-        c = change.contract
-        said = "; ".join(change.changes) if change.changes else c.title
-        print(f"  {change.action.lower()} {c.reference} ({c.council}): {said}")
+        title = change.record.title if isinstance(change.record, Contract) else ""
+        said = "; ".join(change.changes) or title
+        print(f"  {change.action.lower()} {change.name}" + (f": {said}" if said else ""))
     if len(changed) > 50:
         print(f"  … and {len(changed) - 50:,} more")
     for warning in preview.warnings:

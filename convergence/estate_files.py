@@ -11,7 +11,7 @@ reproduces a canonical folder byte for byte.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -77,6 +77,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "dependencies.csv": ("council", "system", "needs_council", "needs_system", "lag_days"),
 }
 
+# the record field a column fills, where its name is not the column's
+RENAMED: dict[str, dict[str, str]] = {
+    "lots.csv": {"lot": "name"},
+    "systems.csv": {"system": "name"},
+}
+
 REQUIRED: dict[str, tuple[str, ...]] = {
     "councils.csv": ("code", "name"),
     "towers.csv": ("code",),
@@ -85,6 +91,19 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "systems.csv": ("council", "system", "tower"),
     "dependencies.csv": ("council", "system", "needs_council", "needs_system"),
 }
+
+
+def carried_fields(name: str, headers: Iterable[str]) -> tuple[str, ...]:
+    """The fields of its records that estate file `name` carries, given its headers: a record
+    the estate already holds keeps its own value for every other field (a column the file does
+    not have is not "empty" in every row).
+
+    >>> carried_fields("systems.csv", ["Council", "System", "Tower", "state"])
+    ('council', 'name', 'tower', 'state')
+    """
+    present = {str(h).strip().lower() for h in headers}
+    renamed = RENAMED.get(name, {})
+    return tuple(renamed.get(column, column) for column in COLUMNS[name] if column in present)
 
 
 # --- cell parsers: text in, value out, ValueError with a message in words ------------------
@@ -311,6 +330,20 @@ def read_estate(folder: Path | str) -> Estate:
         codes = sorted({r.tower for r in (*lots, *contracts, *systems)})
         towers = tuple(Tower(code, code.replace("_", " ").capitalize()) for code in codes)
     return Estate(councils, towers, lots, contracts, systems, dependencies)
+
+
+def carried_in(folder: Path | str) -> dict[str, tuple[str, ...]]:
+    """For each estate file in a folder that read_estate has read, the fields of its records
+    it carries (see carried_fields). Towers read_estate makes up from the codes in use, when
+    the folder has no towers.csv, carry only their code: their names are guesses."""
+    folder = Path(folder)
+    carried: dict[str, tuple[str, ...]] = {"towers.csv": ("code",)}
+    for name in COLUMNS:
+        path = folder / name
+        if path.exists():
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                carried[name] = carried_fields(name, next(csv.reader(handle), []))
+    return carried
 
 
 # --- writing ----------------------------------------------------------------------------------

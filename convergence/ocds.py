@@ -11,8 +11,9 @@ Each contract of a release (or, when a release has none, each award) becomes a C
 - value: value.amount of the contract, else of the award, in pounds, a whole-life value spread
   over the term as for registers; suppliers: the award's, names joined with " / ";
 - council: the buyer (buyer.name, or the party whose role is "buyer") as the caller's
-  `council_code_for_buyer` knows it, else `council`; tower: told from CPV codes and titles,
-  else `tower`.
+  `council_code_for_buyer` knows it, else `council`; tower: the tower of the contract the
+  estate already holds under that council and reference, else told from CPV codes and titles,
+  else `tower` (never carried over a held contract's tower).
 Cancelled contracts and unsuccessful awards are skipped. When several releases describe the
 same contract, the latest (by its `date`) wins.
 
@@ -47,6 +48,8 @@ from convergence.registers import (
     storage_problems,
 )
 
+# the Contract fields a package carries. Not the tower: OCDS has none, so it is told from CPV
+# codes and titles or chosen for the file, and a contract already held keeps its own
 CONTRACT_FIELDS = (
     "annual_value",
     "council",
@@ -56,7 +59,6 @@ CONTRACT_FIELDS = (
     "start",
     "supplier",
     "title",
-    "tower",
 )
 _LINKS_ONLY = object()  # a record with neither a compiled release nor releases of its own
 PERIOD_KEYS = {"start": "startDate", "end": "endDate", "max_end": "maxExtentDate"}
@@ -105,6 +107,7 @@ def read_ocds(
         towers = (t.code for t in estate.towers)
     known_towers = set(towers) if towers is not None else None
     find_council = council_code_for_buyer or council_for
+    held = {(c.council, c.reference): c.tower for c in estate.contracts} if estate else {}
     candidates: list[_Candidate] = []
     problems: list[RowProblem] = []
     rows, with_contracts = {row for row, _, _ in releases}, set()
@@ -134,6 +137,7 @@ def read_ocds(
                     tower=tower,
                     known_towers=known_towers,
                     estate=estate,
+                    held=held,
                 )
             )
     contracts: list[Contract] = []
@@ -238,6 +242,7 @@ def _candidate(
     tower: str | None,
     known_towers: set[str] | None,
     estate: Estate | None,
+    held: dict[tuple[str, str], str],
 ) -> _Candidate:
     """One contract of a release, or the problems that stop it."""
     (path, item), (award_path, award) = contract_at, award_at
@@ -269,16 +274,16 @@ def _candidate(
         problems.append(RowProblem(row, f"{value_path}.value", value_problem))
     tender = _dict(release.get("tender"))
     title = _text(item.get("title")) or _text(award.get("title")) or _text(tender.get("title"))
+    buyer = _buyer(release)
+    row_council = (find_council(buyer) if find_council and buyer else None) or council
     guessed = guess_tower(title, " ".join(_cpv_codes(item, award, tender)))
     if guessed and known_towers is not None and guessed not in known_towers:
         guessed = None
-    row_tower = guessed or tower
+    row_tower = held.get((row_council or "", reference)) or guessed or tower
     if not row_tower:
         problems.append(
             RowProblem(row, f"{path}.items", "tower not known: choose one for the file")
         )
-    buyer = _buyer(release)
-    row_council = (find_council(buyer) if find_council and buyer else None) or council
     if not row_council:
         words = f"buyer '{buyer}' is not a council we know" if buyer else "no buyer"
         problems.append(RowProblem(row, "buyer.name", f"{words}: choose the council"))

@@ -61,6 +61,7 @@ from convergence.estate_files import (
     COLUMNS,
     FORMULA_STARTS,
     REQUIRED,
+    carried_fields,
     parse_choice,
     parse_date,
     parse_int,
@@ -245,8 +246,10 @@ class ImportPreview:
     lots: tuple[Lot, ...] = ()
     systems: tuple[System, ...] = ()
     dependencies: tuple[Dependency, ...] = ()
-    # the Contract fields the file carries; the rest are defaults, so a caller updating a
-    # contract it already holds should keep its own values for them
+    # the fields of its records the file carries (a file holds one kind of record); the rest
+    # are defaults, so a caller updating a record it already holds keeps its own values for
+    # them. A tower told from CPV codes or a title, or chosen for the file, is not carried:
+    # only a tower column is.
     fields: tuple[str, ...] = ()
 
     @property
@@ -732,11 +735,13 @@ def preview_contracts(
     `mapping` names, for each of our FIELDS, the column that holds it (see propose_mapping).
     Rules per row: a reference, unique in the file; dates readable (`date_order`), plausible
     (1990-2100), the end after the start, the maximum end not before the end; amounts readable
-    and not negative; a tower. A row's tower is its tower column, else told from its CPV codes
-    or title (when `towers` lists it), else `tower`; its council is the importing `council`
-    unless a council column names one that `council_for` knows. Each contract also meets the
-    rules storage applies (see `storage_problems`), against `estate` when given (whose towers
-    are then the known ones), so a preview without problems saves.
+    and not negative; a tower. A row's tower is its tower column, else the tower of the contract
+    `estate` holds under the same council and reference, else told from its CPV codes or title
+    (when `towers` lists it), else `tower`; only a tower column counts as carried (see
+    ImportPreview.fields). Its council is the importing `council` unless a council column
+    names one that `council_for` knows. Each contract also meets the rules storage applies
+    (see `storage_problems`), against `estate` when given (whose towers are then the known
+    ones), so a preview without problems saves.
 
     >>> frame = pd.DataFrame({"Ref": ["C-1"], "End": ["31/03/2027"]})
     >>> preview_contracts(frame, {"reference": "Ref", "end": "End"}, council="WCC",
@@ -752,7 +757,8 @@ def preview_contracts(
     if towers is None and estate is not None:
         towers = (t.code for t in estate.towers)
     known = set(towers) if towers is not None else None
-    register = _Register(mapping, council, tower, date_order, known, council_for, estate)
+    held = {(c.council, c.reference): c.tower for c in estate.contracts} if estate else {}
+    register = _Register(mapping, council, tower, date_order, known, council_for, estate, held)
     used = {f: c for f, c in mapping.items() if c and f in FIELDS}
     cells = {f: [_text(v) for v in frame[c].tolist()] for f, c in used.items()}
     numbers = _row_numbers(frame)
@@ -779,7 +785,7 @@ def preview_contracts(
         progress(1.0)
     found.sort(key=lambda p: p.row)
     warnings = tuple(frame.attrs.get("warnings", ()))
-    fields = {"council", "reference", "tower", *used} - {"whole_life_value", "cpv"}
+    fields = {"council", "reference", *used} - {"whole_life_value", "cpv"}
     if "whole_life_value" in used:
         fields.add("annual_value")
     return ImportPreview(
@@ -823,6 +829,8 @@ class _Register:
     towers: set[str] | None
     council_for: Callable[[str], str | None] | None
     estate: Estate | None
+    # the tower of each contract the estate holds, by council and reference
+    held: dict[tuple[str, str], str]
 
     def column(self, field: str) -> str:
         return self.mapping.get(field) or field
@@ -844,17 +852,19 @@ class _Register:
         whole = read("whole_life_value", parse_pounds)
         if annual is None:
             annual = annual_from_whole_life(whole, dates["start"], dates["end"])
+        named = read("council")
+        council = (self.council_for(named) if self.council_for and named else None) or self.council
+        # a contract the estate holds keeps its tower unless the row names one: a guess from
+        # CPV codes or the title, or the tower chosen for the file, never replaces it
         named_tower = read("tower").lower().replace(" ", "_")
         guessed = guess_tower(read("title"), read("cpv"))
         if guessed and self.towers is not None and guessed not in self.towers:
             guessed = None
-        tower = named_tower or guessed or self.tower
+        tower = named_tower or self.held.get((council, reference)) or guessed or self.tower
         if not tower:
             read.problem("tower", "tower not known: choose one for the file")
         elif named_tower and self.towers is not None and named_tower not in self.towers:
             read.problem("tower", f"tower '{named_tower}' is not in the estate")
-        named = read("council")
-        council = (self.council_for(named) if self.council_for and named else None) or self.council
         if not council:
             read.problem("council", "council not known: choose one for the file")
         supplier = read("supplier")
@@ -948,7 +958,7 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         lots=tuple(r for r in records if isinstance(r, Lot)),
         systems=tuple(r for r in records if isinstance(r, System)),
         dependencies=tuple(r for r in records if isinstance(r, Dependency)),
-        fields=tuple(present) if kind == "estate-contracts" else (),
+        fields=carried_fields(file, present),
     )
 
 

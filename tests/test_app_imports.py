@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,14 @@ def test_the_readers_warnings_are_shown(url: str) -> None:
     windows = REGISTER.read_bytes().decode().encode("cp1252")
     at = uploaded(windows)
     assert any("read as Windows-1252 text" in w.value for w in at.warning)
+
+
+def test_an_estate_file_without_a_column_keeps_what_the_estate_holds(url: str) -> None:
+    at = uploaded(b"council,system,tower,transition_days\r\nLBHF,Corporate network,network,150\r\n")
+    at.button(key="imports_all").click().run()
+    assert any("Imported: systems 0 added, 1 changed" in s.value for s in at.success)
+    with Session(prepare_database(url)) as session:
+        systems = {s.key: s for s in storage.load_estate(session=session).systems}
+    network = systems[("LBHF", "Corporate network")]
+    assert (network.transition_days, network.transition_cost) == (150, Decimal("200000"))
+    assert network.lot == "Lot 5 Network" and network.contract == "LBHF-NW-005"
