@@ -72,10 +72,9 @@ def _column(records: Sequence[Any], field: str) -> list[Any]:
 
 
 def _days(values: Sequence[date | None]) -> Ints:
-    """Dates as day numbers (NONE for no date)."""
-    return np.array([NONE if d is None else d.toordinal() for d in values], dtype=np.int64).reshape(
-        -1
-    )
+    """Dates as day numbers (NONE for no date); each distinct date converted once."""
+    number = {d: NONE if d is None else d.toordinal() for d in set(values)}
+    return np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _counts(values: Sequence[int | None]) -> Ints:

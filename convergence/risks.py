@@ -10,13 +10,10 @@ grey for systems not being moved (converged or retained).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from convergence.calendar_months import add_months, months_between
 from convergence.estate_arrays import (
@@ -168,13 +165,6 @@ def rag(
     on_retained_rows[list(retained_needs)] = True
     deadline = terms["notice_deadline"]
 
-    # each kind of reason, in the order they are given, where it applies (None elsewhere)
-    def reason(applies: npt.NDArray[Any], words: Callable[[Ints], list[str]]) -> Objects:
-        texts = np.full(applies.size, None, dtype=object)
-        rows = np.flatnonzero(applies)
-        _put(texts, rows, words(rows))
-        return texts
-
     day_counts = {ext: days(ext) for ext in set(extension[planned & (extension > 0)].tolist())}
 
     def beyond_words(rows: Ints) -> list[str]:
@@ -236,23 +226,19 @@ def rag(
 
     red = beyond | passed | late_calloff | on_retained_rows
     flagged = np.flatnonzero(red | within | soon)
-    parts = [
-        reason(applies, words)[flagged].tolist()
-        for applies, words in (
-            (beyond, beyond_words),
-            (passed, passed_words),
-            (late_calloff, late_words),
-            (on_retained_rows, retained_words),
-            (within, within_words),
-            (soon, soon_words),
-        )
-    ]
     rags: Objects = np.where(planned, "green", "grey").astype(object)
     rags[flagged] = np.where(red[flagged], "red", "amber").astype(object)
     reasons = np.full(a.state.size, "", dtype=object)
-    _put(
-        reasons,
-        flagged,
-        ["; ".join([p for p in row if p is not None]) for row in zip(*parts, strict=True)],
-    )
+    for applies, words in (  # in the order they are given, joined by "; "
+        (beyond, beyond_words),
+        (passed, passed_words),
+        (late_calloff, late_words),
+        (on_retained_rows, retained_words),
+        (within, within_words),
+        (soon, soon_words),
+    ):
+        rows = np.flatnonzero(applies)
+        texts = np.fromiter(words(rows), dtype=object, count=rows.size)
+        so_far = reasons[rows]
+        reasons[rows] = np.where(so_far == "", texts, so_far + "; " + texts)
     return rags, reasons
