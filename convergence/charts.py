@@ -26,7 +26,7 @@ from convergence.chart_style import (
     configure,
     tower_label,
 )
-from convergence.formatting import uk_date
+from convergence.formatting import uk_date, uk_dates
 
 
 def today_rule(today: date) -> Any:
@@ -111,17 +111,17 @@ def grid_chart(
     in tooltips. Cells show their share while partly converged and a tick once complete.
     """
     councils = council_names or {}
+    council, tower = grid["council"].tolist(), grid["tower"].tolist()  # plain strings iterate fast
+    cell = [f"{c} · {tower_label(t)}" for c, t in zip(council, tower, strict=True)]
     data = grid.assign(
-        cell=[
-            f"{c} · {tower_label(t)}" for c, t in zip(grid["council"], grid["tower"], strict=True)
-        ],
-        council_name=[councils.get(c, c) for c in grid["council"]],
-        tower_name=[tower_label(t, tower_names) for t in grid["tower"]],
-        until=[uk_date(d) if pd.notna(d) else "" for d in grid["holding_until"]],
+        cell=cell,
+        council_name=[councils.get(c, c) for c in council],
+        tower_name=[tower_label(t, tower_names) for t in tower],
+        until=uk_dates(grid["holding_until"]),
         label=["✓" if s >= 1 else ("" if s <= 0 else f"{s:.0%}") for s in grid["share_converged"]],
     )
-    quarters = list(dict.fromkeys(data["quarter"]))
-    cells = list(dict.fromkeys(data["cell"]))
+    quarters = list(dict.fromkeys(grid["quarter"].tolist()))
+    cells = list(dict.fromkeys(cell))
     waiting = data[data["holding_back"] != ""].drop_duplicates("cell", keep="last")
     notes = {
         c: f"{s}, {u}"

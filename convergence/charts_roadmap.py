@@ -159,27 +159,53 @@ def gantt_summary(
     """
     first, last = _window(roadmap.today, plans)
     scope = _in_reading_order(plans)
+    keys = ["council", "tower"]
+    # every cell's figures in one pass over the systems, cells in reading order
+    figures = (
+        scope.assign(
+            _extends=scope["extension_days"] > 0,
+            _red=scope["rag"] == "red",
+            _amber=scope["rag"] == "amber",
+            _rag=scope["rag"].map({rag: k for k, rag in enumerate(RAG_ORDER)}),
+        )
+        .groupby(keys, sort=False)
+        .agg(
+            systems=("system", "size"),
+            first_cutover=("cutover", "min"),
+            end=("cutover", "max"),
+            first_start=("start", "min"),
+            extends=("_extends", "sum"),
+            red=("_red", "sum"),
+            amber=("_amber", "sum"),
+            rag=("_rag", "min"),
+        )
+    )
+    # half: each cell's middle cutover (the earlier of two), counting dated systems only
+    dated = scope[scope["cutover"].notna()].sort_values("cutover", kind="stable")
+    in_cell = dated.groupby(keys, sort=False)
+    middle = in_cell.cumcount() == (in_cell["cutover"].transform("count") - 1) // 2
+    figures = figures.assign(
+        begin=figures["first_start"].fillna(figures["first_cutover"]),
+        half=dated[middle].set_index(keys)["cutover"].reindex(figures.index),
+    )
     rows: list[dict[str, Any]] = []
-    cells = scope.groupby(["council", "tower"], sort=False)
-    for order, ((council, tower), cell) in enumerate(cells):
-        cutovers = cell["cutover"].dropna().sort_values()
-        if cutovers.empty:
+    for order, cell in enumerate(figures.itertuples()):
+        if pd.isna(cell.end):  # no system in the cell has a cutover
             continue
-        begin = cell["start"].min() if cell["start"].notna().any() else cutovers.iloc[0]
-        end, half = cutovers.iloc[-1], cutovers.iloc[(len(cutovers) - 1) // 2]
-        rag = cell["rag"].value_counts()
+        council, tower = cell.Index
+        begin, end, half = cell.begin, cell.end, cell.half
         common = {
             "council": council,
             "council_name": council_names.get(council, council) if council_names else council,
             "system": "",
             "tower": tower,
-            "row": f"{tower_label(tower, tower_names)} ({len(cell)} systems)",
+            "row": f"{tower_label(tower, tower_names)} ({cell.systems} systems)",
             "order": order,
             "cutover_text": uk_date(end),
             "why": f"first transition starts {uk_date(begin)}; half moved by {uk_date(half)}",
-            "extension": f"{int((cell['extension_days'] > 0).sum())} systems need one",
-            "rag": min(cell["rag"], key=RAG_ORDER.index),
-            "reasons": f"{rag.get('red', 0)} red, {rag.get('amber', 0)} amber",
+            "extension": f"{int(cell.extends)} systems need one",
+            "rag": RAG_ORDER[int(cell.rag)],
+            "reasons": f"{cell.red} red, {cell.amber} amber",
             "half": half,
         }
         for phase, a, b in zip(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,17 @@ def uk_date(value: date | pd.Timestamp | None) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float)):
         return ""
     return f"{value.day} {value:%b %Y}"
+
+
+def uk_dates(values: Iterable[date | pd.Timestamp | None]) -> list[str]:
+    """`uk_date` of each value, empty for a missing one; each distinct date is written once.
+
+    >>> uk_dates(pd.Series([pd.Timestamp("2027-03-31"), pd.NaT, pd.Timestamp("2027-03-31")]))
+    ['31 Mar 2027', '', '31 Mar 2027']
+    """
+    codes, distinct = pd.factorize(pd.Series(values, copy=False))
+    texts = [uk_date(v) for v in distinct]
+    return [texts[c] if c >= 0 else "" for c in codes]
 
 
 def money(value: Decimal | float | int | None) -> str:

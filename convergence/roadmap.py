@@ -27,6 +27,11 @@ def label(plans: pd.DataFrame, row: int) -> str:
     return f"{plans.at[row, 'system']} ({plans.at[row, 'council']})"
 
 
+def labels(plans: pd.DataFrame) -> list[str]:
+    """`label` of every row of the plans, in order."""
+    return [f"{s} ({c})" for s, c in zip(plans["system"], plans["council"], strict=True)]
+
+
 def programme_date(roadmap: Roadmap) -> date | None:
     """The day the last system in scope cuts over; None for an empty estate."""
     latest = _in_scope(roadmap)["cutover"].max()
@@ -78,6 +83,12 @@ def chain(roadmap: Roadmap, row: int) -> list[int]:
     while kinds[rows[-1]] == "dependency" and waits_for[rows[-1]] >= 0:
         rows.append(int(waits_for[rows[-1]]))
     return rows[::-1]
+
+
+def neighbours(roadmap: Roadmap, row: int) -> tuple[list[int], list[int]]:
+    """Rows of the systems `row` waits for, and of those waiting for it, in dependency order."""
+    edges = roadmap.edges
+    return edges[edges[:, 1] == row, 0].tolist(), edges[edges[:, 0] == row, 1].tolist()
 
 
 def explain(roadmap: Roadmap, row: int) -> list[str]:
@@ -150,12 +161,33 @@ def decisions_due(roadmap: Roadmap, months: int = 12) -> pd.DataFrame:
     Columns: due, kind, action (in words), council, system, contract, supplier; soonest first.
     One notice or extension per contract, even when it supplies several systems.
     """
-    plans = roadmap.plans[roadmap.plans["state"].isin(("legacy", "in_transition"))]
+    plans = roadmap.plans
     today = pd.Timestamp(roadmap.today)
     horizon = today + pd.DateOffset(months=months)
+    # only rows with a date in the window can give a decision: pick them out on whole columns,
+    # then word each one in order (boxing every date of every row was most of the time)
+    notice, end, start = plans["notice_deadline"], plans["contract_end"], plans["start"]
+    candidate = plans["state"].isin(("legacy", "in_transition")) & (
+        (notice.between(today, horizon) & plans["notice_served"].isna())
+        | ((plans["extension_days"] > 0) & (end <= horizon))
+        | start.between(today, horizon)
+    )
+    fields = [
+        "council",
+        "system",
+        "contract",
+        "supplier",
+        "lot",
+        "notice_deadline",
+        "notice_served",
+        "extension_days",
+        "extension_covered",
+        "contract_end",
+        "start",
+    ]
     rows: list[dict[str, object]] = []
     seen: set[tuple[str, str, str]] = set()
-    for r in plans.itertuples():
+    for r in plans.loc[candidate, fields].itertuples():
         ref, supplier = r.contract, r.supplier
         if ref and pd.notna(r.notice_deadline) and pd.isna(r.notice_served):
             if today <= r.notice_deadline <= horizon and (r.council, ref, "notice") not in seen:
@@ -230,28 +262,32 @@ def quarter_grid(roadmap: Roadmap) -> pd.DataFrame:
     quarters = pd.period_range(first, plans["cutover"].max().to_period("Q"), freq="Q")
     ends = quarters.to_timestamp(how="end").normalize().to_numpy(dtype="datetime64[ns]")
     labels = [f"Q{q.quarter} {q.year}" for q in quarters]
-    frames = []
-    for (council, tower), cell in plans.groupby(["council", "tower"], sort=True):
-        cutovers = cell["cutover"].to_numpy(dtype="datetime64[ns]")
-        waiting = cutovers[None, :] > ends[:, None]
-        # the system holding the cell back is always its last to cut over, while any waits
-        last = cell.loc[cell["cutover"].idxmax()]
-        held = waiting.any(axis=1)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "council": council,
-                    "tower": tower,
-                    "quarter": labels,
-                    "share_converged": 1 - waiting.mean(axis=1),
-                    "holding_back": np.where(held, last["system"], ""),
-                    "holding_until": pd.Series(
-                        np.where(held, last["cutover"], pd.NaT), dtype="datetime64[ns]"
-                    ),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)[columns]
+    cells = plans.groupby(["council", "tower"], sort=True)
+    # the system holding a cell back is always its last to cut over, while any waits
+    latest = cells["cutover"].idxmax().to_numpy()
+    last = plans.loc[latest, ["council", "tower", "system", "cutover"]]
+    cell = cells.ngroup().to_numpy()
+    size = np.bincount(cell, minlength=len(last))
+    cutovers = plans["cutover"].to_numpy(dtype="datetime64[ns]")
+    dated = ~np.isnat(cutovers)
+    # a system waits at the end of each quarter before the one it cuts over in
+    moves_in = np.searchsorted(ends, cutovers[dated], side="left")
+    moved = np.zeros((len(last), len(ends) + 1), dtype=np.int64)
+    np.add.at(moved, (cell[dated], moves_in), 1)
+    waiting = moved.sum(axis=1)[:, None] - np.cumsum(moved, axis=1)[:, : len(ends)]
+    held = waiting > 0
+    system = last["system"].to_numpy(dtype=object)[:, None]
+    until = last["cutover"].to_numpy(dtype="datetime64[ns]")[:, None]
+    return pd.DataFrame(
+        {
+            "council": np.repeat(last["council"].to_numpy(dtype=object), len(ends)),
+            "tower": np.repeat(last["tower"].to_numpy(dtype=object), len(ends)),
+            "quarter": np.tile(np.array(labels, dtype=object), len(last)),
+            "share_converged": (1 - waiting / size[:, None]).ravel(),
+            "holding_back": np.where(held, system, "").ravel(),
+            "holding_until": np.where(held, until, np.datetime64("NaT", "ns")).ravel(),
+        }
+    )[columns]
 
 
 def roadmap_table(roadmap: Roadmap, *, uk_dates: bool = False) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """What every screen shares: the database, the cached roadmap, downloads, the empty estate.
 
 The roadmap is cached per database URL, estate revision and planning date: a rerun without a
-change reuses it, and any saved change (which raises the revision) shows at once.
+change reuses it, and any saved change (which raises the revision) shows at once. The estate
+behind it is cached per URL and revision as one shared object (its records are frozen), so a
+rerun does not copy it.
 """
 
 from __future__ import annotations
@@ -48,11 +50,22 @@ def database(url: str) -> Engine:
     return prepare_database(url)
 
 
-@st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
-def _estate_and_roadmap(url: str, revision: int, today: date) -> tuple[Estate, Roadmap]:
+@st.cache_resource(show_spinner="Loading the estate…", max_entries=4)
+def _estate(url: str, revision: int) -> Estate:
+    """The estate as stored at `revision`, one object shared by every rerun and session: its
+    records are frozen, so nothing can change it, and a rerun need not copy it (unpickling the
+    120,000 records of a 20,000-system estate took longer than the rest of a screen)."""
     with Session(database(url)) as session:
-        estate = storage.load_estate(session=session)
-    return estate, schedule(estate, today)
+        return storage.load_estate(session=session)
+
+
+@st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
+def _roadmap(url: str, revision: int, today: date) -> Roadmap:
+    return schedule(_estate(url, revision), today)
+
+
+def _estate_and_roadmap(url: str, revision: int, today: date) -> tuple[Estate, Roadmap]:
+    return _estate(url, revision), _roadmap(url, revision, today)
 
 
 def current_roadmap() -> tuple[Estate, Roadmap]:
@@ -91,11 +104,7 @@ def current_estate() -> Estate:
     url = database_url()
     with Session(database(url)) as session:
         revision = storage.estate_revision(session=session)
-    try:
-        return _estate_and_roadmap(url, revision, planning_date())[0]
-    except ConvergenceError:
-        with Session(database(url)) as session:
-            return storage.load_estate(session=session)
+    return _estate(url, revision)
 
 
 def current_actor() -> Actor:
@@ -162,9 +171,9 @@ def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:
 
 def uk_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """A copy with date columns written the UK way for tables."""
-    from convergence.formatting import uk_date
+    from convergence.formatting import uk_dates as written
 
     shown = frame.copy()
     for column in columns:
-        shown[column] = [uk_date(v) if pd.notna(v) else "" for v in shown[column]]
+        shown[column] = written(shown[column])
     return shown

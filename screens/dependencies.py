@@ -26,7 +26,7 @@ if critical:
 else:
     st.write("No system is left to move.")
 
-labels = {rm.label(plans, r): r for r in plans.index}
+labels = dict(zip(rm.labels(plans), plans.index, strict=True))
 pick, narrow = st.columns(2)
 choice = pick.selectbox("Pick a system", ["—", *sorted(labels)], key="dependencies_system")
 councils = narrow.multiselect(
@@ -53,8 +53,7 @@ else:
     downloads(chart, nodes.drop(columns=["node"]), "dependencies", "dependencies_chart")
 
 if focus is not None:
-    needs = [a for a, b in roadmap.dependency_rows() if b == focus]
-    needed_by = [b for a, b in roadmap.dependency_rows() if a == focus]
+    needs, needed_by = rm.neighbours(roadmap, focus)
     columns = {
         "council": "Council",
         "system": "System",

@@ -107,8 +107,8 @@ if shown.empty:
     st.stop()
 
 labels = {
-    _system_label(r.system, r.council): i
-    for i, r in zip(shown.index, shown.itertuples(), strict=True)
+    _system_label(system, council): i
+    for i, system, council in zip(shown.index, shown["system"], shown["council"], strict=True)
 }
 if st.session_state.get("roadmap_system") not in (NONE, *labels):
     st.session_state["roadmap_system"] = NONE  # the system chosen before is filtered out

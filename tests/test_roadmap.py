@@ -11,6 +11,8 @@ import pytest
 from convergence import roadmap as rm
 from convergence.engine import Roadmap, schedule
 from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
+from convergence.formatting import uk_date, uk_dates
+from convergence.generate import generate_estate
 
 TODAY = date(2026, 11, 22)
 
@@ -166,3 +168,77 @@ def test_empty_roadmap_gives_empty_frames() -> None:
         rm.quarter_grid(empty),
     ):
         assert frame.empty
+
+
+def test_labels_and_neighbours_follow_the_plans_and_the_dependencies(roadmap: Roadmap) -> None:
+    plans = roadmap.plans
+    assert rm.labels(plans) == [rm.label(plans, r) for r in plans.index]
+    desktop, hosting = row(roadmap, "WCC", "Desktop"), row(roadmap, "WCC", "Hosting")
+    needs, needed_by = rm.neighbours(roadmap, desktop)
+    assert sorted(plans.loc[needs, "system"]) == ["Hosting", "Identity"] and needed_by == []
+    assert rm.neighbours(roadmap, hosting) == ([], [desktop])
+    for r in plans.index:
+        pairs = roadmap.dependency_rows()
+        assert rm.neighbours(roadmap, r) == (
+            [a for a, b in pairs if b == r],
+            [b for a, b in pairs if a == r],
+        )
+
+
+def test_uk_dates_write_each_date_as_uk_date_does() -> None:
+    values = [pd.Timestamp(2027, 3, 31), pd.NaT, date(2026, 10, 1), None, pd.Timestamp(2027, 3, 31)]
+    assert uk_dates(values) == [uk_date(v) if pd.notna(v) else "" for v in values]
+    assert uk_dates(pd.Series([], dtype="datetime64[s]")) == []
+
+
+def _grid_cell_by_cell(roadmap: Roadmap) -> pd.DataFrame:
+    """The council × tower grid worked out one cell at a time, as a reference."""
+    plans = roadmap.plans[roadmap.plans["state"].isin(rm.IN_SCOPE)]
+    first = min(pd.Timestamp(roadmap.today), plans["cutover"].min()).to_period("Q")
+    quarters = pd.period_range(first, plans["cutover"].max().to_period("Q"), freq="Q")
+    ends = quarters.to_timestamp(how="end").normalize().to_numpy(dtype="datetime64[ns]")
+    rows = []
+    for (council, tower), cell in plans.groupby(["council", "tower"], sort=True):
+        cutovers = cell["cutover"].to_numpy(dtype="datetime64[ns]")
+        last = cell.loc[cell["cutover"].idxmax()]
+        for quarter, end in zip(quarters, ends, strict=True):
+            waiting = cutovers > end
+            rows.append(
+                (
+                    council,
+                    tower,
+                    f"Q{quarter.quarter} {quarter.year}",
+                    1 - waiting.mean(),
+                    last["system"] if waiting.any() else "",
+                    last["cutover"] if waiting.any() else pd.NaT,
+                )
+            )
+    return pd.DataFrame(rows, columns=list(rm.quarter_grid(roadmap).columns))
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2028, 6, 30)])
+def test_quarter_grid_matches_a_cell_by_cell_count(today: date) -> None:
+    estate = generate_estate(councils=3, systems_per_council=40, dependencies=60, seed=5)
+    roadmap = schedule(estate, today)
+    grid, reference = rm.quarter_grid(roadmap), _grid_cell_by_cell(roadmap)
+    assert list(grid.columns) == list(reference.columns) and len(grid) == len(reference)
+    for column in ("council", "tower", "quarter", "holding_back"):
+        assert list(grid[column]) == list(reference[column])
+    assert list(grid["share_converged"]) == list(reference["share_converged"])
+    assert list(grid["holding_until"]) == list(pd.to_datetime(reference["holding_until"]))
+
+
+def test_decisions_due_picks_the_same_rows_as_reading_every_system() -> None:
+    estate = generate_estate(councils=3, systems_per_council=40, dependencies=60, seed=5)
+    roadmap = schedule(estate, TODAY)
+    moving = roadmap.plans[roadmap.plans["state"].isin(("legacy", "in_transition"))]
+    horizon = pd.Timestamp(TODAY) + pd.DateOffset(months=12)
+    due = rm.decisions_due(roadmap, 12)
+    calloffs = due[due["kind"] == "Place call-off"]
+    expected = moving[moving["lot"].notna() & moving["start"].between(pd.Timestamp(TODAY), horizon)]
+    assert sorted(calloffs["system"] + calloffs["council"]) == sorted(
+        expected["system"] + expected["council"]
+    )
+    notices = due[due["kind"] == "Serve notice"]
+    assert not notices.duplicated(["council", "contract"]).any()
+    assert list(due["due"]) == sorted(due["due"])

@@ -239,6 +239,20 @@ def test_the_sample_reconciles_month_by_month_and_in_sum() -> None:
     assert result.payback() is not None
 
 
+def test_each_councils_figures_are_read_off_its_own_rows_only() -> None:
+    sample = read_estate("data/sample")
+    result = worked(sample)
+    for council in [c.code for c in sample.councils]:
+        rows = result.monthly[result.monthly["council"] == council]
+        assert result.total(council)["savings"] == float(rows["savings"].sum())
+        last = sorted(rows["month"].unique())[-12:]
+        annual = float(rows.loc[rows["month"].isin(last), "savings"].sum())
+        assert result.annual_savings(council) == annual
+        assert result.total(council) == {c: float(rows[c].sum()) for c in MONEY_COLUMNS}
+    assert result.total("NONE") == {c: 0.0 for c in MONEY_COLUMNS}
+    assert result.payback("NONE") is None
+
+
 # --- realised savings in the database (SQLite and PostgreSQL) ---------------------------------
 
 
