@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import statistics
 import tempfile
 import time
@@ -143,12 +144,10 @@ def screen_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
     import os
 
     import streamlit as st
-    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
     from convergence.access import SYSTEM
 
-    set_log_level("error")  # clearing caches outside a running app warns on every screen
     app = str(Path(__file__).resolve().parent.parent / "app.py")
     rows = []
     for name, councils, per_council, dependencies, _ in sizes:
@@ -164,10 +163,12 @@ def screen_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
             os.environ["CONVERGENCE_DATABASE_URL"] = url
             os.environ["CONVERGENCE_TODAY"] = TODAY.isoformat()
             for screen in SCREENS:
+                logging.disable(logging.WARNING)  # setting up outside a running app warns
                 st.cache_data.clear()
                 st.cache_resource.clear()
                 at = AppTest.from_file(app, default_timeout=300)
                 at.session_state["common_actor"] = SYSTEM
+                logging.disable(logging.NOTSET)
                 at.run()
                 at.switch_page(f"screens/{screen}.py").run()  # first run: loads and caches
                 seconds = median_seconds(lambda at=at: at.run(), 3)
