@@ -83,6 +83,11 @@ def test_the_readers_warnings_are_shown(url: str) -> None:
 
 def test_an_estate_file_without_a_column_keeps_what_the_estate_holds(url: str) -> None:
     at = uploaded(b"council,system,tower,transition_days\r\nLBHF,Corporate network,network,150\r\n")
+    ready = next(d.value for d in at.dataframe if "Import as" in d.value.columns)
+    network = ready.set_index("Record").loc["Corporate network (LBHF)"]
+    assert network["Import as"] == "Update"
+    assert network["What changes"] == "Transition (days): 120 → 150"
+    assert any("Systems: 0 new systems, 1 updated, 0 unchanged" in m.value for m in at.markdown)
     at.button(key="imports_all").click().run()
     assert any("Imported: systems 0 added, 1 changed" in s.value for s in at.success)
     with Session(prepare_database(url)) as session:
