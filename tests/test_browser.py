@@ -146,8 +146,8 @@ def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str
     page.get_by_text("cuts over", exact=False).first.wait_for(timeout=30_000)
     settle(page)
     main = page.locator('[data-testid="stMain"]')
-    assert "HFBP hosting (LBHF) cuts over 1 Nov 2027: contract LBHF-HF-001 ends 31 Oct 2027" in (
-        main.inner_text()
+    expect(main).to_contain_text(
+        "HFBP hosting (LBHF) cuts over 1 Nov 2027: contract LBHF-HF-001 ends 31 Oct 2027"
     )
     choice = page.locator('[data-testid="stSelectbox"]', has_text="Why does this system move")
     assert choice.get_by_role("combobox").input_value() == "HFBP hosting (LBHF)", (
@@ -186,7 +186,7 @@ def test_clicking_a_summary_row_opens_its_systems(page: Page, large_app_url: str
     svg = page.locator('[data-testid="stVegaLiteChart"] svg.marks').first
     svg.wait_for(timeout=30_000)
     main = page.locator('[data-testid="stMain"]')
-    assert "each row sums up a council's tower" in main.inner_text()
+    expect(main).to_contain_text("each row sums up a council's tower", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "roadmap-summary.png"), full_page=True)
     click_row(page, svg, "Desktop (end-user computing) (", across=0.5)
     expect(main).not_to_contain_text("each row sums up", timeout=30_000)
@@ -213,7 +213,7 @@ def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
     valid_only = page.get_by_role("button", name="Import only the 2 valid records")
     valid_only.wait_for(timeout=30_000)
     main = page.locator('[data-testid="stMain"]')
-    assert "2 records ready; 1 problems" in main.inner_text()
+    expect(main).to_contain_text("2 records ready; 1 problems", timeout=30_000)
     assert page.get_by_role("button", name="Import everything").is_disabled()
     valid_only.click()
     page.get_by_text("Imported:", exact=False).first.wait_for(timeout=30_000)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
@@ -70,9 +70,9 @@ def test_a_change_saved_through_one_process_shows_in_the_other(
         open_screen(editor, f"{first}/records", user="admin")
         choose(editor, "Record", "WCC-DT-004 — Desktop managed service (WCC)")
         notice = editor.get_by_role("spinbutton", name="Notice period (months)")
+        expect(notice).to_have_value("6", timeout=30_000)  # the chosen contract's form is shown
         notice.fill("3")
-        notice.press("Tab")  # the value is sent when the field loses focus
-        settle(editor)
+        expect(notice).to_have_value("3")
         editor.get_by_role("button", name="Save").click()
         editor.get_by_text("Saved WCC-DT-004", exact=False).wait_for(timeout=30_000)
         assert notice_months(shared_database, "WCC", "WCC-DT-004") == 3
