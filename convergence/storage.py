@@ -502,8 +502,9 @@ def _problems(estate: Estate, merged: Estate) -> dict[str, str]:
     checks += [(c, validate_contract(c, merged)) for c in estate.contracts]
     if len(estate.systems) < 5_000:  # per-record checks; large imports rely on references
         checks += [(x, validate_system(x, merged)) for x in estate.systems]
-    if len(estate.dependencies) < 500:  # a cycle check each; large imports are checked whole
-        checks += [(d, validate_dependency(d, merged)) for d in estate.dependencies]
+    if len(estate.dependencies) < 500:  # per-record checks; large imports are checked whole
+        each = len(estate.dependencies) <= 20  # a cycle search each; more rely on check_acyclic
+        checks += [(d, validate_dependency(d, merged, cycles=each)) for d in estate.dependencies]
     for record, found in checks:
         kind, council, name = describe(record)
         where = f"{kind.capitalize()} {name}" + (f" ({council})" if council else "")

@@ -139,8 +139,11 @@ def validate_system(system: System, estate: Estate) -> dict[str, str]:
     return problems
 
 
-def validate_dependency(dependency: Dependency, estate: Estate) -> dict[str, str]:
-    """Dependency rules: both systems exist, not on itself, no cycle (named), lag not negative."""
+def validate_dependency(
+    dependency: Dependency, estate: Estate, *, cycles: bool = True
+) -> dict[str, str]:
+    """Dependency rules: both systems exist, not on itself, no cycle (named; unless `cycles` is
+    false, for a caller that checks the whole estate instead), lag not negative."""
     d = dependency
     problems: dict[str, str] = {}
     keys = {s.key for s in estate.systems}
@@ -152,7 +155,7 @@ def validate_dependency(dependency: Dependency, estate: Estate) -> dict[str, str
         problems["lag_days"] = "The lag cannot be negative"
     if d.dependant == d.prerequisite:
         problems["needs_system"] = "A system cannot wait for itself"
-    elif not problems:
+    elif cycles and not problems:
         others = Estate(
             systems=estate.systems,
             dependencies=tuple(

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from convergence import storage
 from convergence.access import SYSTEM
 from convergence.db import prepare_database
-from convergence.errors import ConfigurationError, ValidationError
+from convergence.errors import ConfigurationError, DependencyCycle, ValidationError
 from convergence.estate import Dependency, Estate, System
 
 
@@ -97,6 +97,23 @@ def test_a_dependency_closing_a_cycle_is_refused(engine: Engine, sample_estate: 
         assert len(storage.load_estate(session=session).dependencies) == len(
             sample_estate.dependencies
         )
+
+
+def test_many_dependencies_closing_a_cycle_are_refused_whole(
+    engine: Engine, sample_estate: Estate
+) -> None:
+    """Past 20 dependencies the rows are not searched one by one: the whole estate is checked,
+    and the cycle is still named."""
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
+        relagged = tuple(replace(d, lag_days=d.lag_days + 1) for d in sample_estate.dependencies)
+        loop = Dependency("WCC", "Active Directory & Exchange", "WCC", "Service desk", 0)
+        assert len(relagged) > 20
+        with pytest.raises(DependencyCycle, match="Service desk \\(WCC\\)"):
+            storage.save_estate(
+                session=session, estate=Estate(dependencies=(*relagged, loop)), actor=SYSTEM
+            )
+        assert storage.load_estate(session=session).dependencies == sample_estate.dependencies
 
 
 def test_clear_estate_empties_it(engine: Engine, sample_estate: Estate) -> None:
