@@ -150,3 +150,9 @@ class Estate:
     @property
     def is_empty(self) -> bool:
         return not (self.councils or self.contracts or self.systems or self.lots)
+
+
+# any one record, and the Estate attributes holding each kind (each kind's estate file is
+# NAME.csv), in the order a save writes them
+Record = Council | Tower | Lot | Contract | System | Dependency
+KINDS = ("councils", "towers", "lots", "contracts", "systems", "dependencies")

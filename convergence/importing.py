@@ -20,12 +20,14 @@ import pandas as pd
 
 from convergence.estate import (
     CHARGE_BASIS_LABELS,
+    KINDS,
     STATE_LABELS,
     Contract,
     Council,
     Dependency,
     Estate,
     Lot,
+    Record,
     System,
     Tower,
 )
@@ -51,11 +53,8 @@ from convergence.validation import (
     validate_tower,
 )
 
-Record = Council | Tower | Lot | Contract | System | Dependency
 R = TypeVar("R", Council, Tower, Lot, Contract, System, Dependency)
 
-# the Estate attributes holding each kind of record (each kind's estate file is NAME.csv)
-KINDS = ("councils", "towers", "lots", "contracts", "systems", "dependencies")
 # the fields that identify a record, as the editing forms mark them
 KEYS: dict[type, tuple[str, ...]] = {
     cls: tuple(spec.name for spec in specs if spec.key) for cls, specs in FORMS.values()
@@ -193,6 +192,12 @@ class FilePreview:
             f"{new:,} new {one if new == 1 else many}, {changed:,} updated, {unchanged:,} unchanged"
         )
 
+    def listing(self, most: int) -> pd.DataFrame:
+        """The changes as a table of at most `most` rows, changes first: a contract by council,
+        reference and title, any other record by name; then "Import as" and "What changes"."""
+        listed = sorted(self.changes, key=lambda c: c.action == "No change")[:most]
+        return pd.DataFrame(map(_listed, listed))
+
     def to_estate(self, *, valid_only: bool = False) -> Estate:
         """The records to write; EstateFileError when any row has a problem, unless
         `valid_only`."""
@@ -305,6 +310,16 @@ def _compared(
         problems=tuple(sorted(problems, key=lambda p: p.row)),
     )
     return FilePreview(kind, checked, tuple(changes), columns, mapping or {})
+
+
+def _listed(change: RecordChange) -> dict[str, str]:
+    """One line of the preview's table (see FilePreview.listing)."""
+    record = change.record
+    if isinstance(record, Contract):
+        shown = {"Council": record.council, "Reference": record.reference, "Title": record.title}
+    else:
+        shown = {"Record": change.name}
+    return {**shown, "Import as": change.action, "What changes": "; ".join(change.changes)}
 
 
 def _change(record: Record, *, new: bool, changes: tuple[str, ...] = ()) -> RecordChange:

@@ -22,14 +22,19 @@ def _in_scope(roadmap: Roadmap) -> pd.DataFrame:
     return roadmap.plans[roadmap.plans["state"].isin(IN_SCOPE)]
 
 
+def system_label(system: str, council: str) -> str:
+    """'Desktop (WCC)': a system as lists and explanations name it."""
+    return f"{system} ({council})"
+
+
 def label(plans: pd.DataFrame, row: int) -> str:
-    """'Desktop (WCC)' for a row of the plans."""
-    return f"{plans.at[row, 'system']} ({plans.at[row, 'council']})"
+    """`system_label` of a row of the plans."""
+    return system_label(plans.at[row, "system"], plans.at[row, "council"])
 
 
 def labels(plans: pd.DataFrame) -> list[str]:
     """`label` of every row of the plans, in order."""
-    return [f"{s} ({c})" for s, c in zip(plans["system"], plans["council"], strict=True)]
+    return list(map(system_label, plans["system"], plans["council"]))
 
 
 def programme_date(roadmap: Roadmap) -> date | None:

@@ -142,10 +142,7 @@ class Savings:
 
     def _rows(self, council: str | None) -> pd.DataFrame:
         m = self.monthly
-        if council is None:
-            return m
-        rows = self._council_rows.get(council)
-        return m[m["council"] == council] if rows is None else rows
+        return m if council is None else self._council_rows.get(council, m.iloc[:0])
 
     @cached_property
     def _council_rows(self) -> dict[str, pd.DataFrame]:

@@ -30,7 +30,17 @@ from convergence.access import (
 from convergence.bulk import collector_paused
 from convergence.engine import check_acyclic
 from convergence.errors import EstateError, RecordConflict, ValidationError
-from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
+from convergence.estate import (
+    KINDS,
+    Contract,
+    Council,
+    Dependency,
+    Estate,
+    Lot,
+    Record,
+    System,
+    Tower,
+)
 from convergence.estate_arrays import compile_estate
 from convergence.savings import RealisedSaving
 from convergence.validation import (
@@ -465,9 +475,6 @@ def check_references(estate: Estate) -> None:
 
 
 # --- rules, history and single records -----------------------------------------------------
-
-KINDS = ("councils", "towers", "lots", "contracts", "systems", "dependencies")
-Record = Council | Tower | Lot | Contract | System | Dependency
 
 
 def describe(record: Record) -> tuple[str, str, str]:

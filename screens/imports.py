@@ -10,22 +10,10 @@ from sqlmodel import Session
 
 from convergence import storage
 from convergence.errors import ConvergenceError
-from convergence.estate import Contract
 from convergence.export import estate_workbook, register_csv
-from convergence.importing import RecordChange, preview_file
+from convergence.importing import preview_file
 from convergence.registers import FIELDS
 from screens.common import current_actor, current_estate, database, database_url
-
-
-def change_row(change: RecordChange) -> dict[str, str]:
-    """One line of the preview: the record, new or an update, and what changes."""
-    record = change.record
-    if isinstance(record, Contract):
-        shown = {"Council": record.council, "Reference": record.reference, "Title": record.title}
-    else:
-        shown = {"Record": change.name}
-    return {**shown, "Import as": change.action, "What changes": "; ".join(change.changes)}
-
 
 st.title("Import and export")
 actor = current_actor()
@@ -114,8 +102,7 @@ if upload is not None:
             f"everything the file does not give{kept}."
             + (" The first 200 are listed, changes first." if len(preview.changes) > 200 else "")
         )
-        listed = sorted(preview.changes, key=lambda c: c.action == "No change")[:200]
-        st.dataframe(pd.DataFrame(map(change_row, listed)), hide_index=True, key="imports_ready")
+        st.dataframe(preview.listing(200), hide_index=True, key="imports_ready")
     everything, valid_only = st.columns(2)
     go_all = everything.button(
         "Import everything",

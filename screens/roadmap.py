@@ -14,10 +14,6 @@ from screens.common import current_roadmap, downloads, names, plain
 NONE = "—"
 
 
-def _system_label(system: str, council: str) -> str:
-    return f"{system} ({council})"
-
-
 def _on_chart_click() -> None:
     """A click on a system's bar picks it below; a click on a summary row filters to it."""
     event = st.session_state.get("roadmap_chart") or {}
@@ -26,7 +22,7 @@ def _on_chart_click() -> None:
         return
     bar = picked[0]
     if bar.get("system"):
-        st.session_state["roadmap_system"] = _system_label(bar["system"], bar["council"])
+        st.session_state["roadmap_system"] = rm.system_label(bar["system"], bar["council"])
     elif bar.get("council") and bar.get("tower"):
         st.session_state["roadmap_councils"] = [bar["council"]]
         st.session_state["roadmap_towers"] = [bar["tower"]]
@@ -106,10 +102,7 @@ if shown.empty:
     st.warning("No system matches these filters.")
     st.stop()
 
-labels = {
-    _system_label(system, council): i
-    for i, system, council in zip(shown.index, shown["system"], shown["council"], strict=True)
-}
+labels = dict(zip(rm.labels(shown), shown.index, strict=True))
 if st.session_state.get("roadmap_system") not in (NONE, *labels):
     st.session_state["roadmap_system"] = NONE  # the system chosen before is filtered out
 row = labels.get(st.session_state.get("roadmap_system", NONE))
