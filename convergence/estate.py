@@ -12,6 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, get_args
 
+import numpy as np
+import numpy.typing as npt
+
 RenewalType = Literal["none", "tacit", "express"]
 SystemState = Literal["legacy", "in_transition", "converged", "retained"]
 ChargeBasis = Literal["per_council", "per_system", "shared"]
@@ -94,6 +97,11 @@ class Contract:
     review_date: date | None = None
 
 
+def system_label(system: str, council: str) -> str:
+    """'Desktop (WCC)': a system as lists and explanations name it."""
+    return f"{system} ({council})"
+
+
 @dataclass(frozen=True)
 class System:
     """Something that moves onto the framework: a council's desktop, hosting, service desk ..."""
@@ -114,7 +122,7 @@ class System:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.council})"
+        return system_label(self.name, self.council)
 
 
 @dataclass(frozen=True)
@@ -136,9 +144,26 @@ class Dependency:
         return (self.needs_council, self.needs_system)
 
 
+@dataclass(frozen=True, eq=False)
+class Links:
+    """Where an estate's references point, as positions in its tuples, from a source that
+    already knows them: the database's foreign keys, or the generator that made the records.
+
+    The engine then need not look 640,000 dependencies' systems up by name at national scale.
+    Only such sources attach links (see `linked`), and their keys are unique."""
+
+    needs: npt.NDArray[np.int64]  # per dependency: position in `systems` of the system needed
+    waits: npt.NDArray[np.int64]  # per dependency: position of the system that waits
+    contract: npt.NDArray[np.int64]  # per system: position in `contracts`, -1 for none
+
+
 @dataclass(frozen=True)
 class Estate:
-    """Everything the programme tracks, as plain records."""
+    """Everything the programme tracks, as plain records.
+
+    `links` is None unless the estate's source attached them with `linked`. It is not an
+    argument: an estate made from another one (`dataclasses.replace`, or by hand) has none, so
+    links never outlive the records they describe."""
 
     councils: tuple[Council, ...] = ()
     towers: tuple[Tower, ...] = ()
@@ -146,10 +171,26 @@ class Estate:
     contracts: tuple[Contract, ...] = ()
     systems: tuple[System, ...] = ()
     dependencies: tuple[Dependency, ...] = field(default=())
+    links: Links | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
         return not (self.councils or self.contracts or self.systems or self.lots)
+
+
+def linked(estate: Estate, links: Links) -> Estate:
+    """The estate, with `links` attached (the caller vouches for them; their sizes are checked).
+
+    >>> from dataclasses import replace
+    >>> e = linked(Estate(), Links(*(np.zeros(0, dtype=np.int64),) * 3))
+    >>> e.links is not None, replace(e).links
+    (True, None)
+    """
+    sizes = (links.needs.size, links.waits.size, links.contract.size)
+    if sizes != (len(estate.dependencies), len(estate.dependencies), len(estate.systems)):
+        raise ValueError(f"links of sizes {sizes} do not fit the estate")
+    object.__setattr__(estate, "links", links)  # frozen: set once, by its source
+    return estate
 
 
 # any one record, and the Estate attributes holding each kind (each kind's estate file is

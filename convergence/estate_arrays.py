@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from convergence.errors import EstateError
-from convergence.estate import Estate, System
+from convergence.estate import Dependency, Estate, System
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -149,18 +149,58 @@ def _known(
         _first_bad(systems, bad, field, problem + " '{value}'")
 
 
+def _system_keys(
+    council_names: list[str], system_names: list[str], council_code: dict[str, int]
+) -> pd.Index:
+    """Each system's (council, name) as a whole number (see `_pairs`), refusing duplicates."""
+    n = len(system_names)
+    by_key = pd.Index(_pairs(council_names, system_names, council_code, _numbered(system_names), n))
+    if not by_key.is_unique:
+        i = int(np.flatnonzero(by_key.duplicated())[0])
+        raise EstateError(f"System '{system_names[i]}' appears twice in council {council_names[i]}")
+    return by_key
+
+
+def _dependency_ends(
+    deps: Sequence[Dependency],
+    by_key: pd.Index,
+    council_code: dict[str, int],
+    system_names: list[str],
+) -> tuple[Ints, Ints]:
+    """Positions of each dependency's system needed and system waiting, looked up by name."""
+    name_code = _numbered(system_names)
+    k = len(deps)
+
+    def endpoint(council: str, system: str) -> Ints:
+        councils, names = map(attrgetter(council), deps), map(attrgetter(system), deps)
+        found: Ints = by_key.get_indexer(_pairs(councils, names, council_code, name_code, k))
+        return found
+
+    src = endpoint("needs_council", "needs_system")
+    dst = endpoint("council", "system")
+    for bad in np.flatnonzero((src < 0) | (dst < 0))[:1].tolist():
+        d = deps[bad]
+        where = (
+            f"Dependency of '{d.system}' ({d.council}) on '{d.needs_system}' ({d.needs_council})"
+        )
+        if dst[bad] < 0:
+            raise EstateError(f"{where}, field system: no system '{d.system}' in {d.council}")
+        raise EstateError(
+            f"{where}, field needs_system: no system '{d.needs_system}' in {d.needs_council}"
+        )
+    return src, dst
+
+
 def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> EstateArrays:
-    """Check every reference and flatten the estate into arrays."""
+    """Check every reference and flatten the estate into arrays. References come from the
+    estate's `links` when its source attached them, else they are looked up by name."""
     systems = estate.systems
     n = len(systems)
     council_names = _column(systems, "council")
     system_names = _column(systems, "name")
     council_code = _numbered(council_names)
-    name_code = _numbered(system_names)
-    by_key = pd.Index(_pairs(council_names, system_names, council_code, name_code, n))
-    if not by_key.is_unique:
-        i = int(np.flatnonzero(by_key.duplicated())[0])
-        raise EstateError(f"System '{system_names[i]}' appears twice in council {council_names[i]}")
+    if estate.links is None:
+        by_key = _system_keys(council_names, system_names, council_code)
 
     if estate.councils:
         known = {c.code for c in estate.councils}
@@ -184,22 +224,26 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     # contracts: one slot each (the last of any with the same key), then gathered per system
     contracts = estate.contracts
     m = len(contracts)
-    contract_keys = list(map(attrgetter("council", "reference"), contracts))
-    contract_index = {key: i for i, key in enumerate(contract_keys)}
-    wanted = _column(systems, "contract")
-    has_contract = np.fromiter(map(is_not, wanted, repeat(None)), dtype=bool, count=n)
-    which = _codes(map(attrgetter("council", "contract"), systems), contract_index, n)
-    _first_bad(
-        systems,
-        has_contract & (which < 0),
-        "contract",
-        "no contract '{value}' in council {council}",
-    )
+    if estate.links is None:
+        keys = map(attrgetter("council", "reference"), contracts)
+        contract_index = {key: i for i, key in enumerate(keys)}
+        wanted = _column(systems, "contract")
+        has_contract = np.fromiter(map(is_not, wanted, repeat(None)), dtype=bool, count=n)
+        which = _codes(map(attrgetter("council", "contract"), systems), contract_index, n)
+        _first_bad(
+            systems,
+            has_contract & (which < 0),
+            "contract",
+            "no contract '{value}' in council {council}",
+        )
+    else:
+        which = estate.links.contract
     sharing = np.bincount(which[which >= 0], minlength=m)
     values = _floats(_column(contracts, "annual_value"))
     per_system = values / np.maximum(sharing, 1)  # shared equally by the systems it supplies
     if exits:
-        exit_days = _days(list(map(exits.get, contract_keys)))
+        keys = map(attrgetter("council", "reference"), contracts)
+        exit_days = _days(list(map(exits.get, keys)))
     else:
         exit_days = np.full(m, NONE)
     tacit = np.fromiter(
@@ -228,24 +272,10 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     # dependencies
     deps = estate.dependencies
     k = len(deps)
-
-    def endpoint(council: str, system: str) -> Ints:
-        councils, names = map(attrgetter(council), deps), map(attrgetter(system), deps)
-        found: Ints = by_key.get_indexer(_pairs(councils, names, council_code, name_code, k))
-        return found
-
-    src = endpoint("needs_council", "needs_system")
-    dst = endpoint("council", "system")
-    for bad in np.flatnonzero((src < 0) | (dst < 0))[:1].tolist():
-        d = deps[bad]
-        where = (
-            f"Dependency of '{d.system}' ({d.council}) on '{d.needs_system}' ({d.needs_council})"
-        )
-        if dst[bad] < 0:
-            raise EstateError(f"{where}, field system: no system '{d.system}' in {d.council}")
-        raise EstateError(
-            f"{where}, field needs_system: no system '{d.needs_system}' in {d.needs_council}"
-        )
+    if estate.links is None:
+        src, dst = _dependency_ends(deps, by_key, council_code, system_names)
+    else:
+        src, dst = estate.links.needs, estate.links.waits
 
     return EstateArrays(
         systems=systems,

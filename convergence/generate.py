@@ -15,15 +15,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from convergence.estate import (
     Contract,
     Council,
     Dependency,
     Estate,
+    Links,
     Lot,
     System,
     SystemState,
     Tower,
+    linked,
 )
 
 TOWERS = (
@@ -123,6 +127,7 @@ def generate_estate(
     systems: list[System] = []
     retained: list[bool] = []
     tower_of: list[int] = []
+    contract_of: list[int] = []  # each system's position in contracts, -1 for none
     randint, choice, rand = rng.randint, rng.choice, rng.random
     money_rng = random.Random(seed + 1)  # its own stream, so dates and names stay as they were
     for council in council_rows:
@@ -139,7 +144,9 @@ def generate_estate(
             elif roll < 0.10:
                 state = "in_transition"
             reference = None
+            contract_of.append(-1)
             if rand() < 0.85:
+                contract_of[-1] = len(contracts)
                 reference = f"{council.code}-{k + 1:05d}"
                 start = EPOCH - timedelta(days=randint(365, 6 * 365))
                 end = EPOCH + timedelta(days=randint(300, 4 * 365))
@@ -195,7 +202,7 @@ def generate_estate(
     ]
     everywhere = [i for i in range(total) if tower_of[i] < 5 and not retained[i]]
     capacity = total * (total - 1) // 2
-    edges: set[tuple[int, int]] = set()
+    edges: dict[tuple[int, int], None] = {}  # (needed, waiting), in the order made
     result: list[Dependency] = []
     attempts = 0
     while len(result) < dependencies and attempts < 50 * dependencies + 1_000:
@@ -217,7 +224,7 @@ def generate_estate(
             continue
         if tower_of[then] < 5 and rand() < 0.9:  # infrastructure rarely waits on itself
             continue
-        edges.add((first, then))
+        edges[first, then] = None
         need, wait = systems[first], systems[then]
         result.append(
             Dependency(
@@ -230,7 +237,9 @@ def generate_estate(
             f"(at most {min(capacity, len(result)):,} found)"
         )
     lots = tuple(replace(lot, **CHARGES[lot.name]) for lot in LOTS)
-    return Estate(council_rows, TOWERS, lots, tuple(contracts), tuple(systems), tuple(result))
+    estate = Estate(council_rows, TOWERS, lots, tuple(contracts), tuple(systems), tuple(result))
+    needs, waits = np.array(list(edges), dtype=np.int64).reshape(-1, 2).T
+    return linked(estate, Links(needs, waits, np.array(contract_of, dtype=np.int64)))
 
 
 def _tower_index(k: int, per_council: int) -> int:

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from convergence.calendar_months import add_months, months_between
+from convergence.estate import system_label
 from convergence.estate_arrays import (
     CONVERGED,
     NONE,
@@ -130,8 +131,13 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     rows = np.flatnonzero(rule == 3)
     distinct, which = np.unique(t["waits_for"][rows], return_inverse=True)
     waits = [
-        f"waits for {a.systems[p].label}, cutover {day_text(d)}"
-        for p, d in zip(distinct.tolist(), t["cutover"][distinct].tolist(), strict=True)
+        f"waits for {system_label(name, council)}, cutover {day_text(d)}"
+        for name, council, d in zip(
+            a.system_name[distinct].tolist(),
+            a.council_name[distinct].tolist(),
+            t["cutover"][distinct].tolist(),
+            strict=True,
+        )
     ]
     texts[rows] = np.fromiter(waits, dtype=object, count=len(waits))[which.reshape(-1)]
     rows = np.flatnonzero(rule == 4)
@@ -199,7 +205,8 @@ def rag(
     def retained_words(rows: Ints) -> list[str]:
         return [
             "; ".join(
-                f"depends on {a.systems[p].label}, which is retained out of scope"
+                f"depends on {system_label(a.system_name[p], a.council_name[p])}, "
+                "which is retained out of scope"
                 for p in retained_needs[i]
             )
             for i in rows.tolist()
@@ -225,10 +232,10 @@ def rag(
         ]
 
     red = beyond | passed | late_calloff | on_retained_rows
-    flagged = np.flatnonzero(red | within | soon)
-    rags: Objects = np.where(planned, "green", "grey").astype(object)
-    rags[flagged] = np.where(red[flagged], "red", "amber").astype(object)
+    status = np.where(planned, np.where(red, 3, np.where(within | soon, 2, 1)), 0)
+    rags: Objects = np.array(["grey", "green", "amber", "red"], dtype=object)[status]
     reasons = np.full(a.state.size, "", dtype=object)
+    given = np.zeros(a.state.size, dtype=bool)  # a reason so far
     for applies, words in (  # in the order they are given, joined by "; "
         (beyond, beyond_words),
         (passed, passed_words),
@@ -239,6 +246,8 @@ def rag(
     ):
         rows = np.flatnonzero(applies)
         texts = np.fromiter(words(rows), dtype=object, count=rows.size)
-        so_far = reasons[rows]
-        reasons[rows] = np.where(so_far == "", texts, so_far + "; " + texts)
+        more = given[rows]
+        reasons[rows[~more]] = texts[~more]
+        reasons[rows[more]] = reasons[rows[more]] + "; " + texts[more]
+        given[rows] = True
     return rags, reasons

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from convergence.engine import Roadmap
+from convergence.estate import system_label
 from convergence.formatting import days, uk_date
 
 IN_SCOPE = ("legacy", "in_transition", "converged")
@@ -20,11 +21,6 @@ RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "grey": 3}
 
 def _in_scope(roadmap: Roadmap) -> pd.DataFrame:
     return roadmap.plans[roadmap.plans["state"].isin(IN_SCOPE)]
-
-
-def system_label(system: str, council: str) -> str:
-    """'Desktop (WCC)': a system as lists and explanations name it."""
-    return f"{system} ({council})"
 
 
 def label(plans: pd.DataFrame, row: int) -> str:

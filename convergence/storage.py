@@ -14,6 +14,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, SQLModel, select
 
@@ -36,10 +39,12 @@ from convergence.estate import (
     Council,
     Dependency,
     Estate,
+    Links,
     Lot,
     Record,
     System,
     Tower,
+    linked,
 )
 from convergence.estate_arrays import compile_estate
 from convergence.savings import RealisedSaving
@@ -93,18 +98,20 @@ def load_estate(*, session: Session) -> Estate:
 
 def _read_estate(session: Session) -> Estate:
     keys: dict[str, dict[Any, Any]] = {}
-    councils, ids = _read_records(session, Council, m.Council, keys)
-    keys["council"] = {i: c.code for i, c in zip(ids, councils, strict=True)}
-    towers, ids = _read_records(session, Tower, m.Tower, keys)
-    keys["tower"] = {i: t.code for i, t in zip(ids, towers, strict=True)}
-    lots, ids = _read_records(session, Lot, m.FrameworkLot, keys)
-    keys["framework_lot"] = {i: lot.name for i, lot in zip(ids, lots, strict=True)}
-    contracts, ids = _read_records(session, Contract, m.Contract, keys)
-    keys["contract"] = {i: c.reference for i, c in zip(ids, contracts, strict=True)}
-    systems, ids = _read_records(session, System, m.System, keys)
-    council_of = {i: s.council for i, s in zip(ids, systems, strict=True)}
-    name_of = {i: s.name for i, s in zip(ids, systems, strict=True)}
-    dependencies, _ = _read_records(
+    councils, read = _read_records(session, Council, m.Council, keys)
+    keys["council"] = {i: c.code for i, c in zip(read["id"], councils, strict=True)}
+    towers, read = _read_records(session, Tower, m.Tower, keys)
+    keys["tower"] = {i: t.code for i, t in zip(read["id"], towers, strict=True)}
+    lots, read = _read_records(session, Lot, m.FrameworkLot, keys)
+    keys["framework_lot"] = {i: lot.name for i, lot in zip(read["id"], lots, strict=True)}
+    contracts, read = _read_records(session, Contract, m.Contract, keys)
+    contract_ids = read["id"]
+    keys["contract"] = {i: c.reference for i, c in zip(contract_ids, contracts, strict=True)}
+    systems, read = _read_records(session, System, m.System, keys)
+    system_ids, contract_of = read["id"], read["contract_id"]
+    council_of = {i: s.council for i, s in zip(system_ids, systems, strict=True)}
+    name_of = {i: s.name for i, s in zip(system_ids, systems, strict=True)}
+    dependencies, read = _read_records(
         session,
         Dependency,
         m.Dependency,
@@ -115,9 +122,8 @@ def _read_estate(session: Session) -> Estate:
             "needs_council": ("needs_system_id", council_of),
             "needs_system": ("needs_system_id", name_of),
         },
-        with_ids=False,
     )
-    return Estate(
+    estate = Estate(
         councils=councils,
         towers=towers,
         lots=lots,
@@ -125,6 +131,31 @@ def _read_estate(session: Session) -> Estate:
         systems=systems,
         dependencies=dependencies,
     )
+    return linked(estate, _links(system_ids, contract_ids, contract_of, read))
+
+
+def _links(
+    system_ids: Sequence[int],
+    contract_ids: Sequence[int],
+    contract_of: Sequence[int | None],
+    dependency_columns: dict[str, Sequence[int]],
+) -> Links:
+    """The foreign keys just read, as positions in the estate's tuples (see Estate.links)."""
+    system_row = pd.Index(np.array(system_ids, dtype=np.int64))
+    contract_row = pd.Index(np.array(contract_ids, dtype=np.int64))
+    with_contract = np.array([i is not None for i in contract_of], dtype=bool)
+    contract = np.full(len(contract_of), -1, dtype=np.int64)
+    contract[with_contract] = contract_row.get_indexer(
+        np.array([i for i in contract_of if i is not None], dtype=np.int64)
+    )
+
+    def rows(column: str) -> npt.NDArray[np.int64]:
+        found: npt.NDArray[np.int64] = system_row.get_indexer(
+            np.array(dependency_columns[column], dtype=np.int64)
+        )
+        return found
+
+    return Links(needs=rows("needs_system_id"), waits=rows("system_id"), contract=contract)
 
 
 # record fields stored in a column of another name
@@ -137,17 +168,16 @@ def _read_records(
     model: type[SQLModel],
     keys: dict[str, dict[Any, Any]],
     derived: dict[str, tuple[str, dict[Any, Any]]] | None = None,
-    with_ids: bool = True,
-) -> tuple[tuple[Any, ...], Sequence[Any]]:
-    """Every row of `model`'s table as `record_type` (in the table's order), and the row ids
-    (none unless `with_ids`).
+) -> tuple[tuple[Any, ...], dict[str, Sequence[Any]]]:
+    """Every row of `model`'s table as `record_type` (in the table's order), and the columns
+    read, by name, as they came (among them the row ids, "id").
 
     A field of the record reads, in this order: the column and mapping `derived` gives it; the
     column of its name (or `_COLUMN_OF_FIELD`'s); or its `<field>_id` column mapped through
     `keys` of the table that column refers to. Raises LookupError for a field with no column,
     so a field added to the records but not to the tables is never silently dropped."""
     table = model.__table__  # type: ignore[attr-defined]
-    columns = ["id"] if with_ids else []
+    columns = ["id"]
     plan: list[tuple[int, dict[Any, Any] | None]] = []
     for field in fields(record_type):
         name = _COLUMN_OF_FIELD.get(field.name, field.name)
@@ -171,7 +201,7 @@ def _read_records(
     values = [
         data[i] if lookup is None else list(map(lookup.__getitem__, data[i])) for i, lookup in plan
     ]
-    return tuple(map(record_type, *values)), data[0] if with_ids else ()
+    return tuple(map(record_type, *values)), dict(zip(columns, data, strict=True))
 
 
 def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequence[Any]]:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from convergence import roadmap as rm
 from convergence.charts import SUMMARY_THRESHOLD, roadmap_gantt
+from convergence.estate import system_label
 from convergence.formatting import days, money, uk_date
 from screens.common import current_roadmap, downloads, names, plain
 
@@ -22,7 +23,7 @@ def _on_chart_click() -> None:
         return
     bar = picked[0]
     if bar.get("system"):
-        st.session_state["roadmap_system"] = rm.system_label(bar["system"], bar["council"])
+        st.session_state["roadmap_system"] = system_label(bar["system"], bar["council"])
     elif bar.get("council") and bar.get("tower"):
         st.session_state["roadmap_councils"] = [bar["council"]]
         st.session_state["roadmap_towers"] = [bar["tower"]]

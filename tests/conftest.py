@@ -56,3 +56,20 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def sample_estate() -> Estate:
     return read_estate(SAMPLE)
+
+
+def assert_links_hold(estate: Estate) -> None:
+    """The estate carries links, and each points where its record's names say."""
+    links = estate.links
+    assert links is not None
+    for d, needs, waits in zip(
+        estate.dependencies, links.needs.tolist(), links.waits.tolist(), strict=True
+    ):
+        assert estate.systems[needs].key == d.prerequisite, d
+        assert estate.systems[waits].key == d.dependant, d
+    for s, slot in zip(estate.systems, links.contract.tolist(), strict=True):
+        if s.contract is None:
+            assert slot == -1, s
+        else:
+            c = estate.contracts[slot]
+            assert (c.council, c.reference) == (s.council, s.contract), s

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convergence.engine import find_cycle, schedule, would_close_cycle
+from convergence.engine import _stable_order, find_cycle, schedule, would_close_cycle
 from convergence.errors import DependencyCycle, EstateError
-from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
+from convergence.estate import (
+    Contract,
+    Council,
+    Dependency,
+    Estate,
+    Links,
+    Lot,
+    System,
+    Tower,
+    linked,
+)
+from convergence.generate import generate_estate
 from convergence.schedule_checks import schedule_violations
 
 TODAY = date(2026, 11, 22)
@@ -366,3 +379,31 @@ def test_every_generated_schedule_is_valid_and_earliest(e: Estate, today: date) 
     planned = roadmap.plans[roadmap.plans.state.isin(["legacy", "in_transition"])]
     assert (planned.slack_council_days >= 0).all()
     assert (planned.slack_programme_days >= planned.slack_council_days - 10**6).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_linked_estates_schedule_as_their_names_say(seed: int) -> None:
+    """The generator links its records (as storage does); the links give the same roadmap as
+    looking every reference up by name, and it is valid and earliest."""
+    e = generate_estate(councils=12, systems_per_council=60, dependencies=1_500, seed=seed)
+    assert e.links is not None
+    unlinked = replace(e)
+    assert unlinked.links is None
+    roadmap = schedule(e, TODAY)
+    assert roadmap.plans.equals(schedule(unlinked, TODAY).plans)
+    assert schedule_violations(e, roadmap) == []
+
+
+def test_links_that_do_not_fit_the_estate_are_refused() -> None:
+    e = estate(System("WCC", "Desktop", "desktop"))
+    none = np.zeros(0, dtype=np.int64)
+    with pytest.raises(ValueError, match="do not fit"):
+        linked(e, Links(needs=none, waits=none, contract=none))
+
+
+@pytest.mark.parametrize("bound", [10, 2**16, 2**16 + 1, 2**32 + 1])
+def test_stable_order_sorts_and_keeps_ties_in_order(bound: int) -> None:
+    rng = np.random.default_rng(bound)
+    keys = rng.integers(0, bound, 5_000)
+    keys[::7] = keys[0]  # plenty of ties
+    assert np.array_equal(_stable_order(keys, bound), np.argsort(keys, kind="stable"))

@@ -12,6 +12,7 @@ from convergence.estate import Estate
 from convergence.estate_files import read_estate, write_estate
 from convergence.generate import generate_estate
 from convergence.storage import check_references
+from tests.conftest import assert_links_hold
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -52,6 +53,7 @@ def test_generated_estates_have_the_size_asked_for(
     assert len(e.systems) == councils * per_council
     assert len(e.dependencies) == dependencies
     check_estate(e)
+    assert_links_hold(e)
     states = {s.key: s.state for s in e.systems}
     assert all(states[d.prerequisite] != "retained" for d in e.dependencies)
     assert any(d.council != d.needs_council for d in e.dependencies) or dependencies < 50
