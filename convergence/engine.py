@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
 
 import networkx as nx
 import numpy as np
@@ -47,7 +46,15 @@ from convergence.bulk import collector_paused
 from convergence.calendar_months import to_datetime64
 from convergence.errors import DependencyCycle
 from convergence.estate import Estate
-from convergence.estate_arrays import CONVERGED, NONE, RETAINED, EstateArrays, Ints, compile_estate
+from convergence.estate_arrays import (
+    CONVERGED,
+    NONE,
+    RETAINED,
+    STATE_NAMES,
+    EstateArrays,
+    Ints,
+    compile_estate,
+)
 from convergence.risks import binding_words, contract_terms, rag
 
 
@@ -340,15 +347,12 @@ def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]
         one as the empty list it always was (pandas types that float64, an empty array object)."""
         return pd.Series(values, dtype=object, copy=False) if n else []
 
-    def column(field: str) -> npt.NDArray[np.object_] | list[object]:
-        return words(np.fromiter(map(attrgetter(field), estate.systems), dtype=object, count=n))
-
     plans = pd.DataFrame(
         {
             "council": words(arrays.council_name),
             "system": words(arrays.system_name),
-            "tower": column("tower"),
-            "state": column("state"),
+            "tower": words(arrays.tower),
+            "state": words(STATE_NAMES[arrays.state]),
             "contract": words(arrays.contract_ref),
             "supplier": words(arrays.supplier),
             "lot": words(arrays.lot_label),
@@ -376,6 +380,7 @@ def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]
             "annual_value": arrays.annual_value,
             "rag": words(rags),
             "reasons": words(reasons),
-        }
+        },
+        copy=False,  # the columns are this call's own arrays: no need to copy them again
     )
     return Roadmap(today=today, plans=plans, edges=np.column_stack((arrays.src, arrays.dst)))

@@ -189,6 +189,8 @@ def linked(estate: Estate, links: Links) -> Estate:
     sizes = (links.needs.size, links.waits.size, links.contract.size)
     if sizes != (len(estate.dependencies), len(estate.dependencies), len(estate.systems)):
         raise ValueError(f"links of sizes {sizes} do not fit the estate")
+    for positions in (links.needs, links.waits, links.contract):
+        positions.flags.writeable = False  # shared by every roadmap made from the estate
     object.__setattr__(estate, "links", links)  # frozen: set once, by its source
     return estate
 

@@ -28,6 +28,7 @@ Objects = npt.NDArray[np.object_]  # Python objects (texts), one per slot
 EPOCH = date(1970, 1, 1).toordinal()
 NONE = -(10**9)  # "no bound" / "no date" / "not known" as a day number or count
 STATE_CODES = {"legacy": 0, "in_transition": 1, "converged": 2, "retained": 3}
+STATE_NAMES: Objects = np.array(tuple(STATE_CODES), dtype=object)  # by code
 CONVERGED, RETAINED = 2, 3
 
 
@@ -59,6 +60,7 @@ class EstateArrays:
     council: Ints  # each system's council, numbered in order of first appearance
     council_name: Objects  # each system's council code, as recorded
     system_name: Objects
+    tower: Objects
 
     @property
     def planned(self) -> Bools:
@@ -78,9 +80,10 @@ def _days(values: Sequence[date | None]) -> Ints:
 
 
 def _counts(values: Sequence[int | None]) -> Ints:
-    """Whole numbers, NONE where unknown."""
-    as_floats = np.array(values, dtype=np.float64).reshape(-1)  # None becomes nan
-    return np.where(np.isnan(as_floats), NONE, as_floats).astype(np.int64)
+    """Whole numbers, NONE where unknown; each distinct number converted once (numpy is slow
+    to read a list holding None)."""
+    number = {v: NONE if v is None else v for v in set(values)}
+    return np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _floats(values: Sequence[Any]) -> npt.NDArray[np.float64]:
@@ -205,7 +208,7 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     if estate.councils:
         known = {c.code for c in estate.councils}
         _known(systems, "council", council_code, known, "no council with code")
-    towers = map(attrgetter("tower"), systems)
+    towers = _column(systems, "tower")
     _known(systems, "tower", towers, {t.code for t in estate.towers}, "no tower")
     duration = np.array(_column(systems, "transition_days"), dtype=np.int64).reshape(-1)
     _first_bad(systems, duration < 0, "transition_days", "must not be negative")
@@ -302,4 +305,5 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         council=_codes(council_names, council_code, n),
         council_name=_objects(council_names),
         system_name=_objects(system_names),
+        tower=_objects(towers),
     )

@@ -50,16 +50,10 @@ def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str,
     covered = np.where(needs, covered_by_options | covered_by_renewal, True)
 
     # tacit renewal: leave at the end of the renewal period the day before cutover falls in
-    end = np.where(has_end, a.contract_end, 0)
-    months = np.maximum(a.renewal_months, 1)
-    gap = np.maximum(months_between(end, np.where(has_end, last_day, 0)), 0)
-    periods = -(-gap // months)
-    periods = np.where(add_months(end, periods * months) < last_day, periods + 1, periods)
-    period_end = add_months(end, periods * months)
-    leave_on = np.where(
-        a.renewal_tacit,
-        np.where(needs, period_end, a.contract_end),
-        np.maximum(a.contract_end, last_day),
+    leave_on = np.where(a.renewal_tacit, a.contract_end, np.maximum(a.contract_end, last_day))
+    renewing = np.flatnonzero(a.renewal_tacit & needs)
+    leave_on[renewing] = _renewal_period_end(
+        a.contract_end[renewing], a.renewal_months[renewing], last_day[renewing]
     )
     early = planned & (a.exit_on != NONE)
     leave_on = np.where(early, a.exit_on, np.where(has_end, leave_on, NONE))
@@ -82,6 +76,18 @@ def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str,
         & (deadline <= today + AMBER_NOTICE_DAYS)
         & unserved,
     }
+
+
+def _renewal_period_end(end: Ints, months: Ints, last_day: Ints) -> Ints:
+    """End of the renewal period (of `months`, counted from the contract's `end`) in which
+    `last_day` falls."""
+    months = np.maximum(months, 1)
+    gap = np.maximum(months_between(end, last_day), 0)
+    periods = -(-gap // months)
+    period_end = add_months(end, periods * months)
+    short = np.flatnonzero(period_end < last_day)
+    period_end[short] = add_months(end[short], (periods[short] + 1) * months[short])
+    return period_end
 
 
 def _put(texts: Objects, rows: Ints, values: list[str]) -> None:
