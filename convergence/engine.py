@@ -28,7 +28,10 @@ A dependency cycle raises `DependencyCycle` naming every system on it; unknown r
 
 The graph is a networkx DiGraph (`dependency_graph`); the date pass works level by level on
 numpy arrays in topological order, so its cost grows linearly with systems + dependencies.
-The garbage collector is paused while it runs (see convergence.bulk).
+References (each dependency's two systems, each system's contract) come as positions from the
+estate's `links` when its source knows them (the database, the generator), and are looked up
+by name otherwise (see convergence.estate_arrays). The garbage collector is paused while it
+runs (see convergence.bulk).
 """
 
 from __future__ import annotations
