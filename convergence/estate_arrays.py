@@ -49,7 +49,7 @@ class EstateArrays:
     notice_served: Ints
     renewal_tacit: Bools
     renewal_months: Ints
-    termination_notice_days: Ints
+    termination_notice_days: Ints  # NONE throughout unless a scenario gives early exits
     annual_value: npt.NDArray[np.float64]
     contract_ref: Objects  # None where a system has no contract
     supplier: Objects
@@ -244,11 +244,12 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     sharing = np.bincount(which[which >= 0], minlength=m)
     values = _floats(_column(contracts, "annual_value"))
     per_system = values / np.maximum(sharing, 1)  # shared equally by the systems it supplies
-    if exits:
+    if exits:  # a scenario's early exits, and the termination notice each needs
         keys = map(attrgetter("council", "reference"), contracts)
         exit_days = _days(list(map(exits.get, keys)))
+        termination_notice = _counts(_column(contracts, "termination_notice_days"))
     else:
-        exit_days = np.full(m, NONE)
+        exit_days = termination_notice = np.full(m, NONE)
     tacit = np.fromiter(
         map(eq, _column(contracts, "renewal"), repeat("tacit")), dtype=bool, count=m
     )
@@ -297,7 +298,7 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         notice_served=gather(_days(_column(contracts, "notice_served"))),
         renewal_tacit=np.where(which >= 0, tacit[slot] if m else False, False),
         renewal_months=gather(np.where(renewal_months == NONE, 12, renewal_months), 12),
-        termination_notice_days=gather(_counts(_column(contracts, "termination_notice_days"))),
+        termination_notice_days=gather(termination_notice),
         annual_value=np.where(which >= 0, per_system[slot] if m else np.nan, np.nan),
         src=src,
         dst=dst,

@@ -238,7 +238,7 @@ def generate_estate(
         )
     lots = tuple(replace(lot, **CHARGES[lot.name]) for lot in LOTS)
     estate = Estate(council_rows, TOWERS, lots, tuple(contracts), tuple(systems), tuple(result))
-    needs, waits = np.array(list(edges), dtype=np.int64).reshape(-1, 2).T
+    needs, waits = np.array(list(edges), dtype=np.int64).reshape(-1, 2).T.copy()  # two rows
     return linked(estate, Links(needs, waits, np.array(contract_of, dtype=np.int64)))
 
 
