@@ -3,7 +3,8 @@
 `schedule_violations(estate, roadmap)` lists every broken rule in words: a constraint that does
 not hold, a start later than its largest lower bound (not the earliest), a binding constraint
 that did not set the date, or an extension figure that does not add up. An empty list means the
-schedule is valid and earliest. Tests run it on hand cases and generated estates.
+schedule is valid and earliest. Tests run it, through `assert_valid_schedule`, on hand cases
+and generated estates.
 """
 
 from __future__ import annotations
@@ -85,3 +86,12 @@ def schedule_violations(
         if bounds.get(row.binding_kind) != start:
             problems.append(f"{s.label}: binding {row.binding_kind} did not set {start}")
     return problems
+
+
+def assert_valid_schedule(
+    estate: Estate, roadmap: Roadmap, exits: dict[tuple[str, str], date] | None = None
+) -> None:
+    """Raise AssertionError listing every broken rule unless `roadmap` is valid and earliest."""
+    problems = schedule_violations(estate, roadmap, exits)
+    if problems:
+        raise AssertionError("the schedule breaks the rules:\n" + "\n".join(problems))

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,7 @@ from convergence.estate import (
     linked,
 )
 from convergence.generate import generate_estate
-from convergence.schedule_checks import schedule_violations
+from convergence.schedule_checks import assert_valid_schedule
 
 TODAY = date(2026, 11, 22)
 TOWERS = (
@@ -79,7 +80,7 @@ def desktop(**fields: object) -> System:
 
 def plan(e: Estate, name: str = "Desktop", council: str = "WCC", **kw: object) -> dict[str, object]:
     roadmap = schedule(e, TODAY, **kw)  # type: ignore[arg-type]
-    assert schedule_violations(e, roadmap, kw.get("exits")) == []  # type: ignore[arg-type]
+    assert_valid_schedule(e, roadmap, kw.get("exits"))  # type: ignore[arg-type]
     row = roadmap.plans[(roadmap.plans.council == council) & (roadmap.plans.system == name)]
     record: dict[str, object] = row.iloc[0].to_dict()
     for column in ("start", "cutover", "notice_deadline", "leave_on"):
@@ -100,6 +101,18 @@ def test_contract_end_sets_the_cutover_day_after_it_ends() -> None:
     assert p["binding"] == "contract WCC-DT-004 ends 31 Mar 2027"
     assert p["extension_days"] == 0
     assert p["notice_deadline"] == date(2026, 9, 30)
+
+
+@pytest.mark.parametrize(
+    ("days", "words"), [(-1, "before its contract bound"), (1, "not the earliest")]
+)
+def test_the_invariant_catches_a_start_moved_either_way(days: int, words: str) -> None:
+    e = estate(desktop(contract="WCC-DT-004"), contracts=(contract(end=date(2027, 3, 31)),))
+    roadmap = schedule(e, TODAY)
+    moved = roadmap.plans.copy()
+    moved.loc[0, ["start", "cutover"]] += pd.Timedelta(days=days)
+    with pytest.raises(AssertionError, match=words):
+        assert_valid_schedule(e, replace(roadmap, plans=moved))
 
 
 def test_lot_opening_sets_the_start() -> None:
@@ -375,7 +388,7 @@ def estates(draw: st.DrawFn) -> Estate:
 @given(estates(), st.dates(date(2025, 6, 1), date(2028, 1, 1)))
 def test_every_generated_schedule_is_valid_and_earliest(e: Estate, today: date) -> None:
     roadmap = schedule(e, today)
-    assert schedule_violations(e, roadmap) == []
+    assert_valid_schedule(e, roadmap)
     planned = roadmap.plans[roadmap.plans.state.isin(["legacy", "in_transition"])]
     assert (planned.slack_council_days >= 0).all()
     assert (planned.slack_programme_days >= planned.slack_council_days - 10**6).all()
@@ -391,7 +404,7 @@ def test_linked_estates_schedule_as_their_names_say(seed: int) -> None:
     assert unlinked.links is None
     roadmap = schedule(e, TODAY)
     assert roadmap.plans.equals(schedule(unlinked, TODAY).plans)
-    assert schedule_violations(e, roadmap) == []
+    assert_valid_schedule(e, roadmap)
 
 
 def test_links_that_do_not_fit_the_estate_are_refused() -> None:

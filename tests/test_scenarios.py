@@ -20,7 +20,7 @@ from convergence.scenarios import (
     overrides_from_json,
     overrides_to_json,
 )
-from convergence.schedule_checks import schedule_violations
+from convergence.schedule_checks import assert_valid_schedule
 
 TODAY = date(2026, 11, 22)
 
@@ -88,7 +88,7 @@ def test_overrides_never_touch_the_live_estate() -> None:
     assert LIVE == before
     assert exits == {("LBHF", "LBHF-DT-001"): date(2027, 6, 30)}
     assert changed != LIVE
-    assert schedule_violations(changed, schedule(changed, TODAY, exits=exits), exits) == []
+    assert_valid_schedule(changed, schedule(changed, TODAY, exits=exits), exits)
 
 
 def test_early_exit_brings_lbhf_forward_and_costs_its_fee() -> None:
