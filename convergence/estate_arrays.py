@@ -3,6 +3,11 @@
 `compile_estate` checks every reference (raising EstateError naming the record and the field)
 and flattens what the engine needs into numpy arrays, so that the date pass does no per-record
 Python work. Missing dates and numbers are NONE.
+
+Each dependency's two systems and each system's contract are looked up by name, unless the
+estate carries `links` (see convergence.estate): then its source, the database or the
+generator, has already resolved them, and its keys are unique, so they are taken as given.
+At national scale that lookup is half the work.
 """
 
 from __future__ import annotations
