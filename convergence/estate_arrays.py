@@ -7,7 +7,7 @@ Python work. Missing dates and numbers are NONE.
 Each dependency's two systems and each system's contract are looked up by name, unless the
 estate carries `links` (see convergence.estate): then its source, the database or the
 generator, has already resolved them, and its keys are unique, so they are taken as given.
-At national scale that lookup is half the work.
+At national scale the lookup takes about 0.5 s of the 1.3 s.
 """
 
 from __future__ import annotations
