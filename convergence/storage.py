@@ -51,7 +51,7 @@ from convergence.savings import RealisedSaving
 from convergence.validation import (
     validate_contract,
     validate_council,
-    validate_dependency,
+    validate_dependencies,
     validate_lot,
     validate_system,
     validate_tower,
@@ -541,7 +541,11 @@ def _problems(estate: Estate, merged: Estate) -> dict[str, str]:
         checks += [(x, validate_system(x, merged)) for x in estate.systems]
     if len(estate.dependencies) < 500:  # per-record checks; large imports are checked whole
         each = len(estate.dependencies) <= 20  # a cycle search each; more rely on check_acyclic
-        checks += [(d, validate_dependency(d, merged, cycles=each)) for d in estate.dependencies]
+        checks += zip(
+            estate.dependencies,
+            validate_dependencies(estate.dependencies, merged, cycles=each),
+            strict=True,
+        )
     for record, found in checks:
         kind, council, name = describe(record)
         where = f"{kind.capitalize()} {name}" + (f" ({council})" if council else "")

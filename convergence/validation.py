@@ -7,9 +7,10 @@ the only guard).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from convergence.engine import would_close_cycle
+from convergence.engine import closing_cycles
 from convergence.estate import (
     CHARGE_BASES,
     RENEWAL_TYPES,
@@ -144,27 +145,31 @@ def validate_dependency(
 ) -> dict[str, str]:
     """Dependency rules: both systems exist, not on itself, no cycle (named; unless `cycles` is
     false, for a caller that checks the whole estate instead), lag not negative."""
-    d = dependency
-    problems: dict[str, str] = {}
+    return validate_dependencies([dependency], estate, cycles=cycles)[0]
+
+
+def validate_dependencies(
+    dependencies: Sequence[Dependency], estate: Estate, *, cycles: bool = True
+) -> list[dict[str, str]]:
+    """`validate_dependency` for each of many at once, sharing the work: one set of the
+    estate's systems, one graph for every cycle search."""
     keys = {s.key for s in estate.systems}
-    if d.dependant not in keys:
-        problems["system"] = f"There is no system '{d.system}' in {d.council}"
-    if d.prerequisite not in keys:
-        problems["needs_system"] = f"There is no system '{d.needs_system}' in {d.needs_council}"
-    if d.lag_days < 0:
-        problems["lag_days"] = "The lag cannot be negative"
-    if d.dependant == d.prerequisite:
-        problems["needs_system"] = "A system cannot wait for itself"
-    elif cycles and not problems:
-        others = Estate(
-            systems=estate.systems,
-            dependencies=tuple(
-                x
-                for x in estate.dependencies
-                if (x.dependant, x.prerequisite) != (d.dependant, d.prerequisite)
-            ),
-        )
-        cycle = would_close_cycle(others, d.dependant, d.prerequisite)
-        if cycle:
-            problems["needs_system"] = "This would close a circle: " + " → ".join(cycle)
-    return problems
+    found: list[dict[str, str]] = []
+    for d in dependencies:
+        problems: dict[str, str] = {}
+        if d.dependant not in keys:
+            problems["system"] = f"There is no system '{d.system}' in {d.council}"
+        if d.prerequisite not in keys:
+            problems["needs_system"] = f"There is no system '{d.needs_system}' in {d.needs_council}"
+        if d.lag_days < 0:
+            problems["lag_days"] = "The lag cannot be negative"
+        if d.dependant == d.prerequisite:
+            problems["needs_system"] = "A system cannot wait for itself"
+        found.append(problems)
+    if cycles:
+        clean = [i for i, problems in enumerate(found) if not problems]
+        pairs = [(dependencies[i].dependant, dependencies[i].prerequisite) for i in clean]
+        for i, cycle in zip(clean, closing_cycles(estate, pairs), strict=True):
+            if cycle:
+                found[i]["needs_system"] = "This would close a circle: " + " → ".join(cycle)
+    return found

@@ -14,7 +14,12 @@ from convergence import storage
 from convergence.access import Actor
 from convergence.errors import RecordConflict, ValidationError
 from convergence.estate import Contract, Dependency, Estate, System
-from convergence.validation import validate_contract, validate_system
+from convergence.validation import (
+    validate_contract,
+    validate_dependencies,
+    validate_dependency,
+    validate_system,
+)
 
 
 @pytest.fixture
@@ -182,3 +187,22 @@ def test_system_lot_must_serve_its_tower(sample_estate: Estate) -> None:
     assert "choose a lot for the system's tower" in validate_system(wrong, sample_estate)["lot"]
     assert "transition_days" in validate_system(replace(desktop, transition_days=-3), sample_estate)
     assert System  # the record type under test
+
+
+def test_dependencies_checked_together_find_what_each_check_finds(sample_estate: Estate) -> None:
+    """Storage checks a save's dependencies together (one graph for the cycle searches); the
+    answers are those of checking each on its own, cycles among the new ones included."""
+    new = (
+        Dependency("RBKC", "Parking", "RBKC", "Network", 7),  # fine
+        Dependency("WCC", "Active Directory & Exchange", "WCC", "Service desk", 0),  # circle
+        Dependency("WCC", "Desktop", "WCC", "Desktop", 0),  # itself
+        Dependency("WCC", "Ghost", "WCC", "Desktop", -1),  # no such system, negative lag
+    )
+    merged = replace(sample_estate, dependencies=(*sample_estate.dependencies, *new))
+    together = validate_dependencies(new, merged)
+    assert together == [validate_dependency(d, merged) for d in new]
+    assert together[0] == {}
+    assert together[1]["needs_system"].startswith("This would close a circle: ")
+    assert together[2] == {"needs_system": "A system cannot wait for itself"}
+    assert set(together[3]) == {"system", "lag_days"}
+    assert validate_dependencies(new, merged, cycles=False)[1] == {}
