@@ -124,22 +124,13 @@ def find_cycle(estate: Estate) -> list[str] | None:
     return [*names, names[0]]
 
 
-def would_close_cycle(
-    estate: Estate, system: tuple[str, str], needs: tuple[str, str]
-) -> list[str] | None:
-    """If `system` needing `needs` would close a cycle, the cycle in words; else None.
-
-    The records screen calls this (through validation) before it offers to save a dependency.
-    """
-    return closing_cycles(estate, [(system, needs)])[0]
-
-
 def closing_cycles(
     estate: Estate, pairs: Sequence[tuple[tuple[str, str], tuple[str, str]]]
 ) -> list[list[str] | None]:
     """For each (system, needs) pair: the cycle in words that `system` needing `needs` would
-    close with the estate's dependencies, or None. One graph serves every pair, so storage can
-    check a save's new dependencies for the price of one (0.3 s at 20,000 systems).
+    close with the estate's dependencies, or None. Validation calls this for the records form
+    and for storage before it saves new dependencies; one graph serves every pair, so a save's
+    new dependencies cost one build (0.3 s at 20,000 systems).
 
     The pair's own dependency may already be in the estate: a path from `system` back to
     `needs` never uses it, so the answer is the same."""

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convergence.engine import _stable_order, find_cycle, schedule, would_close_cycle
+from convergence.engine import _stable_order, closing_cycles, find_cycle, schedule
 from convergence.errors import DependencyCycle, EstateError
 from convergence.estate import (
     Contract,
@@ -294,19 +294,21 @@ def test_cycle_is_named_and_nothing_is_scheduled() -> None:
     assert find_cycle(e) is not None
 
 
-def test_would_close_cycle_names_the_circle() -> None:
+def test_closing_cycles_names_each_circle() -> None:
     e = estate(
         desktop(),
         System("WCC", "Identity", "identity"),
         dependencies=(Dependency("WCC", "Desktop", "WCC", "Identity", 0),),
     )
-    assert would_close_cycle(e, ("WCC", "Identity"), ("WCC", "Desktop")) == [
-        "Identity (WCC)",
-        "Desktop (WCC)",
-        "Identity (WCC)",
+    identity, pc = ("WCC", "Identity"), ("WCC", "Desktop")
+    pairs = [(identity, pc), (pc, pc), (pc, identity), (identity, ("X", "Y"))]
+    assert closing_cycles(e, pairs) == [
+        ["Identity (WCC)", "Desktop (WCC)", "Identity (WCC)"],
+        ["Desktop (WCC)", "Desktop (WCC)"],
+        None,  # already recorded, and closes nothing
+        None,  # an unknown system closes nothing (validation names it)
     ]
-    assert would_close_cycle(e, ("WCC", "Desktop"), ("WCC", "Desktop")) is not None
-    assert would_close_cycle(e, ("WCC", "Desktop"), ("WCC", "Identity")) is None
+    assert closing_cycles(e, []) == []
 
 
 @pytest.mark.parametrize(
