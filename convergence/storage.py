@@ -205,14 +205,16 @@ def _read_records(
 
 
 def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequence[Any]]:
-    """The named columns of every row of `table`, a column at a time: the driver's plain rows,
-    then each column converted by its SQLAlchemy type exactly as SQLAlchemy's own rows would be
-    (dates from SQLite's text, Decimals from its numbers), without a row object per record.
-    Equal values share one converted object, which is safe as dates and Decimals are
-    immutable."""
+    """The named columns of every row of `table`, in the order the rows were added (PostgreSQL
+    would otherwise return an edited row wherever its new version landed), a column at a time:
+    the driver's plain rows, then each column converted by its SQLAlchemy type exactly as
+    SQLAlchemy's own rows would be (dates from SQLite's text, Decimals from its numbers),
+    without a row object per record. Equal values share one converted object, which is safe as
+    dates and Decimals are immutable."""
     connection = session.connection()
     dialect = connection.dialect
-    query = str(select(*(table.c[name] for name in names)).compile(dialect=dialect))
+    ordered = select(*(table.c[name] for name in names)).order_by(table.c.id)  # as added
+    query = str(ordered.compile(dialect=dialect))
     cursor = connection.connection.cursor()
     try:
         cursor.execute(query)

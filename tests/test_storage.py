@@ -63,8 +63,9 @@ def test_sample_round_trips(engine: Engine, sample_estate: Estate) -> None:
 def test_links_follow_the_records_after_changes_and_deletions(
     engine: Engine, sample_estate: Estate
 ) -> None:
-    """Rows are read in id order, so a deleted and a re-added system change positions: the
-    links read with the records must still point at the right ones, and schedule alike."""
+    """Records are read in the order they were added, so a system deleted and added again
+    moves to the end: the links read with the records must still point at the right ones, and
+    schedule alike."""
     system = next(s for s in sample_estate.systems if s.contract is not None)
     with Session(engine) as session:
         storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
