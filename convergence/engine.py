@@ -37,6 +37,7 @@ runs (see convergence.bulk).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -120,7 +121,7 @@ def find_cycle(estate: Estate) -> list[str] | None:
         edges = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
         return None
-    names = [f"{v[1]} ({v[0]})" for _, v, *_ in reversed(edges)]
+    names = [system_label(v[1], v[0]) for _, v, *_ in reversed(edges)]
     return [*names, names[0]]
 
 
@@ -141,10 +142,8 @@ def closing_cycles(
         if system == needs:
             path = [system]
         elif system in graph and needs in graph:
-            try:
+            with suppress(nx.NetworkXNoPath):
                 path = nx.shortest_path(graph, system, needs)  # needs already waits for system
-            except nx.NetworkXNoPath:
-                path = None
         names = [system_label(s, c) for c, s in path] if path else []
         found.append([*names, names[0]] if names else None)
     return found

@@ -158,11 +158,14 @@ def _known(
 
 
 def _system_keys(
-    council_names: list[str], system_names: list[str], council_code: dict[str, int]
+    council_names: list[str],
+    system_names: list[str],
+    council_code: dict[str, int],
+    name_code: dict[str, int],
 ) -> pd.Index:
     """Each system's (council, name) as a whole number (see `_pairs`), refusing duplicates."""
     n = len(system_names)
-    by_key = pd.Index(_pairs(council_names, system_names, council_code, _numbered(system_names), n))
+    by_key = pd.Index(_pairs(council_names, system_names, council_code, name_code, n))
     if not by_key.is_unique:
         i = int(np.flatnonzero(by_key.duplicated())[0])
         raise EstateError(f"System '{system_names[i]}' appears twice in council {council_names[i]}")
@@ -173,10 +176,9 @@ def _dependency_ends(
     deps: Sequence[Dependency],
     by_key: pd.Index,
     council_code: dict[str, int],
-    system_names: list[str],
+    name_code: dict[str, int],
 ) -> tuple[Ints, Ints]:
     """Positions of each dependency's system needed and system waiting, looked up by name."""
-    name_code = _numbered(system_names)
     k = len(deps)
 
     def endpoint(council: str, system: str) -> Ints:
@@ -208,7 +210,8 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     system_names = _column(systems, "name")
     council_code = _numbered(council_names)
     if estate.links is None:
-        by_key = _system_keys(council_names, system_names, council_code)
+        name_code = _numbered(system_names)
+        by_key = _system_keys(council_names, system_names, council_code, name_code)
 
     if estate.councils:
         known = {c.code for c in estate.councils}
@@ -282,7 +285,7 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
     deps = estate.dependencies
     k = len(deps)
     if estate.links is None:
-        src, dst = _dependency_ends(deps, by_key, council_code, system_names)
+        src, dst = _dependency_ends(deps, by_key, council_code, name_code)
     else:
         src, dst = estate.links.needs, estate.links.waits
 
