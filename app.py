@@ -1,13 +1,13 @@
 """convergence: the app's router. Signs people in, then registers only the screens their role
-may use (a screen not registered cannot be reached by its URL). Screens live in screens/."""
+may use (a screen not registered cannot be reached by its URL). Screens live in pages/."""
 
 import streamlit as st
 from sqlalchemy.engine import make_url
 
 from convergence.errors import ConvergenceError
 from convergence.formatting import uk_date
-from screens.common import database_url, plain, planning_date
-from screens.signin import open_requested, sign_out, signed_in
+from pages.common import database_url, plain, planning_date, routed
+from pages.signin import open_requested, sign_out, signed_in
 
 st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
 try:
@@ -27,22 +27,23 @@ with st.sidebar:
     st.caption(plain(f"Database: {make_url(database_url()).render_as_string(hide_password=True)}"))
 
 pages = [
-    st.Page("screens/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("screens/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
-    st.Page("screens/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
-    st.Page("screens/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
-    st.Page("screens/savings.py", title="Savings", icon=":material/savings:"),
-    st.Page("screens/board.py", title="Board", icon=":material/groups:"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/roadmap.py", title="Roadmap", icon=":material/view_timeline:"),
+    st.Page("pages/dependencies.py", title="Dependencies", icon=":material/account_tree:"),
+    st.Page("pages/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
+    st.Page("pages/savings.py", title="Savings", icon=":material/savings:"),
+    st.Page("pages/board.py", title="Board", icon=":material/groups:"),
 ]
 if actor.role in ("editor", "admin"):
     pages += [
-        st.Page("screens/scenarios.py", title="Scenarios", icon=":material/alt_route:"),
-        st.Page("screens/records.py", title="Edit records", icon=":material/edit_note:"),
-        st.Page("screens/imports.py", title="Import and export", icon=":material/upload_file:"),
+        st.Page("pages/scenarios.py", title="Scenarios", icon=":material/alt_route:"),
+        st.Page("pages/records.py", title="Edit records", icon=":material/edit_note:"),
+        st.Page("pages/imports.py", title="Import and export", icon=":material/upload_file:"),
     ]
-pages.append(st.Page("screens/history.py", title="History", icon=":material/history:"))
+pages.append(st.Page("pages/history.py", title="History", icon=":material/history:"))
 if actor.role == "admin":
-    pages.append(st.Page("screens/users.py", title="Users", icon=":material/group:"))
+    pages.append(st.Page("pages/users.py", title="Users", icon=":material/group:"))
 navigation = st.navigation(pages)
 open_requested(pages)
+routed()
 navigation.run()

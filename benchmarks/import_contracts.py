@@ -23,8 +23,13 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
-from convergence.ocds import read_ocds
-from convergence.registers import detect_format, preview_contracts, propose_mapping, read_table
+from convergence.registers.ocds import read_ocds
+from convergence.registers.previews import (
+    detect_format,
+    preview_contracts,
+    propose_mapping,
+    read_table,
+)
 
 HEADER = [
     "Contract Reference",

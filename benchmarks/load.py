@@ -50,8 +50,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from convergence import storage
 from convergence.cli import main as convergence
+from convergence.store import storage
 from tests.app_server import running_app
 from tests.conftest import fresh_postgres_database
 from tests.postgres_server import throwaway_postgres

@@ -24,14 +24,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM, Actor
-from convergence.db import prepare_database
-from convergence.engine import dependency_graph, schedule
-from convergence.estate import Estate
-from convergence.estate_files import read_estate
-from convergence.generate import generate_estate
-from convergence.importing import preview_file
+from convergence.planning.engine import dependency_graph, schedule
+from convergence.records.estate import Estate
+from convergence.records.estate_files import read_estate
+from convergence.records.generate import generate_estate
+from convergence.registers.importing import preview_file
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor
+from convergence.store.db import prepare_database
 from tests.conftest import fresh_postgres_database
 from tests.postgres_server import throwaway_postgres
 
@@ -161,7 +161,7 @@ def screen_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from convergence.access import SYSTEM
+    from convergence.store.access import SYSTEM
 
     app = str(Path(__file__).resolve().parent.parent / "app.py")
     rows = []
@@ -185,7 +185,7 @@ def screen_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
                 at.session_state["common_actor"] = SYSTEM
                 logging.disable(logging.NOTSET)
                 at.run()
-                at.switch_page(f"screens/{screen}.py").run()  # first run: loads and caches
+                at.switch_page(f"pages/{screen}.py").run()  # first run: loads and caches
                 seconds = median_seconds(lambda at=at: at.run(), 3)
                 payload = max(
                     (

@@ -17,23 +17,23 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import ROLES, SYSTEM, Actor, check_admin
-from convergence.baselines import since_baseline, thaw
-from convergence.board_pack import board_pack_pdf, board_pack_pptx, pack_content
-from convergence.calendar_export import roadmap_calendar
-from convergence.db import prepare_database
-from convergence.engine import Roadmap, schedule
 from convergence.errors import ConvergenceError
-from convergence.estate import Contract, Estate
-from convergence.estate_files import carried_in, read_estate, write_estate
-from convergence.export import estate_workbook, register_csv
 from convergence.formatting import money
-from convergence.generate import generate_estate
-from convergence.importing import FilePreview, over_held, preview_file
-from convergence.roadmap import roadmap_table
-from convergence.savings import CHARGES_FROM, savings, savings_table, summary
+from convergence.money.savings import CHARGES_FROM, savings, savings_table, summary
+from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
+from convergence.outputs.calendar_export import roadmap_calendar
+from convergence.outputs.export import estate_workbook, register_csv
+from convergence.planning.baselines import since_baseline, thaw
+from convergence.planning.engine import Roadmap, schedule
+from convergence.planning.roadmap import roadmap_table
+from convergence.records.estate import Contract, Estate
+from convergence.records.estate_files import carried_in, read_estate, write_estate
+from convergence.records.generate import generate_estate
+from convergence.registers.importing import FilePreview, over_held, preview_file
 from convergence.settings import Settings
+from convergence.store import storage
+from convergence.store.access import ROLES, SYSTEM, Actor, check_admin
+from convergence.store.db import prepare_database
 
 DEMO_USERS = (  # created only with the sample estate; documented in the README
     ("admin", "admin", (), "sample-admin-2026"),

@@ -8,14 +8,32 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test
 
-from convergence.db import prepare_database
-from convergence.estate import Estate
-from convergence.estate_files import read_estate
+from convergence.records.estate import Estate
+from convergence.records.estate_files import read_estate
+from convergence.store.db import prepare_database
 from tests.postgres_server import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
+
+
+class _ServerPagesManager(PagesManager):
+    """Pages as a running server sees them once app.py has called st.navigation: the router's
+    list, not the files in pages/ (AppTest forgets this before every run)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _screens_through_the_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every AppTest run goes through app.py, as on the server (a fresh server's first run, when
+    Streamlit may run a file in pages/ on its own, is tested in a real browser)."""
+    monkeypatch.setattr(app_test, "PagesManager", _ServerPagesManager)
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM, Actor, NotAllowed
 from convergence.cli import main
-from convergence.estate import Dependency, Estate
-from convergence.importing import preview_file
+from convergence.records.estate import Dependency, Estate
+from convergence.registers.importing import preview_file
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor, NotAllowed
 
 VIEWER = Actor("vic", "viewer")
 WCC_EDITOR = Actor("wendy", "editor", frozenset({"WCC"}))

@@ -16,32 +16,32 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from convergence import roadmap as rm
-from convergence import storage
-from convergence.access import SYSTEM, Actor
-from convergence.db import prepare_database
-from convergence.engine import schedule
-from convergence.estate import Dependency, Estate
 from convergence.formatting import uk_date
-from convergence.generate import generate_estate
-from screens import common
-from screens.common import plain
+from convergence.planning import roadmap as rm
+from convergence.planning.engine import schedule
+from convergence.records.estate import Dependency, Estate
+from convergence.records.generate import generate_estate
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor
+from convergence.store.db import prepare_database
+from pages import common
+from pages.common import plain
 
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [
-    "screens/overview.py",
-    "screens/roadmap.py",
-    "screens/dependencies.py",
-    "screens/grid.py",
-    "screens/savings.py",
+    "pages/overview.py",
+    "pages/roadmap.py",
+    "pages/dependencies.py",
+    "pages/grid.py",
+    "pages/savings.py",
 ]
 EDITING = [
-    "screens/records.py",
-    "screens/history.py",
-    "screens/imports.py",
-    "screens/scenarios.py",
-    "screens/board.py",
+    "pages/records.py",
+    "pages/history.py",
+    "pages/imports.py",
+    "pages/scenarios.py",
+    "pages/board.py",
 ]
 
 
@@ -122,7 +122,7 @@ def test_roadmap_filters_change_what_is_drawn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     assert set(chart_rows(at)["council"].dropna()) == {"WCC", "LBHF", "RBKC"}
     at.multiselect(key="roadmap_councils").set_value(["RBKC"]).run()
     assert set(chart_rows(at)["council"].dropna()) == {"RBKC"}
@@ -135,7 +135,7 @@ def test_choosing_a_system_explains_its_date(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     at.selectbox(key="roadmap_system").set_value("Desktop (WCC)").run()
     shown = text_of(at)
     assert (
@@ -157,7 +157,7 @@ def test_dependencies_screen_lists_what_a_system_waits_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("screens/dependencies.py").run()
+    at = app().switch_page("pages/dependencies.py").run()
     at.selectbox(key="dependencies_system").set_value("Desktop (WCC)").run()
     waits, waited = (frame.value for frame in at.dataframe)
     assert list(waits["system"]) == ["Active Directory & Exchange"]
@@ -240,7 +240,7 @@ def test_roadmap_filters_by_tower_supplier_and_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     at.multiselect(key="roadmap_towers").set_value(["desktop"]).run()
     assert set(chart_rows(at)["tower"].dropna()) == {"desktop"}
     at.multiselect(key="roadmap_towers").set_value([]).run()
@@ -266,7 +266,7 @@ def test_a_filter_that_matches_nothing_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     at.multiselect(key="roadmap_councils").set_value(["WCC"])
     at.multiselect(key="roadmap_suppliers").set_value(["Esri UK"]).run()
     assert not at.exception
@@ -278,7 +278,7 @@ def test_a_large_estate_is_summed_up_by_council_and_tower(
 ) -> None:
     estate = generate_estate(councils=2, systems_per_council=200, dependencies=300, seed=7)
     database(tmp_path, monkeypatch, estate)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     assert not at.exception
     assert "each row sums up a council's tower" in at.caption[0].value
     rows = chart_rows(at).dropna(subset=["phase"])
@@ -313,7 +313,7 @@ def test_the_roadmap_is_worked_out_once_until_the_estate_changes(
         return schedule(estate, today)
 
     monkeypatch.setattr(common, "schedule", counting)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     at.selectbox(key="roadmap_system").set_value("HFBP hosting (LBHF)").run()
     at.multiselect(key="roadmap_councils").set_value(["LBHF"]).run()
     assert len(calls) == 1, "reruns without a change reuse the roadmap"
@@ -369,7 +369,7 @@ def test_a_system_name_with_markdown_is_shown_as_typed(
     )
     renamed = dataclasses.replace(sample_estate, systems=systems, dependencies=dependencies)
     database(tmp_path, monkeypatch, renamed)
-    at = app().switch_page("screens/roadmap.py").run()
+    at = app().switch_page("pages/roadmap.py").run()
     at.selectbox(key="roadmap_system").set_value(f"{odd} (LBHF)").run()
     assert not at.exception
     assert at.subheader[0].value == plain(f"{odd} (LBHF)")

@@ -11,10 +11,10 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from convergence import storage
-from convergence.access import Actor
-from convergence.db import prepare_database
-from convergence.estate import Estate
+from convergence.records.estate import Estate
+from convergence.store import storage
+from convergence.store.access import Actor
+from convergence.store.db import prepare_database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -44,7 +44,7 @@ def screen(page: str, user: str = "kim") -> AppTest:
 
 
 def test_a_what_if_shows_its_effect_and_saves_without_touching_live(fresh: str) -> None:
-    at = screen("screens/scenarios.py")
+    at = screen("pages/scenarios.py")
     at.selectbox(key="scenarios_kind").set_value("Change a transition").run()
     at.selectbox(key="scenarios_system").set_value("Hosting (RBKC)")
     at.number_input(key="scenarios_days").set_value(400)
@@ -64,7 +64,7 @@ def test_a_what_if_shows_its_effect_and_saves_without_touching_live(fresh: str) 
 
 
 def test_freezing_a_baseline_and_comparing(fresh: str) -> None:
-    at = screen("screens/board.py")
+    at = screen("pages/board.py")
     assert any("No baseline yet" in i.value for i in at.info)
     at.button(key="board_freeze").click().run()
     assert not at.exception

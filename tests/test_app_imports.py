@@ -14,10 +14,10 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from convergence import storage
-from convergence.access import Actor
-from convergence.db import prepare_database
-from convergence.estate import Contract, Estate
+from convergence.records.estate import Contract, Estate
+from convergence.store import storage
+from convergence.store.access import Actor
+from convergence.store.db import prepare_database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 REGISTER = Path(__file__).resolve().parent / "fixtures" / "registers" / "transparency-wcc.csv"
@@ -48,7 +48,7 @@ def uploaded(data: bytes) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["common_actor"] = Actor("ida", "admin")
     at.run()
-    at.switch_page("screens/imports.py").run()
+    at.switch_page("pages/imports.py").run()
     at.file_uploader(key="imports_file").set_value((REGISTER.name, data, "text/csv")).run()
     at.selectbox(key="imports_council").set_value("WCC")
     at.selectbox(key="imports_tower").set_value("line_of_business").run()

@@ -11,10 +11,10 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from convergence import storage
-from convergence.access import Actor
-from convergence.db import prepare_database
-from convergence.estate import Estate
+from convergence.records.estate import Estate
+from convergence.store import storage
+from convergence.store.access import Actor
+from convergence.store.db import prepare_database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RECORD = "WCC-DT-004 — Desktop managed service (WCC)"
@@ -45,7 +45,7 @@ def editor(name: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["common_actor"] = Actor(name, "admin")
     at.run()
-    at.switch_page("screens/records.py").run()
+    at.switch_page("pages/records.py").run()
     at.selectbox(key="records_pick_Contracts").set_value(RECORD).run()
     return at
 
@@ -73,7 +73,7 @@ def test_an_edit_saves_and_enters_the_history(url: str) -> None:
     assert any("Saved" in s.value for s in at.success)
     contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
     assert contract.notice_months == 9
-    at.switch_page("screens/history.py").run()
+    at.switch_page("pages/history.py").run()
     assert not at.exception
     table = at.dataframe[0].value
     assert ((table["user"] == "alice") & (table["field"] == "notice_months")).any()

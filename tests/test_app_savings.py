@@ -14,13 +14,13 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from convergence import storage
-from convergence.access import Actor
-from convergence.db import prepare_database
-from convergence.engine import schedule
-from convergence.estate import Estate
 from convergence.formatting import money
-from convergence.savings import promised_frame, savings
+from convergence.money.savings import promised_frame, savings
+from convergence.planning.engine import schedule
+from convergence.records.estate import Estate
+from convergence.store import storage
+from convergence.store.access import Actor
+from convergence.store.db import prepare_database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TODAY = date(2026, 11, 22)
@@ -58,7 +58,7 @@ def screen(page: str, actor: Actor) -> AppTest:
 
 def test_headline_figures_are_the_calculations(sample_estate: Estate) -> None:
     result = savings(sample_estate, schedule(sample_estate, TODAY))
-    at = screen("screens/savings.py", Actor("viewer", "viewer"))
+    at = screen("pages/savings.py", Actor("viewer", "viewer"))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Saves a year once converged"] == money(result.annual_savings())
     assert metrics["Pays back"] == f"{result.payback():%b %Y}"
@@ -68,14 +68,14 @@ def test_headline_figures_are_the_calculations(sample_estate: Estate) -> None:
     assert list(summary["name"])[-1] == "Programme"
     assert len(at.get("vega_lite_chart")) == 4
     assert not at.get("form")  # viewers record nothing
-    overview = screen("screens/overview.py", Actor("viewer", "viewer"))
+    overview = screen("pages/overview.py", Actor("viewer", "viewer"))
     assert {m.label: m.value for m in overview.metric}["Saves a year once converged"] == money(
         result.annual_savings()
     )
 
 
 def test_charges_from_the_transition_start_cost_more_double_running() -> None:
-    at = screen("screens/savings.py", Actor("kim", "admin"))
+    at = screen("pages/savings.py", Actor("kim", "admin"))
     at_cutover = {m.label: m.value for m in at.metric}["Saved by Oct 2033"]
     at.radio(key="savings_charges_from").set_value("start").run()
     assert not at.exception
@@ -87,7 +87,7 @@ def test_charges_from_the_transition_start_cost_more_double_running() -> None:
 
 
 def test_an_editor_records_a_realised_saving_for_their_council(fresh: str) -> None:
-    at = screen("screens/savings.py", Actor("wcc-editor", "editor", frozenset({"WCC"})))
+    at = screen("pages/savings.py", Actor("wcc-editor", "editor", frozenset({"WCC"})))
     assert at.selectbox(key="savings_council").options == ["Westminster City Council"]
     at.date_input(key="savings_month").set_value(date(2026, 10, 15))
     at.number_input(key="savings_amount").set_value(42_500.0)
@@ -106,7 +106,7 @@ def test_an_editor_records_a_realised_saving_for_their_council(fresh: str) -> No
 
 
 def test_a_frozen_baseline_keeps_the_savings_it_promised(fresh: str, sample_estate: Estate) -> None:
-    board = screen("screens/board.py", Actor("kim", "admin"))
+    board = screen("pages/board.py", Actor("kim", "admin"))
     board.text_input(key="board_baseline_name").set_value("Board Nov 2026")
     board.button(key="board_freeze").click().run()
     assert not board.exception
@@ -115,12 +115,12 @@ def test_a_frozen_baseline_keeps_the_savings_it_promised(fresh: str, sample_esta
     promised = promised_frame(kept.savings)
     result = savings(sample_estate, schedule(sample_estate, TODAY))
     assert promised["amount"].sum() == pytest.approx(result.total()["savings"], abs=1)
-    at = screen("screens/savings.py", Actor("kim", "admin"))
+    at = screen("pages/savings.py", Actor("kim", "admin"))
     assert at.selectbox(key="savings_baseline").value == "Board Nov 2026"
 
 
 def test_a_scenario_shows_whether_leaving_early_pays() -> None:
-    at = screen("screens/scenarios.py", Actor("kim", "admin"))
+    at = screen("pages/scenarios.py", Actor("kim", "admin"))
     at.selectbox(key="scenarios_kind").set_value("Leave a contract early").run()
     contract = at.selectbox(key="scenarios_contract")
     contract.set_value(next(o for o in contract.options if "RBKC-SD-003" in o))

@@ -12,10 +12,10 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from convergence import storage
-from convergence.access import SYSTEM, Actor
-from convergence.db import prepare_database
-from convergence.estate import Estate
+from convergence.records.estate import Estate
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor
+from convergence.store.db import prepare_database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -87,15 +87,15 @@ def test_a_viewer_gets_no_editing_screens(database: str, sample_estate: Estate) 
     at = sign_in("vic", "viewer-password")
     assert {m.label for m in at.metric} >= {"Programme converged by"}
     for page in (
-        "screens/records.py",
-        "screens/imports.py",
-        "screens/users.py",
-        "screens/scenarios.py",
+        "pages/records.py",
+        "pages/imports.py",
+        "pages/users.py",
+        "pages/scenarios.py",
     ):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page).run()
     at = sign_in("vic", "viewer-password")
-    at.switch_page("screens/board.py").run()
+    at.switch_page("pages/board.py").run()
     assert not at.exception
     assert not any(getattr(b, "key", "") == "board_freeze" for b in at.button)
 

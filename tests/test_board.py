@@ -16,17 +16,17 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import Actor
-from convergence.baselines import freeze, rag_trend, since_baseline, thaw
-from convergence.board_pack import SECTIONS, board_pack_pdf, board_pack_pptx, pack_content
 from convergence.cli import main
-from convergence.engine import schedule
 from convergence.errors import ValidationError
-from convergence.estate import Estate
 from convergence.formatting import money
-from convergence.savings import savings
-from convergence.scenarios import Override, adoptable, apply_overrides, overrides_to_json
+from convergence.money.savings import savings
+from convergence.outputs.board_pack import SECTIONS, board_pack_pdf, board_pack_pptx, pack_content
+from convergence.planning.baselines import freeze, rag_trend, since_baseline, thaw
+from convergence.planning.engine import schedule
+from convergence.planning.scenarios import Override, adoptable, apply_overrides, overrides_to_json
+from convergence.records.estate import Estate
+from convergence.store import storage
+from convergence.store.access import Actor
 
 TODAY = date(2026, 11, 22)
 TABLES = ("council", "tower", "framework_lot", "contract", "system", "dependency")

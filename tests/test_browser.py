@@ -9,11 +9,11 @@ import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM
 from convergence.cli import main as convergence
-from convergence.db import prepare_database
-from convergence.generate import generate_estate
+from convergence.records.generate import generate_estate
+from convergence.store import storage
+from convergence.store.access import SYSTEM
+from convergence.store.db import prepare_database
 from tests.app_server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from convergence import roadmap as rm
-from convergence.charts import (
+from convergence.charts.dependencies import dependency_chart
+from convergence.charts.overview import (
     PHASES,
     SUMMARY_THRESHOLD,
     chart_png,
@@ -22,11 +22,11 @@ from convergence.charts import (
     grid_chart,
     roadmap_gantt,
 )
-from convergence.charts_dependencies import dependency_chart
-from convergence.charts_roadmap import SUMMARY_PHASES
-from convergence.engine import Roadmap, schedule
-from convergence.estate import Estate
-from convergence.generate import generate_estate
+from convergence.charts.roadmap import SUMMARY_PHASES
+from convergence.planning import roadmap as rm
+from convergence.planning.engine import Roadmap, schedule
+from convergence.records.estate import Estate
+from convergence.records.generate import generate_estate
 
 TODAY = date(2026, 11, 22)
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convergence.engine import _stable_order, closing_cycles, find_cycle, schedule
 from convergence.errors import DependencyCycle, EstateError
-from convergence.estate import (
+from convergence.planning.checks import assert_valid_schedule
+from convergence.planning.engine import _stable_order, closing_cycles, find_cycle, schedule
+from convergence.records.estate import (
     Contract,
     Council,
     Dependency,
@@ -24,8 +25,7 @@ from convergence.estate import (
     Tower,
     linked,
 )
-from convergence.generate import generate_estate
-from convergence.schedule_checks import assert_valid_schedule
+from convergence.records.generate import generate_estate
 
 TODAY = date(2026, 11, 22)
 TOWERS = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from convergence.errors import EstateFileError
-from convergence.estate_files import read_estate
+from convergence.records.estate_files import read_estate
 
 
 def write(folder: Path, name: str, text: str) -> Path:

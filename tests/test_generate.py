@@ -7,11 +7,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from convergence.engine import dependency_graph
-from convergence.estate import Estate
-from convergence.estate_files import read_estate, write_estate
-from convergence.generate import generate_estate
-from convergence.storage import check_references
+from convergence.planning.engine import dependency_graph
+from convergence.records.estate import Estate
+from convergence.records.estate_files import read_estate, write_estate
+from convergence.records.generate import generate_estate
+from convergence.store.storage import check_references
 from tests.conftest import assert_links_hold
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"

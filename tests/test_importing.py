@@ -15,15 +15,15 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM, Actor
 from convergence.cli import main
 from convergence.errors import EstateFileError
-from convergence.estate import Contract, Estate
-from convergence.estate_files import read_estate, write_estate
-from convergence.export import estate_workbook, register_csv, safe_cell
-from convergence.importing import FilePreview, preview_file
-from convergence.registers import RowProblem
+from convergence.outputs.export import estate_workbook, register_csv, safe_cell
+from convergence.records.estate import Contract, Estate
+from convergence.records.estate_files import read_estate, write_estate
+from convergence.registers.importing import FilePreview, preview_file
+from convergence.registers.previews import RowProblem
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registers"
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -36,7 +36,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def contracts(url: str) -> dict[tuple[str, str], Contract]:
-    from convergence.db import prepare_database
+    from convergence.store.db import prepare_database
 
     with Session(prepare_database(url)) as session:
         return {(c.council, c.reference): c for c in storage.load_estate(session=session).contracts}

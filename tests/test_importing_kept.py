@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM, Actor
 from convergence.cli import main
-from convergence.db import prepare_database
-from convergence.estate import Contract, Estate, Lot, System
-from convergence.estate_files import write_estate
-from convergence.importing import FilePreview, preview_file
-from convergence.registers import RowProblem
+from convergence.records.estate import Contract, Estate, Lot, System
+from convergence.records.estate_files import write_estate
+from convergence.registers.importing import FilePreview, preview_file
+from convergence.registers.previews import RowProblem
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor
+from convergence.store.db import prepare_database
 
 
 def preview(estate: Estate, text: str, name: str, **choices: str) -> FilePreview:

@@ -11,11 +11,11 @@ from threading import Barrier
 import pytest
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM, Actor
-from convergence.db import prepare_database
 from convergence.errors import RecordConflict
-from convergence.estate import Estate
+from convergence.records.estate import Estate
+from convergence.store import storage
+from convergence.store.access import SYSTEM, Actor
+from convergence.store.db import prepare_database
 from tests.conftest import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres

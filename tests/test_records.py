@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import Actor
 from convergence.errors import RecordConflict, ValidationError
-from convergence.estate import Contract, Dependency, Estate, System
-from convergence.validation import (
+from convergence.records.estate import Contract, Dependency, Estate, System
+from convergence.records.validation import (
     validate_contract,
     validate_dependencies,
     validate_dependency,
     validate_system,
 )
+from convergence.store import storage
+from convergence.store.access import Actor
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from convergence import registers
 from convergence.errors import EstateFileError
-from convergence.estate import Contract, Dependency, System
-from convergence.estate_files import COLUMNS, read_estate
-from convergence.ocds import read_ocds
-from convergence.registers import (
+from convergence.records.estate import Contract, Dependency, System
+from convergence.records.estate_files import COLUMNS, read_estate
+from convergence.registers import previews as registers
+from convergence.registers.ocds import read_ocds
+from convergence.registers.previews import (
     ImportPreview,
     RowProblem,
     annual_from_whole_life,

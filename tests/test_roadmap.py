@@ -8,11 +8,11 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from convergence import roadmap as rm
-from convergence.engine import Roadmap, schedule
-from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
 from convergence.formatting import uk_date, uk_dates
-from convergence.generate import generate_estate
+from convergence.planning import roadmap as rm
+from convergence.planning.engine import Roadmap, schedule
+from convergence.records.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
+from convergence.records.generate import generate_estate
 
 TODAY = date(2026, 11, 22)
 

@@ -12,15 +12,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import Actor, NotAllowed
 from convergence.cli import main
-from convergence.engine import schedule
 from convergence.errors import ValidationError
-from convergence.estate import Contract, Council, Estate, Lot, System, Tower
-from convergence.estate_files import read_estate
 from convergence.formatting import money
-from convergence.savings import (
+from convergence.money.savings import (
     MONEY_COLUMNS,
     RealisedSaving,
     Savings,
@@ -31,6 +26,11 @@ from convergence.savings import (
     realised_frame,
     savings,
 )
+from convergence.planning.engine import schedule
+from convergence.records.estate import Contract, Council, Estate, Lot, System, Tower
+from convergence.records.estate_files import read_estate
+from convergence.store import storage
+from convergence.store.access import Actor, NotAllowed
 
 TODAY = date(2027, 1, 1)
 DESKTOP = Tower("desktop", "Desktop")

@@ -9,18 +9,18 @@ from decimal import Decimal
 import pytest
 from icalendar import Calendar
 
-from convergence.calendar_export import roadmap_calendar
-from convergence.engine import schedule
 from convergence.errors import EstateError
-from convergence.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
-from convergence.scenarios import (
+from convergence.outputs.calendar_export import roadmap_calendar
+from convergence.planning.checks import assert_valid_schedule
+from convergence.planning.engine import schedule
+from convergence.planning.scenarios import (
     Override,
     apply_overrides,
     compare,
     overrides_from_json,
     overrides_to_json,
 )
-from convergence.schedule_checks import assert_valid_schedule
+from convergence.records.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
 
 TODAY = date(2026, 11, 22)
 

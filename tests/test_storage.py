@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
 
-from convergence import storage
-from convergence.access import SYSTEM
-from convergence.db import prepare_database
-from convergence.engine import schedule
 from convergence.errors import ConfigurationError, DependencyCycle, ValidationError
-from convergence.estate import Dependency, Estate, System
+from convergence.planning.engine import schedule
+from convergence.records.estate import Dependency, Estate, System
+from convergence.store import storage
+from convergence.store.access import SYSTEM
+from convergence.store.db import prepare_database
 from tests.conftest import assert_links_hold
 
 

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from convergence import storage
 from convergence.cli import main as convergence
+from convergence.store import storage
 from tests.app_server import running_app
 from tests.conftest import fresh_postgres_database
 from tests.test_browser import ARTIFACTS, CHROMIUM, open_screen, settle

@@ -1,0 +1,404 @@
+"""The roadmap as a Gantt chart: one panel per council, one row per system, its phases as
+segments (legacy contract, extension within or beyond options, transition, on the framework),
+markers for notice deadlines and the framework lot's window, a dashed line for the planning date.
+
+Above `SUMMARY_THRESHOLD` systems in view, rows sum up each council's tower (aggregated here, in
+pandas: `st.altair_chart` sends every row to the browser). Pure; no Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from convergence.charts.style import (
+    BLACK,
+    BLUE,
+    FONT,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    YELLOW,
+    configure,
+    tower_label,
+)
+from convergence.formatting import uk_date
+from convergence.planning.engine import Roadmap
+
+PHASES = {
+    "Legacy contract": GREY,
+    "Extension within options": ORANGE,
+    "Extension beyond options": VERMILLION,
+    "Transition": BLUE,
+    "On the framework": GREEN,
+}
+SUMMARY_PHASES = {
+    "Before any transition": GREY,
+    "Systems moving": BLUE,
+    "All on the framework": GREEN,
+}
+BAR = "M-0.3,-1H0.3V1H-0.3Z"  # a thin upright bar, as a symbol shape
+MARKERS = {  # marker: (shape, colour)
+    "Serve notice by": ("triangle-down", PURPLE),
+    "Call-offs open": (BAR, SKY_BLUE),
+    "Framework expires": (BAR, BLACK),
+    "Half the systems moved": ("diamond", YELLOW),
+}
+SUMMARY_THRESHOLD = 300
+RAG_ORDER = ["red", "amber", "green", "grey"]
+
+
+def _window(today: date, plans: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """From six months before the planning date to six months after the last date drawn."""
+    now = pd.Timestamp(today)
+    dates = [now, plans["cutover"].max(), plans["framework_expiry"].max()]
+    latest = max(d for d in dates if pd.notna(d))
+    return (now - pd.DateOffset(months=6)).normalize(), (
+        latest + pd.DateOffset(months=6)
+    ).normalize()
+
+
+def _in_reading_order(plans: pd.DataFrame) -> pd.DataFrame:
+    """Systems to draw, council by council; within a council towers in the order they finish
+    converging, and within a tower systems by cutover. Adds an `order` column."""
+    scope = plans[plans["state"] != "retained"]
+    finish = scope.groupby(["council", "tower"])["cutover"].transform("max")
+    ordered = scope.assign(_finish=finish).sort_values(
+        ["council", "_finish", "tower", "cutover", "system"], na_position="last"
+    )
+    return ordered.drop(columns="_finish").assign(order=range(len(ordered)))
+
+
+def _labels(frame: pd.DataFrame, council_names: Mapping[str, str] | None) -> pd.DataFrame:
+    rows = [
+        f"{s} ({p or 'in-house'})" for s, p in zip(frame["system"], frame["supplier"], strict=True)
+    ]
+    names = [council_names.get(c, c) if council_names else c for c in frame["council"]]
+    return frame.assign(row=rows, council_name=names)
+
+
+def _extension_words(days_needed: int, covered: bool) -> str:
+    if days_needed <= 0:
+        return "None"
+    return f"{days_needed:,} days, {'within' if covered else 'beyond'} its options"
+
+
+def gantt_segments(
+    roadmap: Roadmap, plans: pd.DataFrame, *, council_names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per phase of each system: legacy contract, extension, transition, framework.
+
+    Retained systems are not drawn. Columns: council, council_name, system, tower, row (the
+    label), order, phase, begin, end (exclusive), from_text, to_text, cutover_text, why,
+    extension, rag, reasons.
+    """
+    first, last = _window(roadmap.today, plans)
+    one_day = pd.Timedelta(days=1)
+    rows: list[dict[str, Any]] = []
+    for r in _labels(_in_reading_order(plans), council_names).itertuples():
+        phases: list[tuple[str, pd.Timestamp, pd.Timestamp]] = []
+        if r.state == "converged":
+            phases.append(("On the framework", r.cutover, last))
+        else:
+            legacy_end = r.start
+            if pd.notna(r.contract_end) and r.contract_end + one_day < r.start:
+                legacy_end = r.contract_end + one_day
+                covered = "Extension within options" if r.extension_covered else None
+                phases.append((covered or "Extension beyond options", legacy_end, r.start))
+            phases.insert(0, ("Legacy contract", first, legacy_end))
+            phases += [("Transition", r.start, r.cutover), ("On the framework", r.cutover, last)]
+        common = {
+            "council": r.council,
+            "council_name": r.council_name,
+            "system": r.system,
+            "tower": r.tower,
+            "row": r.row,
+            "order": r.order,
+            "cutover_text": uk_date(r.cutover) if pd.notna(r.cutover) else "not known",
+            "why": r.binding,
+            "extension": _extension_words(int(r.extension_days), bool(r.extension_covered)),
+            "rag": r.rag,
+            "reasons": r.reasons,
+        }
+        for phase, begin, end in phases:
+            if pd.notna(begin) and pd.notna(end) and end > max(begin, first):
+                begin = max(begin, first)
+                rows.append(
+                    {
+                        **common,
+                        "phase": phase,
+                        "begin": begin,
+                        "end": end,
+                        "from_text": uk_date(begin),
+                        "to_text": uk_date(end - one_day),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def gantt_summary(
+    roadmap: Roadmap,
+    plans: pd.DataFrame,
+    *,
+    council_names: Mapping[str, str] | None = None,
+    tower_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per council and tower for large views: legacy until the first transition
+    starts, systems moving until the last cutover, then the whole tower on the framework.
+
+    Same columns as `gantt_segments` (system is empty), plus `half`: the date by which half
+    the cell's systems are on the framework.
+    """
+    first, last = _window(roadmap.today, plans)
+    scope = _in_reading_order(plans)
+    keys = ["council", "tower"]
+    # every cell's figures in one pass over the systems, cells in reading order
+    figures = (
+        scope.assign(
+            _extends=scope["extension_days"] > 0,
+            _red=scope["rag"] == "red",
+            _amber=scope["rag"] == "amber",
+            _rag=scope["rag"].map({rag: k for k, rag in enumerate(RAG_ORDER)}),
+        )
+        .groupby(keys, sort=False)
+        .agg(
+            systems=("system", "size"),
+            first_cutover=("cutover", "min"),
+            end=("cutover", "max"),
+            first_start=("start", "min"),
+            extends=("_extends", "sum"),
+            red=("_red", "sum"),
+            amber=("_amber", "sum"),
+            rag=("_rag", "min"),
+        )
+    )
+    # half: each cell's middle cutover (the earlier of two), counting dated systems only
+    dated = scope[scope["cutover"].notna()].sort_values("cutover", kind="stable")
+    in_cell = dated.groupby(keys, sort=False)
+    middle = in_cell.cumcount() == (in_cell["cutover"].transform("count") - 1) // 2
+    figures = figures.assign(
+        begin=figures["first_start"].fillna(figures["first_cutover"]),
+        half=dated[middle].set_index(keys)["cutover"].reindex(figures.index),
+    )
+    rows: list[dict[str, Any]] = []
+    for order, cell in enumerate(figures.itertuples()):
+        if pd.isna(cell.end):  # no system in the cell has a cutover
+            continue
+        council, tower = cell.Index
+        begin, end, half = cell.begin, cell.end, cell.half
+        common = {
+            "council": council,
+            "council_name": council_names.get(council, council) if council_names else council,
+            "system": "",
+            "tower": tower,
+            "row": f"{tower_label(tower, tower_names)} ({cell.systems} systems)",
+            "order": order,
+            "cutover_text": uk_date(end),
+            "why": f"first transition starts {uk_date(begin)}; half moved by {uk_date(half)}",
+            "extension": f"{int(cell.extends)} systems need one",
+            "rag": RAG_ORDER[int(cell.rag)],
+            "reasons": f"{cell.red} red, {cell.amber} amber",
+            "half": half,
+        }
+        for phase, a, b in zip(
+            SUMMARY_PHASES, (first, begin, end), (begin, end, last), strict=True
+        ):
+            if b > max(a, first):
+                a = max(a, first)
+                rows.append(
+                    {**common, "phase": phase, "begin": a, "end": b}
+                    | {"from_text": uk_date(a), "to_text": uk_date(b - pd.Timedelta(days=1))}
+                )
+    return pd.DataFrame(rows)
+
+
+def gantt_markers(
+    plans: pd.DataFrame, *, council_names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Per system still to move: the notice deadline (unless notice is served), and its target
+    lot's opening for call-offs and expiry. Columns: council, council_name, system, tower, row,
+    order, marker, begin, from_text."""
+    scope = _labels(_in_reading_order(plans), council_names)
+    moving = scope[scope["state"].isin(("legacy", "in_transition"))]
+    keep = ["council", "council_name", "system", "tower", "row", "order"]
+    frames = []
+    for marker, column, wanted in (
+        ("Serve notice by", "notice_deadline", moving["notice_served"].isna()),
+        ("Call-offs open", "lot_opens", True),
+        ("Framework expires", "framework_expiry", True),
+    ):
+        part = moving[keep].assign(marker=marker, begin=moving[column])
+        part = part[part["begin"].notna() & wanted]
+        frames.append(part.assign(from_text=[uk_date(d) for d in part["begin"]]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def roadmap_gantt(
+    roadmap: Roadmap,
+    plans: pd.DataFrame,
+    *,
+    council_names: Mapping[str, str] | None = None,
+    tower_names: Mapping[str, str] | None = None,
+    threshold: int = SUMMARY_THRESHOLD,
+    chosen: tuple[str, str] | None = None,
+) -> tuple[Any, pd.DataFrame]:
+    """The roadmap as a Gantt chart, one panel per council, and the bar rows it draws.
+
+    `plans` is the part of `roadmap.plans` in view. Above `threshold` systems, each row sums
+    up a council's tower. Clicking a bar selects it: the selection parameter "system" carries
+    the bar's council, system (empty on a summary row) and tower. A `chosen` (council, system)
+    stands out: the other rows fade.
+
+    >>> chart, drawn = roadmap_gantt(roadmap, roadmap.plans)  # doctest: +SKIP
+    """
+    scope = plans[plans["state"] != "retained"]
+    summary = len(scope) > threshold
+    if summary:
+        frame = gantt_summary(roadmap, scope, council_names=council_names, tower_names=tower_names)
+        markers = frame.drop_duplicates("order").assign(
+            marker="Half the systems moved", begin=lambda f: f["half"]
+        )
+        markers = markers.assign(from_text=[uk_date(d) for d in markers["begin"]])
+        frame = frame.drop(columns="half")
+    else:
+        frame = gantt_segments(roadmap, scope, council_names=council_names)
+        markers = gantt_markers(scope, council_names=council_names)
+    if frame.empty:
+        return alt.Chart(pd.DataFrame({"x": []})).mark_point(), frame
+    first, last = _window(roadmap.today, scope)
+    # council names go once into the panel headers, not into every row sent to the browser
+    councils = sorted(frame["council"].unique(), key=lambda c: (council_names or {}).get(c, c))
+    headers = {c: (council_names or {}).get(c, c) for c in councils}
+    marker_columns = ["council", "row", "order", "marker", "begin", "from_text"]
+    data = pd.concat(
+        [
+            frame.drop(columns="council_name").assign(kind="bar"),
+            markers[marker_columns].assign(kind="marker"),
+        ],
+        ignore_index=True,
+    )
+    phases = SUMMARY_PHASES if summary else PHASES
+    kinds = [m for m in MARKERS if m in set(markers["marker"])]
+    select = alt.selection_point(name="system", fields=["council", "system", "tower"], on="click")
+    emphasis: Any = alt.value(1.0)
+    if chosen is not None:
+        match = frame[(frame["council"] == chosen[0]) & (frame["system"] == chosen[1])]
+        if len(match):
+            row = alt.FieldEqualPredicate(field="order", equal=int(match["order"].iloc[0]))
+            emphasis = alt.condition(row, alt.value(1.0), alt.value(0.35))
+    base = alt.Chart().encode(
+        y=alt.Y(
+            "row:N",
+            sort=alt.EncodingSortField("order", op="min"),
+            title=None,
+            axis=alt.Axis(labelOverlap=False, labelLimit=260),
+        ),
+    )
+    bars = (
+        base.mark_bar(height={"band": 0.7})
+        .encode(
+            x=alt.X(
+                "begin:T",
+                title=None,
+                axis=alt.Axis(format="%b %Y", tickCount="year", grid=True),
+                scale=alt.Scale(domain=[first.isoformat(), last.isoformat()]),
+            ),
+            x2="end:T",
+            color=alt.Color(
+                "phase:N",
+                title=None,
+                scale=alt.Scale(domain=list(phases), range=list(phases.values())),
+                legend=alt.Legend(columns=2, symbolType="square"),
+            ),
+            opacity=emphasis,
+            tooltip=[
+                alt.Tooltip("row:N", title="Summary" if summary else "System"),
+                alt.Tooltip("phase:N", title="Phase"),
+                alt.Tooltip("from_text:N", title="From"),
+                alt.Tooltip("to_text:N", title="To"),
+                alt.Tooltip("cutover_text:N", title="Last cutover" if summary else "Cutover"),
+                alt.Tooltip("why:N", title="Why then"),
+                alt.Tooltip("extension:N", title="Extension"),
+                alt.Tooltip("rag:N", title="RAG"),
+                alt.Tooltip("reasons:N", title="Risks"),
+            ],
+        )
+        .transform_filter(alt.datum.kind == "bar")
+        .add_params(select)
+    )
+    points = (
+        base.mark_point(filled=True, opacity=1, clip=True, stroke=BLACK, strokeWidth=0.5)
+        .encode(
+            x="begin:T",
+            shape=alt.Shape(
+                "marker:N",
+                title=None,
+                scale=alt.Scale(domain=kinds, range=[MARKERS[k][0] for k in kinds]),
+            ),
+            fill=alt.Fill(
+                "marker:N",
+                title=None,
+                scale=alt.Scale(domain=kinds, range=[MARKERS[k][1] for k in kinds]),
+                legend=alt.Legend(direction="vertical", symbolSize=160, symbolStrokeWidth=0.5),
+            ),
+            size=alt.condition(
+                alt.FieldOneOfPredicate(
+                    field="marker", oneOf=["Call-offs open", "Framework expires"]
+                ),
+                alt.value(260),
+                alt.value(130),
+            ),
+            tooltip=[
+                alt.Tooltip("row:N", title="Summary" if summary else "System"),
+                alt.Tooltip("marker:N", title="Marker"),
+                alt.Tooltip("from_text:N", title="Date"),
+            ],
+        )
+        .transform_filter(alt.datum.kind == "marker")
+    )
+    today = pd.Timestamp(roadmap.today)
+    rule = (
+        alt.Chart()
+        .mark_rule(color=BLACK, strokeWidth=1.5, strokeDash=[5, 4])
+        .encode(x="day:T")
+        .transform_filter(alt.datum.kind == "bar")
+        .transform_aggregate(rows="count()")
+        .transform_calculate(day=f"datetime({today.year}, {today.month - 1}, {today.day})")
+    )
+    layers = [bars, points, rule] if kinds else [bars, rule]
+    layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(24))
+    header = alt.Header(
+        labelOrient="top",
+        labelAnchor="start",
+        labelFontSize=FONT + 3,
+        labelExpr=f"({json.dumps(headers)})[datum.value]",  # JSON is a Vega object literal
+    )
+    chart = (
+        layered.facet(
+            row=alt.Row("council:N", title=None, header=header, sort=councils), spacing=28
+        )
+        .resolve_scale(y="independent")
+        .resolve_axis(x="independent")
+        .properties(
+            title=alt.Title(
+                f"Convergence roadmap, planning date {uk_date(roadmap.today)}",
+                subtitle=(
+                    f"Each row sums up a council's tower ({len(scope):,} systems in view), from "
+                    "its first transition start to its last cutover. The dashed line is today."
+                    if summary
+                    else "One row per system; the dashed line is today. Click a bar to see why "
+                    "it moves when it does."
+                ),
+                subtitleFontSize=FONT,
+            )
+        )
+    )
+    return configure(chart), frame

@@ -1,0 +1,629 @@
+"""Costs and savings: what convergence saves each council, month by month.
+
+Pure: an `Estate`, its `Roadmap` and a setting in, a `Savings` out; no database, no Streamlit.
+
+The rules (also in the README, "Costs and savings"):
+
+- Money is counted by calendar month from the planning date's month to the horizon (at least
+  five years, and always three years past the last cutover). An annual amount costs a twelfth of
+  itself in each whole month, pro rata by days in a part month.
+- **Legacy contracts, planned.** A contract that supplies a system still to move is paid from
+  the planning date (or its start, if later) until it is left: the latest leaving date of its
+  systems in the roadmap (its current end; the end of the extension a late cutover needs; the
+  end of the tacit renewal period the cutover falls in; a scenario's early exit date). With no
+  end date it is paid until the day before its last system cuts over.
+- **Framework charges** begin on each system's cutover (or on its transition start: the
+  `charges_from` setting) and run on: `per_system` lots charge each system; `per_council` lots
+  charge each council from its first system on the lot; `shared` lots charge once, from the
+  first system of any council, split between the councils that have joined so far (a council
+  joins with its first system on the lot) by their shares, or equally when any of them has
+  none; the parts always add up to the charge.
+- **One-off costs**: a system's transition cost in the month its transition starts; a
+  termination fee in the month of a scenario's early exit.
+- **Do-nothing baseline**: every contract renewed at its current annual value for the whole
+  horizon; framework charges only for systems already converged.
+- Contracts that supply no system still to move are paid the same in plan and baseline (to
+  their end date when every system they supply has converged, renewed otherwise), so they
+  count in spend and never in savings.
+- **Savings** = baseline − plan, per month, council and tower; cumulative savings; the payback
+  month (from which cumulative savings stay at or above zero); annual savings once converged
+  (the horizon's last twelve months) as a share of the annual contract spend, beside the NLGN
+  marks of 1.8% (realistic) and 3.6% (best).
+- **Double running**: legacy spend on a contract after one of its systems began paying
+  framework charges (included in legacy, shown on its own).
+
+Legacy spend and fees count against the contract's tower, framework charges against the lot's
+tower, transition costs against the system's tower.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from convergence.planning.engine import Roadmap
+from convergence.records.estate import Estate
+
+ChargesFrom = Literal["cutover", "start"]
+CHARGES_FROM: dict[str, str] = {
+    "cutover": "From cutover",
+    "start": "From transition start",
+}
+NLGN_REALISTIC = 0.018
+NLGN_BEST = 0.036
+MIN_HORIZON_MONTHS = 60
+MONTHS_AFTER_LAST_CUTOVER = 36
+
+MONEY_COLUMNS = ("baseline", "legacy", "framework", "one_off", "plan", "savings", "double_running")
+MONEY_LABELS: dict[str, str] = {
+    "baseline": "Do nothing (£)",
+    "legacy": "Legacy contracts (£)",
+    "framework": "Framework charges (£)",
+    "one_off": "One-off costs (£)",
+    "plan": "Plan (£)",
+    "savings": "Savings (£)",
+    "double_running": "Of which double running (£)",
+}
+
+Floats = npt.NDArray[np.float64]
+Months = npt.NDArray[np.datetime64]
+
+
+@dataclass(frozen=True)
+class RealisedSaving:
+    """What finance reports as saved by one council in one month (`month`: any day in it)."""
+
+    council: str
+    month: date
+    amount: Decimal
+    note: str = ""
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Savings:
+    """Money month by month. `monthly` has one row per month × council × tower with the
+    columns in MONEY_COLUMNS (pounds, floats); `contracts` one row per contract with what it
+    costs in plan and baseline and the extension the roadmap needs."""
+
+    monthly: pd.DataFrame  # month, council, tower, baseline, legacy, framework, one_off, ...
+    contracts: pd.DataFrame  # council, contract, tower, paid_from, paid_until, ..., extension
+    annual_spend: pd.Series  # annual contract value by council, £
+    charges_from: ChargesFrom
+
+    def by(self, *keys: str) -> pd.DataFrame:
+        """Totals per month and `keys` (council, tower, or neither for the programme), with
+        cumulative savings."""
+        frame = self.monthly.groupby(["month", *keys], as_index=False)[list(MONEY_COLUMNS)].sum()
+        frame = frame.sort_values([*keys, "month"], kind="stable").reset_index(drop=True)
+        if keys:
+            frame["cumulative"] = frame.groupby(list(keys))["savings"].cumsum()
+        else:
+            frame["cumulative"] = frame["savings"].cumsum()
+        return frame
+
+    def total(self, council: str | None = None) -> dict[str, float]:
+        """Each money column summed over the horizon (for one council, or the programme)."""
+        rows = self._rows(council)
+        return {c: float(rows[c].sum()) for c in MONEY_COLUMNS}
+
+    def payback(self, council: str | None = None) -> pd.Timestamp | None:
+        """The month from which cumulative savings stay at or above zero; None if they end
+        below zero (or there is nothing to pay back)."""
+        monthly = self._rows(council).groupby("month")["savings"].sum().sort_index()
+        cumulative = monthly.cumsum().round(2)
+        if cumulative.empty or cumulative.iloc[-1] < 0 or (cumulative == 0).all():
+            return None
+        below = cumulative[cumulative < 0]
+        if below.empty:
+            return pd.Timestamp(cumulative.index[0])
+        later = cumulative.index[cumulative.index > below.index[-1]]
+        return pd.Timestamp(later[0]) if len(later) else None
+
+    def annual_savings(self, council: str | None = None) -> float:
+        """Savings over the horizon's last twelve months, when every system has moved."""
+        rows = self._rows(council)
+        last = sorted(rows["month"].unique())[-12:]
+        return float(rows.loc[rows["month"].isin(last), "savings"].sum())
+
+    def share_of_spend(self, council: str | None = None) -> float | None:
+        """Annual savings once converged as a share of the annual contract spend."""
+        spend = float(self.annual_spend.sum() if council is None else self.annual_spend[council])
+        return self.annual_savings(council) / spend if spend else None
+
+    def _rows(self, council: str | None) -> pd.DataFrame:
+        m = self.monthly
+        return m if council is None else self._council_rows.get(council, m.iloc[:0])
+
+    @cached_property
+    def _council_rows(self) -> dict[str, pd.DataFrame]:
+        """Each council's rows of `monthly`, in order: picked out once, not at each question."""
+        m = self.monthly
+        return {c: m.take(rows) for c, rows in m.groupby("council", sort=False).indices.items()}
+
+
+# --- months and streams -----------------------------------------------------------------------
+
+
+def month_starts(first: date, count: int) -> Months:
+    """The first day of `count` months, from the month of `first`."""
+    start = np.datetime64(first, "M")
+    months: Months = (start + np.arange(count)).astype("datetime64[D]")
+    return months
+
+
+def monthly_amounts(
+    annual: Floats, paid_from: Months, paid_until: Months, months: Months
+) -> Floats:
+    """Streams × months: an annual amount paid from `paid_from` to `paid_until` (inclusive;
+    NaT = beyond the horizon), a twelfth for each whole month and pro rata by days in a part."""
+    month_end = (months.astype("datetime64[M]") + 1).astype("datetime64[D]")  # exclusive
+    length = (month_end - months).astype(np.int64)
+    last = np.where(np.isnat(paid_until), month_end[-1], paid_until + np.timedelta64(1, "D"))
+    first = np.where(np.isnat(paid_from), months[0], paid_from)
+    overlap = np.minimum(last[:, None], month_end[None, :]) - np.maximum(
+        first[:, None], months[None, :]
+    )
+    days = np.clip(overlap.astype(np.int64), 0, None)
+    result: Floats = annual[:, None] / 12.0 * days / length[None, :]
+    return result
+
+
+NAT = np.datetime64("NaT", "D")
+
+
+def _day(value: object) -> np.datetime64:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return NAT
+    if isinstance(value, pd.Timestamp):
+        return np.datetime64(value.to_datetime64(), "D")
+    day: np.datetime64 = np.datetime64(value, "D")  # type: ignore[call-overload]
+    return day
+
+
+def _money(value: Decimal | None) -> float:
+    return float(value) if value is not None else 0.0
+
+
+@dataclass
+class _Ledger:
+    """Money by (council, tower) × month, for one column."""
+
+    keys: list[tuple[str, str]]
+    months: Months
+
+    def __post_init__(self) -> None:
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.columns: dict[str, Floats] = {}
+
+    def add_streams(self, column: str, keys: list[tuple[str, str]], amounts: Floats) -> None:
+        if column not in self.columns:
+            self.columns[column] = np.zeros((len(self.keys), len(self.months)))
+        if keys:
+            np.add.at(self.columns[column], np.array([self.index[k] for k in keys]), amounts)
+
+    def add_one_offs(
+        self, column: str, keys: list[tuple[str, str]], days: Months, amounts: Floats
+    ) -> None:
+        """Amounts paid once, each in the month of its day (before the first month: the first
+        month; after the last: not counted)."""
+        if column not in self.columns:
+            self.columns[column] = np.zeros((len(self.keys), len(self.months)))
+        if not keys:
+            return
+        position = np.maximum(np.searchsorted(self.months, days, side="right") - 1, 0)
+        inside = position < len(self.months)
+        rows = np.array([self.index[k] for k in keys])
+        np.add.at(self.columns[column], (rows[inside], position[inside]), amounts[inside])
+
+    def frame(self) -> pd.DataFrame:
+        n, m = len(self.keys), len(self.months)
+        frame = pd.DataFrame(
+            {
+                "month": np.tile(self.months, n).astype("datetime64[ns]"),
+                "council": np.repeat([k[0] for k in self.keys], m).astype(object),
+                "tower": np.repeat([k[1] for k in self.keys], m).astype(object),
+            }
+        )
+        for column in ("baseline", "legacy", "framework", "one_off", "double_running"):
+            frame[column] = self.columns.get(column, np.zeros((n, m))).ravel()
+        frame["plan"] = frame["legacy"] + frame["framework"] + frame["one_off"]
+        frame["savings"] = frame["baseline"] - frame["plan"]
+        return frame[["month", "council", "tower", *MONEY_COLUMNS]]
+
+
+# --- the calculation --------------------------------------------------------------------------
+
+
+def horizon_months(roadmap: Roadmap) -> int:
+    """Months to count: at least five years, and three years past the last cutover."""
+    plans = roadmap.plans
+    moving = plans[plans["state"].isin(["legacy", "in_transition"])]
+    last = moving["cutover"].max() if len(moving) else pd.NaT
+    if pd.isna(last):
+        return MIN_HORIZON_MONTHS
+    span = (last.year - roadmap.today.year) * 12 + last.month - roadmap.today.month
+    return max(MIN_HORIZON_MONTHS, int(span) + 1 + MONTHS_AFTER_LAST_CUTOVER)
+
+
+def savings(
+    estate: Estate,
+    roadmap: Roadmap,
+    *,
+    charges_from: ChargesFrom = "cutover",
+    exits: Mapping[tuple[str, str], date] | None = None,
+    fees: Mapping[tuple[str, str], Decimal] | None = None,
+    horizon: int | None = None,
+) -> Savings:
+    """What the roadmap costs and saves, month by month (see the module docstring).
+
+    exits, fees: a scenario's early exits and their termination fees, by (council, contract).
+    horizon: months to count (default `horizon_months(roadmap)`), to line up two roadmaps.
+    """
+    exits = exits or {}
+    fees = fees or {}
+    today = roadmap.today
+    text = ["council", "system", "tower", "contract", "lot", "state"]
+    plans = roadmap.plans.astype({c: object for c in text})  # plain strings iterate fast
+    moving = plans[plans["state"].isin(["legacy", "in_transition"])]
+    months = month_starts(today, horizon or horizon_months(roadmap))
+
+    lots = {lot.name: lot for lot in estate.lots}
+    keys = sorted(
+        {(c.council, c.tower) for c in estate.contracts}
+        | {(s.council, s.tower) for s in estate.systems}
+        | {(s.council, lots[s.lot].tower) for s in estate.systems if s.lot in lots}
+        | {(c.code, t.code) for c in estate.councils for t in estate.towers}
+    )
+    ledger = _Ledger(keys, months)
+    charge_start = _charge_starts(plans, charges_from)
+
+    contracts = _contract_terms(estate, plans, exits, fees, charge_start, np.datetime64(today, "D"))
+    annual = contracts["annual_value"].to_numpy(dtype=float)
+    paid_from = contracts["paid_from"].to_numpy(dtype="datetime64[D]")
+    paid_until = contracts["paid_until"].to_numpy(dtype="datetime64[D]")
+    renewed = contracts["renewed_until"].to_numpy(dtype="datetime64[D]")
+    contract_keys = list(zip(contracts["council"], contracts["tower"], strict=True))
+    plan_legacy = monthly_amounts(annual, paid_from, paid_until, months)
+    baseline_legacy = monthly_amounts(annual, paid_from, renewed, months)
+    ledger.add_streams("legacy", contract_keys, plan_legacy)
+    ledger.add_streams("baseline", contract_keys, baseline_legacy)
+    overlap_from = contracts["framework_from"].to_numpy(dtype="datetime64[D]")
+    double = np.where(np.isnat(overlap_from)[:, None], 0.0, 1.0) * monthly_amounts(
+        annual, np.where(np.isnat(overlap_from), paid_from, overlap_from), paid_until, months
+    )
+    ledger.add_streams("double_running", contract_keys, double)
+    contracts["plan_cost"] = plan_legacy.sum(axis=1)
+    contracts["baseline_cost"] = baseline_legacy.sum(axis=1)
+    ext_from = contracts["extension_from"].to_numpy(dtype="datetime64[D]")
+    contracts["extension_cost"] = np.where(
+        np.isnat(ext_from),
+        0.0,
+        monthly_amounts(
+            annual, np.where(np.isnat(ext_from), paid_from, ext_from), paid_until, months
+        ).sum(axis=1),
+    )
+
+    for stream in ("plan", "baseline"):
+        on_lot = (
+            charge_start if stream == "plan" else charge_start[charge_start["state"] == "converged"]
+        )
+        charge_keys, charge_annual, charge_from, charge_until = _framework_streams(estate, on_lot)
+        column = "framework" if stream == "plan" else "baseline"
+        ledger.add_streams(
+            column, charge_keys, monthly_amounts(charge_annual, charge_from, charge_until, months)
+        )
+
+    costs = {s.key: float(s.transition_cost) for s in estate.systems if s.transition_cost}
+    has_cost = np.array(
+        [(c, n) in costs for c, n in zip(moving["council"], moving["system"], strict=True)],
+        dtype=bool,
+    )
+    paying = moving[has_cost & moving["start"].notna().to_numpy()]
+    exiting = contracts[contracts["early_exit"].notna()]
+    ledger.add_one_offs(
+        "one_off",
+        [
+            *zip(paying["council"], paying["tower"], strict=True),
+            *zip(exiting["council"], exiting["tower"], strict=True),
+        ],
+        np.concatenate(
+            [
+                paying["start"].to_numpy(dtype="datetime64[D]"),
+                pd.to_datetime(exiting["early_exit"]).to_numpy(dtype="datetime64[D]"),
+            ]
+        ),
+        np.array(
+            [
+                *(costs[k] for k in zip(paying["council"], paying["system"], strict=True)),
+                *exiting["exit_fee"],
+            ],
+            dtype=float,
+        ),
+    )
+
+    spend = pd.Series({c.code: 0.0 for c in estate.councils}, dtype=float).add(
+        pd.Series(annual, index=contracts["council"].to_numpy()).groupby(level=0).sum(),
+        fill_value=0.0,
+    )
+    return Savings(
+        monthly=ledger.frame(),
+        contracts=contracts.drop(columns=["framework_from"]),
+        annual_spend=spend,
+        charges_from=charges_from,
+    )
+
+
+def _charge_starts(plans: pd.DataFrame, charges_from: ChargesFrom) -> pd.DataFrame:
+    """Systems on a lot that pay framework charges, and from when."""
+    on = plans[plans["state"].isin(["legacy", "in_transition", "converged"]) & plans["lot"].notna()]
+    frame = on[["council", "system", "lot", "state"]].copy()
+    when = on["start"] if charges_from == "start" else on["cutover"]
+    frame["from"] = when.where(on["state"] != "converged", on["cutover"])
+    return frame[frame["from"].notna()]
+
+
+def _framework_streams(
+    estate: Estate, on_lot: pd.DataFrame
+) -> tuple[list[tuple[str, str]], Floats, Months, Months]:
+    """(council, tower) keys, annual amounts, first and last days (NaT: open) of every
+    framework charge."""
+    keys: list[tuple[str, str]] = []
+    amounts: list[float] = []
+    starts: list[np.datetime64] = []
+    ends: list[np.datetime64] = []
+    shares = {c.code: c.share for c in estate.councils}
+    for lot in estate.lots:
+        systems = on_lot[on_lot["lot"] == lot.name]
+        if not lot.annual_charge or systems.empty:
+            continue
+        charge = float(lot.annual_charge)
+        if lot.charge_basis == "per_system":
+            joined = list(zip(systems["council"], systems["from"], strict=True))
+        else:
+            joined = list(systems.groupby("council")["from"].min().items())
+        if lot.charge_basis != "shared":
+            for council, start in joined:
+                keys.append((str(council), lot.tower))
+                amounts.append(charge)
+                starts.append(_day(start))
+                ends.append(_day(None))
+            continue
+        # shared: from each council's joining day to the next, split among those joined so far
+        joined.sort(key=lambda pair: pair[1])
+        all_shares = [shares.get(str(c)) for c, _ in joined]
+        by_share = all(x is not None and x > 0 for x in all_shares)
+        for k, (_, start) in enumerate(joined):
+            until = _day(joined[k + 1][1]) - 1 if k + 1 < len(joined) else _day(None)
+            members = [str(c) for c, _ in joined[: k + 1]]
+            weights = [float(shares[c] or 0) if by_share else 1.0 for c in members]
+            for council, weight in zip(members, weights, strict=True):
+                keys.append((council, lot.tower))
+                amounts.append(charge * weight / sum(weights))
+                starts.append(_day(start))
+                ends.append(until)
+    return (
+        keys,
+        np.asarray(amounts, dtype=float),
+        np.asarray(starts, dtype="datetime64[D]"),
+        np.asarray(ends, dtype="datetime64[D]"),
+    )
+
+
+def _contract_terms(
+    estate: Estate,
+    plans: pd.DataFrame,
+    exits: Mapping[tuple[str, str], date],
+    fees: Mapping[tuple[str, str], Decimal],
+    charge_start: pd.DataFrame,
+    today: np.datetime64,
+) -> pd.DataFrame:
+    """One row per contract: annual value, paid from, paid until (plan), renewed until
+    (baseline), when framework charges for its systems begin, and its extension."""
+    keys = ["council", "contract"]
+    frame = pd.DataFrame(
+        [
+            (c.council, c.reference, c.title, c.tower, _money(c.annual_value), c.start, c.end)
+            for c in estate.contracts
+        ],
+        columns=[*keys, "title", "tower", "annual_value", "start", "current_end"],
+    )
+    moving = plans[plans["state"].isin(["legacy", "in_transition"]) & plans["contract"].notna()]
+    moving = moving.assign(leaving=moving["leave_on"].fillna(moving["cutover"] - timedelta(days=1)))
+    per_contract = moving.groupby(keys).agg(
+        leaving=("leaving", "max"), extension_covered=("extension_covered", "all")
+    )
+    with_contract = plans[plans["contract"].notna()]
+    converged = (with_contract["state"] == "converged").groupby(
+        [with_contract["council"], with_contract["contract"]]
+    )
+    starts = charge_start.merge(plans[["council", "system", "contract"]], on=["council", "system"])
+    starts = starts[starts["contract"].notna() & starts["state"].ne("converged")]
+    frame = (
+        frame.merge(per_contract, left_on=keys, right_index=True, how="left")
+        .merge(converged.all().rename("converged_only"), left_on=keys, right_index=True, how="left")
+        .merge(
+            starts.groupby(keys)["from"].min().rename("framework_from"),
+            left_on=keys,
+            right_index=True,
+            how="left",
+        )
+    )
+    exit_on = [exits.get(k) for k in zip(frame["council"], frame["contract"], strict=True)]
+    frame["early_exit"] = exit_on
+    frame["exit_fee"] = [
+        _money(fees.get((c, r)) or t.termination_fee) if (c, r) in exits else 0.0
+        for (c, r), t in zip(
+            zip(frame["council"], frame["contract"], strict=True), estate.contracts, strict=True
+        )
+    ]
+
+    def days(column: pd.Series) -> Months:
+        result: Months = pd.to_datetime(column).to_numpy(dtype="datetime64[D]")
+        return result
+
+    in_play = frame["leaving"].notna().to_numpy()
+    end = days(frame["current_end"])
+    start = days(frame["start"])
+    paid_from = np.where(np.isnat(start) | (start < today), today, start)
+    leaving = np.where(
+        pd.isna(frame["early_exit"]).to_numpy(), days(frame["leaving"]), days(frame["early_exit"])
+    )
+    converged_only = frame["converged_only"].fillna(False).to_numpy(dtype=bool)
+    finished = np.where(converged_only, end, NAT)
+    paid_until = np.where(in_play, leaving, finished)
+    extends = in_play & ~np.isnat(end) & ~np.isnat(paid_until) & (paid_until > end)
+    frame["paid_from"] = paid_from
+    frame["paid_until"] = paid_until
+    frame["renewed_until"] = np.where(in_play, NAT, finished)
+    frame["framework_from"] = days(frame["framework_from"])
+    frame["extension_from"] = np.where(extends, np.maximum(end + 1, paid_from), NAT)
+    frame["extension_days"] = np.where(extends, (paid_until - end).astype(np.int64), 0)
+    frame["extension_covered"] = frame["extension_covered"].fillna(True).astype(bool)
+    return frame[
+        [
+            *keys,
+            "title",
+            "tower",
+            "annual_value",
+            "current_end",
+            "paid_from",
+            "paid_until",
+            "renewed_until",
+            "framework_from",
+            "extension_from",
+            "extension_days",
+            "extension_covered",
+            "early_exit",
+            "exit_fee",
+        ]
+    ]
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+
+def early_exits(live: Savings, scenario: Savings) -> pd.DataFrame:
+    """Each early exit a scenario proposes: its fee against the legacy spend it avoids, and
+    whether leaving early pays."""
+    chosen = scenario.contracts[scenario.contracts["early_exit"].notna()]
+    both = chosen.merge(
+        live.contracts[["council", "contract", "plan_cost"]],
+        on=["council", "contract"],
+        suffixes=("_scenario", "_live"),
+    )
+    frame = pd.DataFrame(
+        {
+            "council": both["council"],
+            "contract": both["contract"],
+            "exit_on": both["early_exit"],
+            "fee": both["exit_fee"],
+            "spend_avoided": both["plan_cost_live"] - both["plan_cost_scenario"],
+        }
+    )
+    frame["net"] = frame["spend_avoided"] - frame["fee"]
+    frame["pays"] = frame["net"] > 0
+    return frame
+
+
+def promised_json(result: Savings) -> str:
+    """The savings a plan promises, per council and month, as JSON for a baseline."""
+    frame = result.by("council")
+    return json.dumps(
+        [
+            {"council": c, "month": m.date().isoformat(), "amount": round(float(a), 2)}
+            for c, m, a in zip(frame["council"], frame["month"], frame["savings"], strict=True)
+        ]
+    )
+
+
+def promised_frame(text: str) -> pd.DataFrame:
+    """A baseline's promised savings back as a frame: month, council, amount."""
+    frame = pd.DataFrame(json.loads(text or "[]"), columns=["council", "month", "amount"])
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["amount"] = frame["amount"].astype(float)
+    return frame[["month", "council", "amount"]]
+
+
+def realised_frame(realised: list[RealisedSaving]) -> pd.DataFrame:
+    """Realised savings as a frame: month (first day), council, amount."""
+    return pd.DataFrame(
+        {
+            "month": pd.to_datetime([r.month.replace(day=1) for r in realised]),
+            "council": [r.council for r in realised],
+            "amount": [float(r.amount) for r in realised],
+        },
+        columns=["month", "council", "amount"],
+    )
+
+
+def planned_against_realised(
+    promised: pd.DataFrame, current: Savings, realised: pd.DataFrame
+) -> pd.DataFrame:
+    """Per council and month: what a baseline promised, what the plan now says and what finance
+    reports as realised, each also cumulative. `promised` and `realised` have columns month,
+    council and amount."""
+    plan = current.by("council")[["month", "council", "savings"]].rename(
+        columns={"savings": "plan"}
+    )
+    frame = plan.merge(
+        promised.rename(columns={"amount": "promised"}), on=["month", "council"], how="outer"
+    ).merge(realised.rename(columns={"amount": "realised"}), on=["month", "council"], how="outer")
+    frame = frame.sort_values(["council", "month"]).reset_index(drop=True)
+    for column in ("promised", "plan", "realised"):
+        frame[column] = frame[column].astype(float)
+        frame[f"{column}_cumulative"] = frame.groupby("council")[column].cumsum()
+    return frame
+
+
+# --- tables for people ------------------------------------------------------------------------
+
+
+def summary(result: Savings, estate: Estate) -> pd.DataFrame:
+    """One row per council and one for the programme: annual contract spend, savings over the
+    horizon, annual savings once converged, that as a share of spend, and the payback month."""
+    rows = []
+    for code, label in [*((c.code, c.name) for c in estate.councils), (None, "Programme")]:
+        share = result.share_of_spend(code)
+        rows.append(
+            {
+                "council": code or "Programme",
+                "name": label,
+                "annual_spend": float(
+                    result.annual_spend.sum() if code is None else result.annual_spend[code]
+                ),
+                "savings_to_horizon": result.total(code)["savings"],
+                "annual_savings": result.annual_savings(code),
+                "share_of_spend": share,
+                "payback": result.payback(code),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def savings_table(
+    result: Savings, by: str = "council", *, for_people: bool = False
+) -> pd.DataFrame:
+    """Month by month per council, per tower, or for the programme (`by`), with cumulative
+    savings; `for_people` writes months as 'Jan 2027' and money as £."""
+    keys = [] if by == "programme" else [by]
+    frame = result.by(*keys)[["month", *keys, *MONEY_COLUMNS, "cumulative"]]
+    if not for_people:
+        frame = frame.assign(month=frame["month"].dt.strftime("%Y-%m"))
+        money_columns = [*MONEY_COLUMNS, "cumulative"]
+        return frame.assign(**{c: frame[c].round(2) for c in money_columns})
+    from convergence.formatting import money
+
+    shown = frame.assign(month=frame["month"].dt.strftime("%b %Y"))
+    for column in [*MONEY_COLUMNS, "cumulative"]:
+        shown[column] = [money(v) for v in shown[column]]
+    return shown.rename(columns={**MONEY_LABELS, "cumulative": "Cumulative savings (£)"})

@@ -1,0 +1,259 @@
+"""What the dates mean for each contract and system: extension, notice, binding words, RAG.
+
+Works on the arrays of convergence.planning.arrays and the dates of the engine's pass.
+
+RAG: red for an extension beyond the contract's options, a notice deadline passed without
+notice served, a call-off after the framework expires, or a dependency on a retained system;
+amber for an extension within options or a notice deadline within 90 days; green otherwise;
+grey for systems not being moved (converged or retained).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+
+from convergence.formatting import days, uk_date
+from convergence.planning.arrays import (
+    CONVERGED,
+    NONE,
+    RETAINED,
+    Bools,
+    EstateArrays,
+    Ints,
+    Objects,
+)
+from convergence.planning.calendar_months import add_months, months_between
+from convergence.records.estate import system_label
+
+AMBER_NOTICE_DAYS = 90
+BINDING_KINDS = ("converged", "retained", "contract", "dependency", "lot", "planning_date")
+
+
+@lru_cache(maxsize=16_384)
+def day_text(day: int) -> str:
+    """A day number as '31 Mar 2027'."""
+    return uk_date(date.fromordinal(day))
+
+
+def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str, Ints | Bools]:
+    """Extension needed and its cover, the planned leaving date and the notice deadline."""
+    planned = a.planned
+    has_end = planned & (a.contract_end != NONE)
+    last_day = t["cutover"] - 1
+    extension = np.where(has_end, np.maximum(last_day - a.contract_end, 0), 0)
+    needs = extension > 0
+    covered_by_options = (a.max_end != NONE) & (a.max_end >= last_day)
+    covered_by_renewal = a.renewal_tacit & (a.max_end == NONE)
+    covered = np.where(needs, covered_by_options | covered_by_renewal, True)
+
+    # tacit renewal: leave at the end of the renewal period the day before cutover falls in
+    leave_on = np.where(a.renewal_tacit, a.contract_end, np.maximum(a.contract_end, last_day))
+    renewing = np.flatnonzero(a.renewal_tacit & needs)
+    leave_on[renewing] = _renewal_period_end(
+        a.contract_end[renewing], a.renewal_months[renewing], last_day[renewing]
+    )
+    early = planned & (a.exit_on != NONE)
+    leave_on = np.where(early, a.exit_on, np.where(has_end, leave_on, NONE))
+
+    known = a.notice_months != NONE
+    by_notice = add_months(np.where(known, leave_on, 0), -np.where(known, a.notice_months, 0))
+    deadline = np.where(has_end & known & ~early, by_notice, NONE)
+    early_notice = early & (a.termination_notice_days != NONE)
+    deadline = np.where(early_notice, a.exit_on - a.termination_notice_days, deadline)
+    unserved = a.notice_served == NONE
+    dated = deadline != NONE
+    return {
+        "extension_days": extension,
+        "extension_covered": covered,
+        "leave_on": leave_on,
+        "notice_deadline": deadline,
+        "notice_passed": dated & (deadline < today) & unserved,
+        "notice_due_soon": dated
+        & (deadline >= today)
+        & (deadline <= today + AMBER_NOTICE_DAYS)
+        & unserved,
+    }
+
+
+def _renewal_period_end(end: Ints, months: Ints, last_day: Ints) -> Ints:
+    """End of the renewal period (of `months`, counted from the contract's `end`) in which
+    `last_day` falls."""
+    months = np.maximum(months, 1)
+    gap = np.maximum(months_between(end, last_day), 0)
+    periods = -(-gap // months)
+    period_end = add_months(end, periods * months)
+    short = np.flatnonzero(period_end < last_day)
+    period_end[short] = add_months(end[short], (periods[short] + 1) * months[short])
+    return period_end
+
+
+def _put(texts: Objects, rows: Ints, values: list[str]) -> None:
+    """Write `values` into `texts` at `rows` (as the same Python strings)."""
+    texts[rows] = np.fromiter(values, dtype=object, count=len(values))
+
+
+def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects]:
+    """Binding kind and its text per system; ties go contract, dependency, lot, planning."""
+    start = t["start"]
+    holds = [
+        a.state == CONVERGED,
+        a.state == RETAINED,
+        t["contract_bound"] == start,
+        t["dependency_bound"] == start,
+        t["lot_bound"] == start,
+    ]
+    rule = np.full(start.size, len(holds), dtype=np.int64)  # the first that holds, else planning
+    for i in reversed(range(len(holds))):
+        rule = np.where(holds[i], i, rule)
+    kinds: Objects = np.array(BINDING_KINDS, dtype=object)[rule]
+    texts = np.full(start.size, "planning date", dtype=object)
+    texts[rule == 1] = "retained, out of scope"
+
+    rows = np.flatnonzero(rule == 0)
+    _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
+    rows = np.flatnonzero((rule == 2) & (a.exit_on != NONE))
+    _put(
+        texts,
+        rows,
+        [
+            f"contract {ref} exit agreed on {day_text(d)}"
+            for ref, d in zip(a.contract_ref[rows].tolist(), a.exit_on[rows].tolist(), strict=True)
+        ],
+    )
+    rows = np.flatnonzero((rule == 2) & (a.exit_on == NONE))
+    _put(
+        texts,
+        rows,
+        [
+            f"contract {ref} ends {day_text(d)}"
+            for ref, d in zip(
+                a.contract_ref[rows].tolist(), a.contract_end[rows].tolist(), strict=True
+            )
+        ],
+    )
+    rows = np.flatnonzero(rule == 3)
+    distinct, which = np.unique(t["waits_for"][rows], return_inverse=True)
+    waits = [
+        f"waits for {system_label(name, council)}, cutover {day_text(d)}"
+        for name, council, d in zip(
+            a.system_name[distinct].tolist(),
+            a.council_name[distinct].tolist(),
+            t["cutover"][distinct].tolist(),
+            strict=True,
+        )
+    ]
+    texts[rows] = np.fromiter(waits, dtype=object, count=len(waits))[which.reshape(-1)]
+    rows = np.flatnonzero(rule == 4)
+    _put(
+        texts,
+        rows,
+        [
+            f"{lot} opens {day_text(d)}"
+            for lot, d in zip(a.lot_label[rows].tolist(), a.lot_open[rows].tolist(), strict=True)
+        ],
+    )
+    return kinds, texts
+
+
+def rag(
+    a: EstateArrays, t: dict[str, Ints], terms: dict[str, Ints | Bools]
+) -> tuple[Objects, Objects]:
+    """RAG status and its reasons in words, per system."""
+    planned = a.planned
+    on_retained = (a.state[a.src] == RETAINED) & planned[a.dst]
+    retained_needs: dict[int, list[int]] = {}
+    for s, d in zip(a.src[on_retained].tolist(), a.dst[on_retained].tolist(), strict=True):
+        retained_needs.setdefault(d, []).append(s)
+    extension = terms["extension_days"]
+    beyond = planned & (extension > 0) & ~terms["extension_covered"]
+    within = planned & (extension > 0) & terms["extension_covered"]
+    late_calloff = planned & (a.lot_expiry != NONE) & (t["start"] > a.lot_expiry)
+    passed = planned & terms["notice_passed"]
+    soon = planned & terms["notice_due_soon"]
+    on_retained_rows = np.zeros(a.state.size, dtype=bool)
+    on_retained_rows[list(retained_needs)] = True
+    deadline = terms["notice_deadline"]
+
+    day_counts = {ext: days(ext) for ext in set(extension[planned & (extension > 0)].tolist())}
+
+    def beyond_words(rows: Ints) -> list[str]:
+        return [
+            f"needs {day_counts[ext]} extension of {ref} beyond its options "
+            f"({'no extension options' if end == NONE else f'options end {day_text(end)}'})"
+            for ext, ref, end in zip(
+                extension[rows].tolist(),
+                a.contract_ref[rows].tolist(),
+                a.max_end[rows].tolist(),
+                strict=True,
+            )
+        ]
+
+    def passed_words(rows: Ints) -> list[str]:
+        return [
+            f"notice deadline for {ref} passed on {day_text(d)} without notice served"
+            for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
+        ]
+
+    def late_words(rows: Ints) -> list[str]:
+        return [
+            f"call-off on {day_text(start)} is after {lot} expires on {day_text(expiry)}"
+            for start, lot, expiry in zip(
+                t["start"][rows].tolist(),
+                a.lot_label[rows].tolist(),
+                a.lot_expiry[rows].tolist(),
+                strict=True,
+            )
+        ]
+
+    def retained_words(rows: Ints) -> list[str]:
+        return [
+            "; ".join(
+                f"depends on {system_label(a.system_name[p], a.council_name[p])}, "
+                "which is retained out of scope"
+                for p in retained_needs[i]
+            )
+            for i in rows.tolist()
+        ]
+
+    def within_words(rows: Ints) -> list[str]:
+        return [
+            f"needs {day_counts[ext]} extension of {ref}, "
+            + ("which its tacit renewal covers" if tacit and end == NONE else "within its options")
+            for ext, ref, tacit, end in zip(
+                extension[rows].tolist(),
+                a.contract_ref[rows].tolist(),
+                a.renewal_tacit[rows].tolist(),
+                a.max_end[rows].tolist(),
+                strict=True,
+            )
+        ]
+
+    def soon_words(rows: Ints) -> list[str]:
+        return [
+            f"serve notice on {ref} by {day_text(d)}"
+            for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
+        ]
+
+    red = beyond | passed | late_calloff | on_retained_rows
+    status = np.where(planned, np.where(red, 3, np.where(within | soon, 2, 1)), 0)
+    rags: Objects = np.array(["grey", "green", "amber", "red"], dtype=object)[status]
+    reasons = np.full(a.state.size, "", dtype=object)
+    given = np.zeros(a.state.size, dtype=bool)  # a reason so far
+    for applies, words in (  # in the order they are given, joined by "; "
+        (beyond, beyond_words),
+        (passed, passed_words),
+        (late_calloff, late_words),
+        (on_retained_rows, retained_words),
+        (within, within_words),
+        (soon, soon_words),
+    ):
+        rows = np.flatnonzero(applies)
+        texts = np.fromiter(words(rows), dtype=object, count=rows.size)
+        more = given[rows]
+        reasons[rows[~more]] = texts[~more]
+        reasons[rows[more]] = reasons[rows[more]] + "; " + texts[more]
+        given[rows] = True
+    return rags, reasons

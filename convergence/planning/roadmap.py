@@ -1,0 +1,322 @@
+"""What a board reads off a roadmap: convergence dates, the critical path, why a date falls
+where it does, convergence curves, decisions due and the council × tower grid.
+
+Pure functions of a `Roadmap` (see convergence.planning.engine); frames in, frames out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from convergence.formatting import days, uk_date
+from convergence.planning.engine import Roadmap
+from convergence.records.estate import system_label
+
+IN_SCOPE = ("legacy", "in_transition", "converged")
+RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "grey": 3}
+
+
+def _in_scope(roadmap: Roadmap) -> pd.DataFrame:
+    return roadmap.plans[roadmap.plans["state"].isin(IN_SCOPE)]
+
+
+def label(plans: pd.DataFrame, row: int) -> str:
+    """`system_label` of a row of the plans."""
+    return system_label(plans.at[row, "system"], plans.at[row, "council"])
+
+
+def labels(plans: pd.DataFrame) -> list[str]:
+    """`label` of every row of the plans, in order."""
+    return list(map(system_label, plans["system"], plans["council"]))
+
+
+def programme_date(roadmap: Roadmap) -> date | None:
+    """The day the last system in scope cuts over; None for an empty estate."""
+    latest = _in_scope(roadmap)["cutover"].max()
+    return None if pd.isna(latest) else latest.date()
+
+
+def convergence_dates(roadmap: Roadmap, by: tuple[str, ...] = ("council",)) -> pd.DataFrame:
+    """Per group: systems in scope, share converged today, forecast convergence date, risks.
+
+    >>> from convergence.records.estate import Estate
+    >>> from convergence.planning.engine import schedule
+    >>> convergence_dates(schedule(Estate(), date(2026, 11, 22))).empty
+    True
+    """
+    plans = _in_scope(roadmap)
+    columns = [*by, "systems", "converged_today", "share_converged", "forecast", "red", "amber"]
+    if plans.empty:
+        return pd.DataFrame(columns=columns)
+    today = pd.Timestamp(roadmap.today)
+    frame = plans.assign(
+        done=plans["cutover"] <= today,
+        red=plans["rag"] == "red",
+        amber=plans["rag"] == "amber",
+    )
+    grouped = frame.groupby(list(by), sort=True).agg(
+        systems=("system", "size"),
+        converged_today=("done", "sum"),
+        forecast=("cutover", "max"),
+        red=("red", "sum"),
+        amber=("amber", "sum"),
+    )
+    grouped["share_converged"] = grouped["converged_today"] / grouped["systems"]
+    return grouped.reset_index()[columns]
+
+
+def critical_path(roadmap: Roadmap) -> list[int]:
+    """Rows of the binding chain that ends at the programme's last cutover, root cause first."""
+    plans = _in_scope(roadmap)
+    if plans.empty or plans["cutover"].isna().all():
+        return []
+    return chain(roadmap, int(plans["cutover"].idxmax()))
+
+
+def chain(roadmap: Roadmap, row: int) -> list[int]:
+    """Rows from the root cause to `row`, following each system's binding dependency."""
+    waits_for = roadmap.plans["waits_for"].to_numpy()
+    kinds = roadmap.plans["binding_kind"].to_numpy()
+    rows = [row]
+    while kinds[rows[-1]] == "dependency" and waits_for[rows[-1]] >= 0:
+        rows.append(int(waits_for[rows[-1]]))
+    return rows[::-1]
+
+
+def neighbours(roadmap: Roadmap, row: int) -> tuple[list[int], list[int]]:
+    """Rows of the systems `row` waits for, and of those waiting for it, in dependency order."""
+    edges = roadmap.edges
+    return edges[edges[:, 1] == row, 0].tolist(), edges[edges[:, 0] == row, 1].tolist()
+
+
+def explain(roadmap: Roadmap, row: int) -> list[str]:
+    """Why a system cuts over when it does, in words, from the root cause to the system.
+
+    Each line: 'Hosting (RBKC) cuts over 12 May 2027: Lot 2 Hosting opens 1 Feb 2027 (start),
+    then 100 days of transition'.
+    """
+    plans = roadmap.plans
+    lines = []
+    for r in chain(roadmap, row):
+        kind = plans.at[r, "binding_kind"]
+        if kind == "retained":
+            lines.append(f"{label(plans, r)} is retained, out of scope: it does not move")
+            continue
+        if kind == "converged":
+            lines.append(f"{label(plans, r)} {plans.at[r, 'binding']}")
+            continue
+        cutover = uk_date(plans.at[r, "cutover"])
+        transition = days(int(plans.at[r, "transition_days"]))
+        if kind == "contract":
+            why = f"{plans.at[r, 'binding']}, so it cuts over the day after"
+        elif kind == "planning_date":
+            why = f"it can start now ({uk_date(roadmap.today)}), then {transition} of transition"
+        else:
+            why = f"{plans.at[r, 'binding']}; then {transition} of transition"
+        lines.append(f"{label(plans, r)} cuts over {cutover}: {why}")
+    return lines
+
+
+def convergence_curve(roadmap: Roadmap, by: str = "council") -> pd.DataFrame:
+    """Month by month and per group: share of systems and of annual value on the framework.
+
+    Columns: month (first day), group, share_systems, share_value. Months run from the
+    planning date's month to the month after the last cutover.
+    """
+    plans = _in_scope(roadmap)
+    columns = ["month", by, "share_systems", "share_value"]
+    if plans.empty or plans["cutover"].isna().all():
+        return pd.DataFrame(columns=columns)
+    first = min(pd.Timestamp(roadmap.today), plans["cutover"].min()).to_period("M")
+    last = plans["cutover"].max().to_period("M") + 1
+    months = pd.period_range(first, last, freq="M")
+    month_ends = months.to_timestamp(how="end").normalize()
+    frames = []
+    value = plans["annual_value"].fillna(0.0)
+    for group, members in plans.groupby(by, sort=True):
+        cut = members["cutover"].to_numpy(dtype="datetime64[ns]")
+        weights = value.loc[members.index].to_numpy()
+        done = cut[None, :] <= month_ends.to_numpy(dtype="datetime64[ns]")[:, None]
+        total_value = weights.sum()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": months.to_timestamp(),
+                    by: group,
+                    "share_systems": done.mean(axis=1),
+                    "share_value": (done * weights).sum(axis=1) / total_value
+                    if total_value
+                    else np.nan,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def decisions_due(roadmap: Roadmap, months: int = 12) -> pd.DataFrame:
+    """Notices to serve, extensions to agree and call-offs to place in the next `months`.
+
+    Columns: due, kind, action (in words), council, system, contract, supplier; soonest first.
+    One notice or extension per contract, even when it supplies several systems.
+    """
+    plans = roadmap.plans
+    today = pd.Timestamp(roadmap.today)
+    horizon = today + pd.DateOffset(months=months)
+    # only rows with a date in the window can give a decision: pick them out on whole columns,
+    # then word each one in order (boxing every date of every row was most of the time)
+    notice, end, start = plans["notice_deadline"], plans["contract_end"], plans["start"]
+    candidate = plans["state"].isin(("legacy", "in_transition")) & (
+        (notice.between(today, horizon) & plans["notice_served"].isna())
+        | ((plans["extension_days"] > 0) & (end <= horizon))
+        | start.between(today, horizon)
+    )
+    fields = [
+        "council",
+        "system",
+        "contract",
+        "supplier",
+        "lot",
+        "notice_deadline",
+        "notice_served",
+        "extension_days",
+        "extension_covered",
+        "contract_end",
+        "start",
+    ]
+    rows: list[dict[str, object]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for r in plans.loc[candidate, fields].itertuples():
+        ref, supplier = r.contract, r.supplier
+        if ref and pd.notna(r.notice_deadline) and pd.isna(r.notice_served):
+            if today <= r.notice_deadline <= horizon and (r.council, ref, "notice") not in seen:
+                seen.add((r.council, ref, "notice"))
+                rows.append(
+                    {
+                        "due": r.notice_deadline,
+                        "kind": "Serve notice",
+                        "action": f"Serve notice on {supplier} ({ref}) by "
+                        f"{uk_date(r.notice_deadline)}",
+                        "council": r.council,
+                        "system": r.system,
+                        "contract": ref,
+                        "supplier": supplier,
+                    }
+                )
+        if ref and r.extension_days > 0 and pd.notna(r.contract_end):
+            if r.contract_end <= horizon and (r.council, ref, "extension") not in seen:
+                seen.add((r.council, ref, "extension"))
+                cover = "within its options" if r.extension_covered else "beyond its options"
+                due = max(r.contract_end, today)
+                rows.append(
+                    {
+                        "due": due,
+                        "kind": "Agree extension",
+                        "action": f"Agree a {days(int(r.extension_days))} extension with "
+                        f"{supplier} ({ref}), {cover}, by "
+                        f"{uk_date(r.contract_end)}",
+                        "council": r.council,
+                        "system": r.system,
+                        "contract": ref,
+                        "supplier": supplier,
+                    }
+                )
+        if r.lot and pd.notna(r.start) and today <= r.start <= horizon:
+            rows.append(
+                {
+                    "due": r.start,
+                    "kind": "Place call-off",
+                    "action": f"Call off {r.lot} for {r.system} ({r.council}) by "
+                    f"{uk_date(r.start)}",
+                    "council": r.council,
+                    "system": r.system,
+                    "contract": ref or "",
+                    "supplier": supplier,
+                }
+            )
+    columns = ["due", "kind", "action", "council", "system", "contract", "supplier"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows, columns=columns).sort_values(["due", "council"], kind="stable")
+
+
+def at_risk(roadmap: Roadmap) -> pd.DataFrame:
+    """Red and amber systems with their reasons, red first, then by cutover."""
+    plans = roadmap.plans[roadmap.plans["rag"].isin(("red", "amber"))]
+    order = plans["rag"].map(RAG_ORDER)
+    ordered = plans.assign(_order=order).sort_values(["_order", "cutover", "council", "system"])
+    return ordered.drop(columns="_order")[
+        ["council", "system", "tower", "contract", "supplier", "cutover", "rag", "reasons"]
+    ]
+
+
+def quarter_grid(roadmap: Roadmap) -> pd.DataFrame:
+    """For each council, tower and quarter: share converged by the quarter's end, and the
+    system holding the cell back (the last to cut over among those not yet converged)."""
+    plans = _in_scope(roadmap)
+    columns = ["council", "tower", "quarter", "share_converged", "holding_back", "holding_until"]
+    if plans.empty or plans["cutover"].isna().all():
+        return pd.DataFrame(columns=columns)
+    first = min(pd.Timestamp(roadmap.today), plans["cutover"].min()).to_period("Q")
+    quarters = pd.period_range(first, plans["cutover"].max().to_period("Q"), freq="Q")
+    ends = quarters.to_timestamp(how="end").normalize().to_numpy(dtype="datetime64[ns]")
+    labels = [f"Q{q.quarter} {q.year}" for q in quarters]
+    cells = plans.groupby(["council", "tower"], sort=True)
+    # the system holding a cell back is always its last to cut over, while any waits
+    latest = cells["cutover"].idxmax().to_numpy()
+    last = plans.loc[latest, ["council", "tower", "system", "cutover"]]
+    cell = cells.ngroup().to_numpy()
+    size = np.bincount(cell, minlength=len(last))
+    cutovers = plans["cutover"].to_numpy(dtype="datetime64[ns]")
+    dated = ~np.isnat(cutovers)
+    # a system waits at the end of each quarter before the one it cuts over in
+    moves_in = np.searchsorted(ends, cutovers[dated], side="left")
+    moved = np.zeros((len(last), len(ends) + 1), dtype=np.int64)
+    np.add.at(moved, (cell[dated], moves_in), 1)
+    waiting = moved.sum(axis=1)[:, None] - np.cumsum(moved, axis=1)[:, : len(ends)]
+    held = waiting > 0
+    system = last["system"].to_numpy(dtype=object)[:, None]
+    until = last["cutover"].to_numpy(dtype="datetime64[ns]")[:, None]
+    return pd.DataFrame(
+        {
+            "council": np.repeat(last["council"].to_numpy(dtype=object), len(ends)),
+            "tower": np.repeat(last["tower"].to_numpy(dtype=object), len(ends)),
+            "quarter": np.tile(np.array(labels, dtype=object), len(last)),
+            "share_converged": (1 - waiting / size[:, None]).ravel(),
+            "holding_back": np.where(held, system, "").ravel(),
+            "holding_until": np.where(held, until, np.datetime64("NaT", "ns")).ravel(),
+        }
+    )[columns]
+
+
+def roadmap_table(roadmap: Roadmap, *, uk_dates: bool = False) -> pd.DataFrame:
+    """One row per system with the figures a roadmap report shows; ISO dates unless `uk_dates`.
+
+    Columns: council, system, tower, state, start, cutover, binding, extension_days,
+    extension_covered, notice_deadline, calloff_in_window, slack_council_days, rag, reasons.
+    """
+    columns = [
+        "council",
+        "system",
+        "tower",
+        "state",
+        "start",
+        "cutover",
+        "binding",
+        "extension_days",
+        "extension_covered",
+        "notice_deadline",
+        "calloff_in_window",
+        "slack_council_days",
+        "rag",
+        "reasons",
+    ]
+    table = roadmap.plans[columns].copy()
+    for column in ("start", "cutover", "notice_deadline"):
+        values = table[column]
+        table[column] = [
+            "" if pd.isna(v) else (uk_date(v) if uk_dates else v.date().isoformat()) for v in values
+        ]
+    return table

@@ -1,0 +1,195 @@
+"""What every screen shares: the database, the cached roadmap, downloads, the empty estate.
+
+The roadmap is cached per database URL, estate revision and planning date: a rerun without a
+change reuses it, and any saved change (which raises the revision) shows at once. The estate
+behind it is cached per URL and revision as one shared object (its records are frozen), so a
+rerun does not copy it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from convergence.charts.overview import chart_png, chart_svg
+from convergence.errors import ConvergenceError
+from convergence.money.savings import ChargesFrom, Savings, savings
+from convergence.outputs.export import safe_cell
+from convergence.planning.engine import Roadmap, schedule
+from convergence.records.estate import Estate
+from convergence.records.estate_files import read_estate
+from convergence.settings import Settings
+from convergence.store import storage
+from convergence.store.access import Actor
+from convergence.store.db import prepare_database
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+ACTOR = "common_actor"
+NEXT = "signin_next"  # the screen to open once the router has run
+ROUTED = "common_routed"
+
+
+def through_the_router(script: str) -> None:
+    """Every screen's first line. Streamlit runs a file in `pages/` on its own, without app.py,
+    on a server's first run (and on every AppTest run); such a run goes back through the router,
+    which signs the person in and opens this screen only if their role has it."""
+    if not st.session_state.pop(ROUTED, False):
+        st.session_state[NEXT] = Path(script).stem
+        st.switch_page("app.py")
+
+
+def routed() -> None:
+    """The router's last word before it runs the chosen screen."""
+    st.session_state[ROUTED] = True
+
+
+def database_url() -> str:
+    return Settings().resolved_database_url
+
+
+def planning_date() -> date:
+    """Today, unless CONVERGENCE_TODAY fixes the planning date (rehearsals, tests)."""
+    fixed = os.environ.get("CONVERGENCE_TODAY")
+    return date.fromisoformat(fixed) if fixed else date.today()
+
+
+@st.cache_resource(show_spinner=False)
+def database(url: str) -> Engine:
+    return prepare_database(url)
+
+
+@st.cache_resource(show_spinner="Loading the estate…", max_entries=4)
+def _estate(url: str, revision: int) -> Estate:
+    """The estate as stored at `revision`, one object shared by every rerun and session: its
+    records are frozen, so nothing can change it, and a rerun need not copy it (unpickling the
+    120,000 records of a 20,000-system estate took longer than the rest of a screen)."""
+    with Session(database(url)) as session:
+        return storage.load_estate(session=session)
+
+
+@st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
+def _roadmap(url: str, revision: int, today: date) -> Roadmap:
+    return schedule(_estate(url, revision), today)
+
+
+def _estate_and_roadmap(url: str, revision: int, today: date) -> tuple[Estate, Roadmap]:
+    return _estate(url, revision), _roadmap(url, revision, today)
+
+
+def current_roadmap() -> tuple[Estate, Roadmap]:
+    """The estate and its roadmap; on an empty estate or an error, explains and stops the page."""
+    url = database_url()
+    try:
+        with Session(database(url)) as session:
+            revision = storage.estate_revision(session=session)
+            empty = storage.is_empty(session=session)
+        if empty:
+            empty_estate()
+            st.stop()
+        return _estate_and_roadmap(url, revision, planning_date())
+    except ConvergenceError as problem:
+        st.error(f"The roadmap cannot be worked out: {problem}")
+        st.stop()
+        raise
+
+
+@st.cache_data(show_spinner="Working out costs and savings…", max_entries=8)
+def _savings(url: str, revision: int, today: date, charges_from: ChargesFrom) -> Savings:
+    estate, roadmap = _estate_and_roadmap(url, revision, today)
+    return savings(estate, roadmap, charges_from=charges_from)
+
+
+def current_savings(charges_from: ChargesFrom) -> Savings:
+    """Costs and savings of the current roadmap (call after `current_roadmap`)."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    return _savings(url, revision, planning_date(), charges_from)
+
+
+def current_estate() -> Estate:
+    """The estate as stored now (empty estates included)."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    return _estate(url, revision)
+
+
+def current_actor() -> Actor:
+    """The signed-in person (app.py signs people in before any screen runs)."""
+    actor: Actor = st.session_state[ACTOR]
+    return actor
+
+
+def empty_estate() -> None:
+    st.info(
+        "There is no estate yet. Load the sample tri-borough estate to look around, or import "
+        "your own estate files with `convergence import DIR` (see the README for the format)."
+    )
+    actor = st.session_state.get(ACTOR)
+    if actor is not None and actor.role == "admin":
+        if st.button("Load the sample estate", key="common_load_sample", type="primary"):
+            with Session(database(database_url())) as session:
+                storage.save_estate(session=session, estate=read_estate(SAMPLE), actor=actor)
+            st.rerun()
+
+
+def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:
+    """PNG, SVG and CSV download buttons under a chart."""
+    png, svg, csv, _ = st.columns([1, 1, 1.4, 2.6])
+    png.download_button(
+        "Download PNG",
+        data=lambda: chart_png(chart),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+    )
+    svg.download_button(
+        "Download SVG",
+        data=lambda: chart_svg(chart),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        on_click="ignore",
+    )
+    csv.download_button(
+        "Download data (CSV)",
+        data=data.map(safe_cell).to_csv(index=False).encode("utf-8"),  # never a formula
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+    )
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~#|])")
+
+
+def plain(text: str) -> str:
+    """Text from the estate made safe to place in Markdown: shown as typed, never as
+    formatting, links, colour directives or LaTeX."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:
+    """Council and tower names by code, for labels people read."""
+    return {c.code: c.name for c in estate.councils}, {t.code: t.name for t in estate.towers}
+
+
+def uk_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy with date columns written the UK way for tables."""
+    from convergence.formatting import uk_dates as written
+
+    shown = frame.copy()
+    for column in columns:
+        shown[column] = written(shown[column])
+    return shown

@@ -1,0 +1,88 @@
+"""Dependencies: the graph of systems by cutover date with the critical path, and for one
+system what it waits for and what waits for it."""
+
+import streamlit as st
+
+from convergence.charts.dependencies import dependency_chart
+from convergence.planning import roadmap as rm
+from pages.common import current_roadmap, downloads, names, plain, through_the_router, uk_dates
+
+through_the_router(__file__)
+
+LARGEST_GRAPH = 400  # systems; beyond this the graph is too dense to read
+
+st.title("Dependencies")
+estate, roadmap = current_roadmap()
+council_names, _ = names(estate)
+plans = roadmap.plans
+critical = rm.critical_path(roadmap)
+
+st.subheader("Critical path")
+if critical:
+    st.markdown(
+        "The programme finishes when the last of these moves: "
+        + " → ".join(plain(rm.label(plans, r)) for r in critical)
+    )
+    for line in rm.explain(roadmap, critical[-1]):
+        st.markdown(f"- {plain(line)}")
+else:
+    st.write("No system is left to move.")
+
+labels = dict(zip(rm.labels(plans), plans.index, strict=True))
+pick, narrow = st.columns(2)
+choice = pick.selectbox("Pick a system", ["—", *sorted(labels)], key="dependencies_system")
+councils = narrow.multiselect(
+    "Council",
+    sorted(plans["council"].unique()),
+    format_func=lambda code: council_names.get(code, code),
+    key="dependencies_councils",
+    placeholder="All councils",
+)
+focus = labels.get(choice)
+rows = list(plans.index[plans["council"].isin(councils)]) if councils else None
+if len(plans if rows is None else rows) > LARGEST_GRAPH:
+    st.info("Choose one or two councils to draw the graph: it is too large to read whole.")
+else:
+    chart, nodes = dependency_chart(
+        roadmap, critical, rows, focus=focus, council_names=council_names
+    )
+    st.altair_chart(
+        chart,
+        key="dependencies_chart",
+        alt="Systems placed left to right by cutover date, lines from each system to those "
+        "waiting for it, the critical path in vermillion.",
+    )
+    downloads(chart, nodes.drop(columns=["node"]), "dependencies", "dependencies_chart")
+
+if focus is not None:
+    needs, needed_by = rm.neighbours(roadmap, focus)
+    columns = {
+        "council": "Council",
+        "system": "System",
+        "cutover": "Cutover",
+        "binding": "Why then",
+        "rag": "RAG",
+    }
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{plain(choice)} waits for**")
+        if needs:
+            st.dataframe(
+                uk_dates(plans.loc[needs, list(columns)], "cutover"),
+                hide_index=True,
+                column_config=columns,
+                key="dependencies_needs",
+            )
+        else:
+            st.write("Nothing: no dependency holds it back.")
+    with right:
+        st.markdown(f"**Waiting for {plain(choice)}**")
+        if needed_by:
+            st.dataframe(
+                uk_dates(plans.loc[needed_by, list(columns)], "cutover"),
+                hide_index=True,
+                column_config=columns,
+                key="dependencies_needed_by",
+            )
+        else:
+            st.write("Nothing waits for it.")

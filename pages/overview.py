@@ -1,0 +1,149 @@
+"""Overview: the CIO's one page — forecast dates, savings, risks, the convergence curve,
+decisions due."""
+
+import pandas as pd
+import streamlit as st
+
+from convergence.charts.overview import convergence_curve_chart
+from convergence.formatting import money as formatted
+from convergence.formatting import uk_date
+from convergence.planning import roadmap as rm
+from convergence.settings import Settings
+from pages.common import (
+    current_roadmap,
+    current_savings,
+    downloads,
+    names,
+    through_the_router,
+    uk_dates,
+)
+
+through_the_router(__file__)
+
+st.title("Overview")
+estate, roadmap = current_roadmap()
+council_names, tower_names = names(estate)
+plans = roadmap.plans
+in_scope = plans[plans["state"] != "retained"]
+converged = int((in_scope["cutover"] <= pd.Timestamp(roadmap.today)).sum())
+due_year = rm.decisions_due(roadmap, 12)
+six_months = pd.Timestamp(roadmap.today) + pd.DateOffset(months=6)
+due_soon = due_year[due_year["due"] <= six_months]
+
+first, second, third, fourth = st.columns(4)
+first.metric("Programme converged by", uk_date(rm.programme_date(roadmap)) or "—")
+second.metric("Systems on the framework today", f"{converged} of {len(in_scope)}")
+third.metric(
+    "At risk (red / amber)", f"{(plans['rag'] == 'red').sum()} / {(plans['rag'] == 'amber').sum()}"
+)
+fourth.metric("Decisions due in 6 months", len(due_soon))
+
+money = current_savings(Settings().charges_from)
+share = money.share_of_spend()
+payback = money.payback()
+extensions = money.contracts["extension_cost"].sum()
+first, second, third, fourth = st.columns(4)
+first.metric(
+    "Saves a year once converged",
+    formatted(money.annual_savings()),
+    help="Against doing nothing: every contract renewed at its current value",
+)
+second.metric(
+    "Share of contract spend",
+    "—" if share is None else f"{share:.1%}",
+    help="NLGN: sharing back-office services saves about 1.8% of spend, 3.6% at best",
+)
+third.metric("Pays back", "Not in view" if payback is None else f"{payback:%b %Y}")
+fourth.metric("Extensions the roadmap needs", formatted(extensions))
+st.page_link("pages/savings.py", label="Costs and savings in full", icon=":material/savings:")
+
+
+def forecast_table(by: str, label: str, names_by_code: dict[str, str]) -> None:
+    """Share on the framework today and the forecast date, one row per council or tower."""
+    table = rm.convergence_dates(roadmap, (by,))
+    table.insert(0, "name", table[by].map(names_by_code).fillna(table[by]))
+    table["share_converged"] = table["share_converged"] * 100
+    st.dataframe(
+        uk_dates(table.drop(columns=[by, "converged_today"]), "forecast"),
+        hide_index=True,
+        key=f"overview_{by}s",
+        column_config={
+            "name": label,
+            "systems": st.column_config.NumberColumn("Systems", format="%d"),
+            "share_converged": st.column_config.ProgressColumn(
+                "On the framework today", format="%.0f%%", min_value=0, max_value=100
+            ),
+            "forecast": "Converged by",
+            "red": st.column_config.NumberColumn("Red", format="%d"),
+            "amber": st.column_config.NumberColumn("Amber", format="%d"),
+        },
+    )
+
+
+st.subheader("By council")
+forecast_table("council", "Council", council_names)
+st.subheader("By tower")
+forecast_table("tower", "Tower", tower_names)
+
+st.subheader("Convergence curve")
+measure = st.radio(
+    "Measure",
+    ["Share of systems", "Share of annual contract value"],
+    horizontal=True,
+    key="overview_measure",
+)
+curve = rm.convergence_curve(roadmap)
+column = "share_systems" if measure == "Share of systems" else "share_value"
+chart = convergence_curve_chart(curve, column, today=roadmap.today, names=council_names)
+st.altair_chart(
+    chart,
+    key="overview_curve",
+    alt=f"{measure} on the framework month by month, one line per council.",
+)
+downloads(chart, curve, "convergence-curve", "overview_curve")
+
+st.subheader("Systems at risk")
+risks = rm.at_risk(roadmap)
+if risks.empty:
+    st.success("No system is at risk.")
+else:
+    risks = risks.assign(tower=risks["tower"].map(tower_names).fillna(risks["tower"]))
+    st.dataframe(
+        uk_dates(risks, "cutover"),
+        hide_index=True,
+        key="overview_risks",
+        column_config={
+            "rag": st.column_config.TextColumn("RAG", width="small"),
+            "system": st.column_config.TextColumn("System", width="medium"),
+            "council": st.column_config.TextColumn("Council", width="small"),
+            "reasons": st.column_config.TextColumn("Why", width="large"),
+            "cutover": st.column_config.TextColumn("Cutover", width=100),
+            "tower": "Tower",
+            "contract": "Contract",
+            "supplier": "Supplier",
+        },
+        column_order=["rag", "system", "council", "cutover", "reasons", "tower", "supplier"],
+    )
+
+st.subheader("Decisions due")
+six, twelve = st.tabs([f"Next 6 months ({len(due_soon)})", f"Next 12 months ({len(due_year)})"])
+for tab, decisions in ((six, due_soon), (twelve, due_year)):
+    with tab:
+        if decisions.empty:
+            st.write("Nothing to decide in this period.")
+        else:
+            st.dataframe(
+                uk_dates(decisions, "due"),
+                hide_index=True,
+                key=f"overview_decisions_{'6' if decisions is due_soon else '12'}",
+                column_config={
+                    "due": st.column_config.TextColumn("By", width=100),
+                    "action": st.column_config.TextColumn("Decision", width="large"),
+                    "council": st.column_config.TextColumn("Council", width="small"),
+                    "kind": "Kind",
+                    "system": "System",
+                    "contract": "Contract",
+                    "supplier": "Supplier",
+                },
+                column_order=["due", "action", "council", "kind", "system", "supplier"],
+            )

@@ -1,0 +1,162 @@
+"""Roadmap: the Gantt timeline with filters; choose a system (click its bar, or pick it from the
+list) to see why it moves when it does. Clicking a summary row narrows the view to it."""
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from convergence.charts.overview import SUMMARY_THRESHOLD, roadmap_gantt
+from convergence.formatting import days, money, uk_date
+from convergence.planning import roadmap as rm
+from convergence.records.estate import system_label
+from pages.common import current_roadmap, downloads, names, plain, through_the_router
+
+through_the_router(__file__)
+
+NONE = "—"
+
+
+def _on_chart_click() -> None:
+    """A click on a system's bar picks it below; a click on a summary row filters to it."""
+    event = st.session_state.get("roadmap_chart") or {}
+    picked = (event.get("selection") or {}).get("system") or []
+    if not picked:
+        return
+    bar = picked[0]
+    if bar.get("system"):
+        st.session_state["roadmap_system"] = system_label(bar["system"], bar["council"])
+    elif bar.get("council") and bar.get("tower"):
+        st.session_state["roadmap_councils"] = [bar["council"]]
+        st.session_state["roadmap_towers"] = [bar["tower"]]
+
+
+st.title("Roadmap")
+estate, roadmap = current_roadmap()
+council_names, tower_names = names(estate)
+plans = roadmap.plans
+in_plan = plans[plans["state"] != "retained"]
+
+council_col, tower_col, supplier_col, rag_col = st.columns(4)
+councils = council_col.multiselect(
+    "Council",
+    sorted(in_plan["council"].unique()),
+    format_func=lambda code: council_names.get(code, code),
+    key="roadmap_councils",
+    placeholder="All councils",
+)
+towers = tower_col.multiselect(
+    "Tower",
+    sorted(in_plan["tower"].unique()),
+    format_func=lambda code: tower_names.get(code, code),
+    key="roadmap_towers",
+    placeholder="All towers",
+)
+suppliers = supplier_col.multiselect(
+    "Supplier",
+    sorted(s for s in in_plan["supplier"].unique() if s),
+    key="roadmap_suppliers",
+    placeholder="All suppliers",
+)
+rags = rag_col.multiselect(
+    "RAG",
+    ["red", "amber", "green", "grey"],
+    format_func=str.capitalize,
+    key="roadmap_rags",
+    placeholder="Any status",
+)
+today = roadmap.today
+latest = in_plan["cutover"].max()
+window = st.date_input(
+    "Cutover between",
+    value=(
+        today - timedelta(days=365),
+        (latest if pd.notna(latest) else pd.Timestamp(today)).date(),
+    ),
+    format="DD/MM/YYYY",
+    key="roadmap_window",
+)
+
+shown = in_plan
+if councils:
+    shown = shown[shown["council"].isin(councils)]
+if towers:
+    shown = shown[shown["tower"].isin(towers)]
+if suppliers:
+    shown = shown[shown["supplier"].isin(suppliers)]
+if rags:
+    shown = shown[shown["rag"].isin(rags)]
+if isinstance(window, tuple) and len(window) == 2:
+    begin, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    shown = shown[shown["cutover"].between(begin, end) | shown["cutover"].isna()]
+
+retained = len(plans) - len(in_plan)
+st.caption(
+    f"{len(shown)} of {len(in_plan)} systems in the plan shown"
+    + (f" ({retained} retained, out of scope)" if retained else "")
+    + (
+        f". More than {SUMMARY_THRESHOLD}, so each row sums up a council's tower: click a row, "
+        "or filter, to see its systems."
+        if len(shown) > SUMMARY_THRESHOLD
+        else "."
+    )
+)
+if shown.empty:
+    st.warning("No system matches these filters.")
+    st.stop()
+
+labels = dict(zip(rm.labels(shown), shown.index, strict=True))
+if st.session_state.get("roadmap_system") not in (NONE, *labels):
+    st.session_state["roadmap_system"] = NONE  # the system chosen before is filtered out
+row = labels.get(st.session_state.get("roadmap_system", NONE))
+chart, drawn = roadmap_gantt(
+    roadmap,
+    shown,
+    council_names=council_names,
+    tower_names=tower_names,
+    chosen=None if row is None else (plans.at[row, "council"], plans.at[row, "system"]),
+)
+st.altair_chart(
+    chart,
+    on_select=_on_chart_click,
+    selection_mode="system",
+    key="roadmap_chart",
+    alt=f"Gantt chart of {len(shown)} systems by council: legacy contract, extension, "
+    "transition and time on the framework, with notice deadlines and today's date.",
+)
+downloads(chart, drawn, "convergence-roadmap", "roadmap_chart")
+
+choice = st.selectbox(
+    "Why does this system move when it does?", [NONE, *sorted(labels)], key="roadmap_system"
+)
+
+if choice != NONE:
+    row = labels[choice]
+    plan = plans.loc[row]
+    st.subheader(plain(choice))
+    for step, line in enumerate(rm.explain(roadmap, row), start=1):
+        st.markdown(f"{step}. {plain(line)}")
+    facts = st.columns(4)
+    facts[0].metric("Cutover", uk_date(plan["cutover"]) or "—")
+    facts[1].metric("Transition starts", uk_date(plan["start"]) or "—")
+    facts[2].metric(
+        "Extension needed", days(int(plan["extension_days"])) if plan["extension_days"] else "None"
+    )
+    facts[3].metric("Serve notice by", uk_date(plan["notice_deadline"]) or "—")
+    if plan["contract"]:
+        st.markdown(
+            plain(
+                f"Contract {plan['contract']} with {plan['supplier']}, ends "
+                f"{uk_date(plan['contract_end']) or 'on a date not recorded'}, annual value "
+                f"{money(plan['annual_value']) or 'not recorded'}."
+            )
+        )
+    slack = plan["slack_council_days"]
+    if pd.notna(slack):
+        st.markdown(
+            f"Slack: it could slip {days(int(slack))} before it delays any council's "
+            f"convergence, {days(int(plan['slack_programme_days']))} before it delays the "
+            "programme."
+        )
+    if plan["reasons"]:
+        (st.error if plan["rag"] == "red" else st.warning)(plain(plan["reasons"]))

@@ -1,0 +1,320 @@
+"""Scenarios: what if we extend, leave early, move a lot, change a transition or a dependency,
+or retain a system? The roadmap is recomputed at once beside the live plan; live records are
+untouched until someone adopts the scenario."""
+
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from convergence.errors import ConvergenceError
+from convergence.formatting import money
+from convergence.planning.engine import schedule
+from convergence.planning.scenarios import (
+    Override,
+    adoptable,
+    apply_overrides,
+    compare,
+    compare_savings,
+    overrides_from_json,
+    overrides_to_json,
+)
+from convergence.settings import Settings
+from convergence.store import storage
+from pages.common import (
+    current_actor,
+    current_roadmap,
+    database,
+    database_url,
+    planning_date,
+    through_the_router,
+)
+
+through_the_router(__file__)
+
+KINDS = {
+    "Extend a contract": "extend_contract",
+    "Leave a contract early": "exit_early",
+    "Move a lot's opening date": "move_lot_opening",
+    "Change a transition": "change_transition",
+    "Add a dependency": "add_dependency",
+    "Remove a dependency": "remove_dependency",
+    "Retain a system (out of scope)": "retain_system",
+    "Bring a system back into scope": "bring_into_scope",
+}
+
+st.title("Scenarios")
+actor = current_actor()
+estate, live = current_roadmap()
+engine = database(database_url())
+with Session(engine) as session:
+    saved = {s.name: s for s in storage.scenarios(session=session)}
+
+pick = st.selectbox("Scenario", ["➕ New scenario", *saved], key="scenarios_pick")
+loaded = st.session_state.setdefault("scenarios_overrides", {})
+if pick not in loaded:
+    loaded[pick] = list(overrides_from_json(saved[pick].overrides)) if pick in saved else []
+overrides: list[Override] = loaded[pick]
+name = st.text_input("Name", value="" if pick not in saved else pick, key=f"scenarios_name_{pick}")
+description = st.text_area(
+    "What it tests",
+    value=saved[pick].description if pick in saved else "",
+    key=f"scenarios_description_{pick}",
+)
+
+contracts = {f"{c.reference} ({c.council})": c for c in estate.contracts}
+systems = {s.label: s for s in estate.systems}
+lots = [lot.name for lot in estate.lots]
+dependencies = {
+    f"{d.system} ({d.council}) needs {d.needs_system} ({d.needs_council})": d
+    for d in estate.dependencies
+}
+
+with st.expander("Add a change", expanded=not overrides):
+    label = st.selectbox("Change", list(KINDS), key="scenarios_kind")
+    kind = KINDS[label]
+    with st.form("scenarios_add"):
+        change: Override | None = None
+        if kind in ("extend_contract", "exit_early"):
+            contract = contracts[
+                st.selectbox("Contract", sorted(contracts), key="scenarios_contract")
+            ]
+            on = st.date_input(
+                "New end date" if kind == "extend_contract" else "Exit date",
+                value=contract.end or planning_date(),
+                format="DD/MM/YYYY",
+                key="scenarios_on",
+            )
+            fee = (
+                st.number_input(
+                    "Termination fee (£)",
+                    value=float(contract.termination_fee or 0),
+                    step=1000.0,
+                    key="scenarios_fee",
+                )
+                if kind == "exit_early"
+                else 0.0
+            )
+            change = Override(
+                kind,
+                council=contract.council,
+                reference=contract.reference,
+                on=on,
+                fee=Decimal(str(round(fee, 2))),
+            )
+        elif kind == "move_lot_opening":
+            lot = st.selectbox("Lot", lots, key="scenarios_lot")
+            change = Override(
+                kind,
+                lot=lot,
+                on=st.date_input("Opens on", format="DD/MM/YYYY", key="scenarios_opens"),
+            )
+        elif kind in ("change_transition", "retain_system", "bring_into_scope"):
+            system = systems[st.selectbox("System", sorted(systems), key="scenarios_system")]
+            days = (
+                int(
+                    st.number_input(
+                        "Transition (days)",
+                        value=system.transition_days,
+                        min_value=0,
+                        step=10,
+                        key="scenarios_days",
+                    )
+                )
+                if kind == "change_transition"
+                else 0
+            )
+            change = Override(kind, council=system.council, system=system.name, days=days)
+        elif kind == "add_dependency":
+            waits = systems[
+                st.selectbox("System that waits", sorted(systems), key="scenarios_waits")
+            ]
+            needs = systems[
+                st.selectbox("System it needs first", sorted(systems), key="scenarios_needs")
+            ]
+            lag = int(st.number_input("Lag (days)", value=0, min_value=0, key="scenarios_lag"))
+            change = Override(
+                kind,
+                council=waits.council,
+                system=waits.name,
+                needs_council=needs.council,
+                needs_system=needs.name,
+                days=lag,
+            )
+        elif dependencies:
+            d = dependencies[
+                st.selectbox("Dependency", sorted(dependencies), key="scenarios_dependency")
+            ]
+            change = Override(
+                kind,
+                council=d.council,
+                system=d.system,
+                needs_council=d.needs_council,
+                needs_system=d.needs_system,
+            )
+        if st.form_submit_button("Add this change") and change is not None:
+            overrides.append(change)
+            st.rerun()
+
+if not overrides:
+    st.info("Add a change to see what it does to the roadmap.")
+    st.stop()
+st.subheader("Changes in this scenario")
+for n, override in enumerate(overrides):
+    text, remove = st.columns([6, 1])
+    text.write(f"{n + 1}. {override.describe()}")
+    if remove.button("Remove", key=f"scenarios_remove_{pick}_{n}"):
+        overrides.pop(n)
+        st.rerun()
+
+try:
+    changed, exits = apply_overrides(estate, tuple(overrides))
+    what_if = schedule(changed, live.today, exits=exits)
+except ConvergenceError as problem:
+    st.error(f"This scenario cannot be scheduled: {problem}")
+    st.stop()
+result = compare(live, what_if, tuple(overrides))
+
+st.subheader("Against the live plan")
+first, second, third = st.columns(3)
+days = result.programme_change_days
+first.metric(
+    "Programme convergence",
+    f"{days:+,} days" if days is not None else "—",
+    delta=None if not days else ("later" if days > 0 else "earlier"),
+    delta_color="inverse",
+)
+second.metric("Extra extension cost", money(result.extension_cost))
+third.metric("Termination fees", money(result.termination_fees))
+dates = st.column_config.DateColumn
+councils_col, towers_col = st.columns(2)
+councils_col.dataframe(
+    result.councils,
+    hide_index=True,
+    key="scenarios_councils",
+    column_config={
+        "council": "Council",
+        "live": dates("Live", format="D MMM YYYY"),
+        "scenario": dates("Scenario", format="D MMM YYYY"),
+        "change_days": "Change (days)",
+    },
+)
+towers_col.dataframe(
+    result.towers,
+    hide_index=True,
+    key="scenarios_towers",
+    column_config={
+        "tower": "Tower",
+        "live": dates("Live", format="D MMM YYYY"),
+        "scenario": dates("Scenario", format="D MMM YYYY"),
+        "change_days": "Change (days)",
+    },
+)
+st.subheader("Savings against the live plan")
+money_compared = compare_savings(
+    estate, live, tuple(overrides), what_if, charges_from=Settings().charges_from
+)
+programme_money = money_compared.councils.iloc[-1]
+first, second = st.columns(2)
+first.metric(
+    f"Saved by {money_compared.live.monthly['month'].max():%b %Y}",
+    money(programme_money["scenario_savings"]),
+    delta=f"{money(programme_money['change'])} against the live plan",
+    delta_color="normal" if programme_money["change"] >= 0 else "inverse",
+)
+paybacks = money_compared.councils[["live_payback", "scenario_payback"]]
+second.metric(
+    "Pays back",
+    "Not in view"
+    if programme_money["scenario_payback"] is None
+    else f"{programme_money['scenario_payback']:%b %Y}",
+)
+shown = money_compared.councils.assign(
+    **{
+        c: [("not in view" if p is None or p is pd.NaT else f"{p:%b %Y}") for p in paybacks[c]]
+        for c in paybacks
+    }
+)
+pounds = st.column_config.NumberColumn
+st.dataframe(
+    shown,
+    hide_index=True,
+    key="scenarios_savings",
+    column_config={
+        "council": "Council",
+        "live_savings": pounds("Live: saved to horizon", format="£%,.0f"),
+        "scenario_savings": pounds("Scenario: saved to horizon", format="£%,.0f"),
+        "change": pounds("Change", format="£%,.0f"),
+        "live_annual": pounds("Live: a year once converged", format="£%,.0f"),
+        "scenario_annual": pounds("Scenario: a year once converged", format="£%,.0f"),
+        "live_payback": "Live pays back",
+        "scenario_payback": "Scenario pays back",
+    },
+)
+if len(money_compared.exits):
+    st.markdown("**Does leaving early pay?**")
+    st.dataframe(
+        money_compared.exits.assign(
+            verdict=["Pays" if p else "Does not pay" for p in money_compared.exits["pays"]]
+        ).drop(columns="pays"),
+        hide_index=True,
+        key="scenarios_exits",
+        column_config={
+            "council": "Council",
+            "contract": "Contract",
+            "exit_on": st.column_config.DateColumn("Leave on", format="D MMM YYYY"),
+            "fee": pounds("Termination fee", format="£%,.0f"),
+            "spend_avoided": pounds("Contract spend avoided", format="£%,.0f"),
+            "net": pounds("Net", format="£%,.0f"),
+            "verdict": "Verdict",
+        },
+    )
+
+moved = result.systems[result.systems["change_days"].fillna(0) != 0]
+st.write(f"{len(moved)} systems move.")
+st.dataframe(
+    moved,
+    hide_index=True,
+    key="scenarios_systems",
+    column_config={
+        "council": "Council",
+        "system": "System",
+        "live_cutover": dates("Live cutover", format="D MMM YYYY"),
+        "scenario_cutover": dates("Scenario cutover", format="D MMM YYYY"),
+        "change_days": "Change (days)",
+        "rag_live": "RAG live",
+        "rag_scenario": "RAG scenario",
+    },
+)
+
+save, adopt = st.columns(2)
+if save.button("Save scenario", key="scenarios_save", disabled=not name):
+    with Session(engine) as session:
+        storage.save_scenario(
+            session=session,
+            name=name,
+            description=description,
+            overrides=overrides_to_json(tuple(overrides)),
+            actor=actor,
+        )
+    st.success(f"Saved the scenario '{name}'. The live records are unchanged.")
+with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
+    st.write(
+        "Every change is applied to the live records through the normal checks and "
+        "recorded in the history under your name."
+    )
+    if st.button("Adopt now", key="scenarios_adopt", type="primary"):
+        try:
+            with Session(engine) as session:
+                count = storage.adopt(
+                    session=session,
+                    live=estate,
+                    adopted=adoptable(estate, tuple(overrides)),
+                    actor=actor,
+                )
+            st.success(f"Adopted: {count} records changed.")
+        except ConvergenceError as problem:
+            st.error(f"Not adopted: {problem}")
+if actor.role != "admin":
+    st.caption("Only the programme office (admin) adopts scenarios into the live plan.")

@@ -1,0 +1,128 @@
+"""Signing in: the first admin account on a new database, name and password (argon2) after
+that, or single sign-on (OpenID Connect through st.login) when the deployment configures it.
+Signs people out after a spell of inactivity. Not a page: app.py calls `signed_in()`."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlparse
+
+import streamlit as st
+from sqlmodel import Session
+
+from convergence.errors import ConvergenceError
+from convergence.settings import Settings
+from convergence.store import storage
+from convergence.store.access import Actor
+from pages.common import ACTOR, NEXT, database, database_url
+
+LAST_ACTIVE = "signin_last_active"
+
+
+def _single_sign_on() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def sign_out() -> None:
+    st.session_state.pop(ACTOR, None)
+    st.session_state.pop(LAST_ACTIVE, None)
+
+
+def signed_in() -> Actor:
+    """The signed-in person; otherwise shows the sign-in (or first admin) form and stops."""
+    timeout = Settings().session_minutes * 60
+    actor: Actor | None = st.session_state.get(ACTOR)
+    last = st.session_state.get(LAST_ACTIVE, time.time())
+    if actor is not None and time.time() - last > timeout:
+        sign_out()
+        actor = None
+        st.info(f"You were signed out after {Settings().session_minutes} minutes without activity.")
+    if actor is not None:
+        # the role may have changed since signing in: take it from the database each time
+        with Session(database(database_url())) as session:
+            current = storage.actor_named(session=session, name=actor.name)
+            anyone = current is not None or storage.has_users(session=session)
+        if current is None and anyone:
+            sign_out()
+            st.info("Your account is no longer registered here.")
+        else:
+            st.session_state[ACTOR] = current or actor
+            st.session_state[LAST_ACTIVE] = time.time()
+            return current or actor
+    engine = database(database_url())
+    with Session(engine) as session:
+        anyone = storage.has_users(session=session)
+    # remember the screen asked for, to open it once signed in
+    path = urlparse(str(st.context.url or "")).path.strip("/")
+    st.session_state.setdefault(NEXT, path.rsplit("/", 1)[-1] if path else "")
+    st.title("Convergence roadmap")
+    if _single_sign_on():
+        if not st.user.is_logged_in:
+            st.button("Sign in with your organisation", on_click=st.login, key="signin_sso")
+            st.stop()
+        with Session(engine) as session:
+            found = storage.actor_by_email(session=session, email=str(st.user.email or ""))
+        if found is None:
+            st.error("Your account is not registered here yet: ask the programme office.")
+            st.button("Sign out", on_click=st.logout, key="signin_sso_out")
+            st.stop()
+        st.session_state[ACTOR], st.session_state[LAST_ACTIVE] = found, time.time()
+        st.rerun()
+    if not anyone:
+        st.subheader("Create the first admin account")
+        st.write(
+            "This database has no users yet. The first account runs the programme "
+            "office: it manages users, councils, towers and framework lots."
+        )
+        with st.form("signin_first_admin"):
+            name = st.text_input("Name", key="signin_first_name")
+            password = st.text_input(
+                "Password (at least 10 characters)", type="password", key="signin_first_password"
+            )
+            again = st.text_input("Password again", type="password", key="signin_first_again")
+            if st.form_submit_button("Create the admin account", type="primary"):
+                if password != again:
+                    st.error("The two passwords differ.")
+                else:
+                    try:
+                        with Session(engine) as session:
+                            storage.add_user(
+                                session=session,
+                                name=name.strip(),
+                                role="admin",
+                                password=password,
+                                actor=None,
+                            )
+                        st.session_state[ACTOR] = Actor(name.strip(), "admin")
+                        st.session_state[LAST_ACTIVE] = time.time()
+                        st.rerun()
+                    except ConvergenceError as problem:
+                        st.error(str(problem))
+        st.stop()
+    st.subheader("Sign in")
+    with st.form("signin_form"):
+        name = st.text_input("Name", key="signin_name")
+        password = st.text_input("Password", type="password", key="signin_password")
+        if st.form_submit_button("Sign in", type="primary"):
+            try:
+                with Session(engine) as session:
+                    st.session_state[ACTOR] = storage.sign_in(
+                        session=session, name=name.strip(), password=password
+                    )
+                st.session_state[LAST_ACTIVE] = time.time()
+                st.rerun()
+            except ConvergenceError as problem:
+                st.error(str(problem))
+    st.stop()
+    raise AssertionError("unreachable")
+
+
+def open_requested(pages: list[st.Page]) -> None:  # type: ignore[name-defined]
+    """After signing in, open the screen whose address was asked for, if the role has it."""
+    wanted = st.session_state.pop(NEXT, "")
+    for page in pages:
+        if wanted and page.url_path == wanted:
+            st.switch_page(page)
