@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -155,8 +156,8 @@ def test_a_dependency_closing_a_cycle_is_named(loaded: Engine) -> None:
 
 
 def test_history_is_append_only_in_the_application(loaded: Engine) -> None:
-    source = (storage.__file__ or "").replace(".pyc", ".py")
-    code = open(source, encoding="utf-8").read()
+    store = Path(storage.__file__ or "").parent
+    code = "".join(path.read_text(encoding="utf-8") for path in store.glob("*.py"))
     assert "delete(m.HistoryEntry" not in code and "update(m.HistoryEntry" not in code
     with loaded.connect() as connection:
         count = connection.execute(text("SELECT COUNT(*) FROM history")).scalar()

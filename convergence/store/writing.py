@@ -1,0 +1,342 @@
+"""Saving many records at once (an import, a form's record, an adopted scenario): checked against
+the estate the save would produce, then written all or nothing with every change in the history.
+Records are matched by the keys councils use, so saving the same estate twice updates and never
+duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, update
+from sqlmodel import Session, SQLModel, select
+
+from convergence.errors import EstateError, RecordConflict, ValidationError
+from convergence.planning.arrays import compile_estate
+from convergence.planning.engine import check_acyclic
+from convergence.records.estate import (
+    KINDS,
+    Contract,
+    Estate,
+    Record,
+)
+from convergence.records.validation import (
+    validate_contract,
+    validate_council,
+    validate_dependencies,
+    validate_lot,
+    validate_system,
+    validate_tower,
+)
+from convergence.store import models as m
+from convergence.store.access import (
+    Actor,
+    check_write,
+)
+from convergence.store.history import describe, history_rows
+from convergence.store.reading import load_estate
+
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """How many records of each kind a save added and changed."""
+
+    added: dict[str, int]
+    updated: dict[str, int]
+
+    def __str__(self) -> str:
+        parts = [
+            f"{kind} {self.added.get(kind, 0):,} added, {self.updated.get(kind, 0):,} changed"
+            for kind in self.added
+            if self.added.get(kind) or self.updated.get(kind)
+        ]
+        return "; ".join(parts) or "nothing changed"
+
+
+def bump_revision(session: Session) -> None:
+    row = session.get(m.EstateRevision, 1)
+    if row is None:
+        session.add(m.EstateRevision(id=1, revision=1))
+    else:
+        row.revision += 1
+        session.add(row)
+
+
+def clear_estate(*, session: Session) -> None:
+    """Delete every record of the estate (not the schema)."""
+    for table in (m.Dependency, m.System, m.Contract, m.FrameworkLot, m.Tower, m.Council):
+        session.execute(delete(table))
+    bump_revision(session)
+    session.commit()
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _overlay(old: Iterable[Any], new: Iterable[Any], key: Callable[[Any], Key]) -> tuple[Any, ...]:
+    merged = {key(r): r for r in old}
+    merged.update((key(r), r) for r in new)
+    return tuple(merged.values())
+
+
+def _upsert(
+    session: Session,
+    table: type[SQLModel],
+    key_of: Callable[[Any], Key],
+    wanted: dict[Key, dict[str, Any]],
+) -> tuple[int, int]:
+    """Insert new rows and update changed ones (raising their version), finding the rows held
+    by `key_of`; count both."""
+    existing = _rows(session, table, key_of, wanted)
+    added = [values for key, values in wanted.items() if key not in existing]
+    changed = []
+    for key, values in wanted.items():
+        if key in existing:
+            row_id, current = existing[key]
+            if any(current.get(k) != v for k, v in values.items()):
+                changed.append(
+                    {
+                        "id": row_id,
+                        **values,
+                        "version": current["version"] + 1,
+                        "was": current["version"],
+                    }
+                )
+    for start in range(0, len(added), 20_000):
+        session.execute(insert(table), added[start : start + 20_000])
+    if changed:
+        columns = table.__table__.c  # type: ignore[attr-defined]
+        guarded = (
+            update(table.__table__)  # type: ignore[attr-defined]
+            .where(columns.id == bindparam("row_id"), columns.version == bindparam("was"))
+            .values({k: bindparam(k) for k in changed[0] if k not in ("id", "was")})
+        )
+        for row in changed:
+            done = session.execute(guarded, {**row, "row_id": row["id"]})
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise RecordConflict("Someone else saved this record at the same moment", [])
+    return len(added), len(changed)
+
+
+def _rows(
+    session: Session, table: type[SQLModel], key: Callable[[Any], Key], wanted: Collection[Key]
+) -> dict[Key, tuple[int, dict[str, Any]]]:
+    """The rows of `table` whose `key` is among `wanted`, as their id and plain values. Plain
+    rows, not ORM objects, and only those wanted: building every row's object took most of a
+    one-record save on a 20,000-system estate."""
+    if not wanted:
+        return {}
+    rows = session.connection().execute(select(table.__table__))  # type: ignore[attr-defined]
+    found = {}
+    for row in rows:
+        k = key(row)
+        if k in wanted:
+            found[k] = (row.id, row._asdict())
+    return found
+
+
+def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSummary:
+    """Add or update every record of `estate`; all or nothing; every change enters the history.
+
+    Raises ValidationError (naming the record and each field) when a record breaks a rule,
+    EstateError naming the record and the field when a reference does not resolve in the
+    estate the save would produce, DependencyCycle when it would close a cycle, and
+    RecordConflict when someone else changed a record during the save.
+    """
+    for kind in KINDS:
+        for record in getattr(estate, kind):
+            check_write(actor, record)
+    user = actor.name
+    current = load_estate(session=session)
+    merged = Estate(
+        councils=_overlay(current.councils, estate.councils, lambda c: c.code),
+        towers=_overlay(current.towers, estate.towers, lambda t: t.code),
+        lots=_overlay(current.lots, estate.lots, lambda lot: lot.name),
+        contracts=_overlay(current.contracts, estate.contracts, lambda c: (c.council, c.reference)),
+        systems=_overlay(current.systems, estate.systems, lambda s: s.key),
+        dependencies=_overlay(
+            current.dependencies, estate.dependencies, lambda d: (d.dependant, d.prerequisite)
+        ),
+    )
+    problems = _problems(estate, merged)
+    if problems:
+        raise ValidationError(problems)
+    check_references(merged)
+    if estate.dependencies:  # only a new dependency can close a cycle in the stored estate
+        check_acyclic(merged)
+    changes = history_rows(current, estate, user)
+
+    added: dict[str, int] = {}
+    updated: dict[str, int] = {}
+    try:
+        added["councils"], updated["councils"] = _upsert(
+            session,
+            m.Council,
+            lambda r: r.code,
+            {c.code: {"code": c.code, "name": c.name, "share": c.share} for c in estate.councils},
+        )
+        added["towers"], updated["towers"] = _upsert(
+            session,
+            m.Tower,
+            lambda r: r.code,
+            {t.code: {"code": t.code, "name": t.name} for t in estate.towers},
+        )
+        council_id = {r.code: r.id for r in session.exec(select(m.Council)).all()}
+        tower_id = {r.code: r.id for r in session.exec(select(m.Tower)).all()}
+        added["lots"], updated["lots"] = _upsert(
+            session,
+            m.FrameworkLot,
+            lambda r: r.name,
+            {
+                lot.name: {
+                    "name": lot.name,
+                    "tower_id": tower_id[lot.tower],
+                    "supplier": lot.supplier,
+                    "calloffs_open": lot.calloffs_open,
+                    "framework_expiry": lot.framework_expiry,
+                    "max_calloff_months": lot.max_calloff_months,
+                    "charge_basis": lot.charge_basis,
+                    "annual_charge": lot.annual_charge,
+                }
+                for lot in estate.lots
+            },
+        )
+        council_code = {v: k for k, v in council_id.items()}
+        added["contracts"], updated["contracts"] = _upsert(
+            session,
+            m.Contract,
+            lambda r: (council_code[r.council_id], r.reference),
+            {
+                (c.council, c.reference): _contract_values(c, council_id, tower_id)
+                for c in estate.contracts
+            },
+        )
+        contract_id = {
+            (council_code[cid], ref): i
+            for i, cid, ref in session.exec(
+                select(m.Contract.id, m.Contract.council_id, m.Contract.reference)
+            )
+        }
+        lot_id = {r.name: r.id for r in session.exec(select(m.FrameworkLot)).all()}
+        added["systems"], updated["systems"] = _upsert(
+            session,
+            m.System,
+            lambda r: (council_code[r.council_id], r.name),
+            {
+                s.key: {
+                    "council_id": council_id[s.council],
+                    "name": s.name,
+                    "tower_id": tower_id[s.tower],
+                    "contract_id": contract_id[(s.council, s.contract)] if s.contract else None,
+                    "lot_id": lot_id[s.lot] if s.lot else None,
+                    "transition_days": s.transition_days,
+                    "state": s.state,
+                    "cutover": s.cutover,
+                    "transition_cost": s.transition_cost,
+                }
+                for s in estate.systems
+            },
+        )
+        system_id = {
+            (council_code[cid], name): i
+            for i, cid, name in session.exec(
+                select(m.System.id, m.System.council_id, m.System.name)
+            )
+        }
+        added["dependencies"], updated["dependencies"] = _upsert(
+            session,
+            m.Dependency,
+            lambda r: (r.system_id, r.needs_system_id),
+            {
+                (system_id[d.dependant], system_id[d.prerequisite]): {
+                    "system_id": system_id[d.dependant],
+                    "needs_system_id": system_id[d.prerequisite],
+                    "lag_days": d.lag_days,
+                }
+                for d in estate.dependencies
+            },
+        )
+        for start in range(0, len(changes), 20_000):
+            session.execute(insert(m.HistoryEntry), changes[start : start + 20_000])
+        bump_revision(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return ImportSummary(added, updated)
+
+
+def _contract_values(
+    c: Contract, council_id: dict[str, int | None], tower_id: dict[str, int | None]
+) -> dict[str, Any]:
+    return {
+        "council_id": council_id[c.council],
+        "reference": c.reference,
+        "title": c.title,
+        "supplier": c.supplier,
+        "tower_id": tower_id[c.tower],
+        "department": c.department,
+        "start_date": c.start,
+        "end_date": c.end,
+        "max_end_date": c.max_end,
+        "renewal": c.renewal,
+        "renewal_months": c.renewal_months,
+        "notice_months": c.notice_months,
+        "notice_served": c.notice_served,
+        "termination_notice_days": c.termination_notice_days,
+        "termination_fee": c.termination_fee,
+        "annual_value": c.annual_value,
+        "review_date": c.review_date,
+    }
+
+
+def check_references(estate: Estate) -> None:
+    """Raise EstateError naming the record and field of the first reference that does not
+    resolve: a lot's or contract's tower or council, a system's contract, lot or tower, a
+    dependency's systems."""
+    councils = {c.code for c in estate.councils}
+    towers = {t.code for t in estate.towers}
+    for lot in estate.lots:
+        if lot.tower not in towers:
+            raise EstateError(f"Lot '{lot.name}', field tower: no tower '{lot.tower}'")
+    for c in estate.contracts:
+        where = f"Contract {c.reference} ({c.council})"
+        if c.council not in councils:
+            raise EstateError(f"{where}, field council: no council with code '{c.council}'")
+        if c.tower not in towers:
+            raise EstateError(f"{where}, field tower: no tower '{c.tower}'")
+    for s in estate.systems:
+        if s.council not in councils:
+            raise EstateError(
+                f"System '{s.name}' ({s.council}), field council: no council with code "
+                f"'{s.council}'"
+            )
+    compile_estate(estate, {})
+
+
+def _problems(estate: Estate, merged: Estate) -> dict[str, str]:
+    """Every rule broken by the records being saved, as 'record, field' → problem."""
+    problems: dict[str, str] = {}
+    checks: list[tuple[Record, dict[str, str]]] = []
+    checks += [(c, validate_council(c)) for c in estate.councils]
+    checks += [(t, validate_tower(t)) for t in estate.towers]
+    checks += [(lot, validate_lot(lot, merged)) for lot in estate.lots]
+    checks += [(c, validate_contract(c, merged)) for c in estate.contracts]
+    if len(estate.systems) < 5_000:  # per-record checks; large imports rely on references
+        checks += [(x, validate_system(x, merged)) for x in estate.systems]
+    if len(estate.dependencies) < 500:  # per-record checks; large imports are checked whole
+        each = len(estate.dependencies) <= 20  # a cycle search each; more rely on check_acyclic
+        checks += zip(
+            estate.dependencies,
+            validate_dependencies(estate.dependencies, merged, cycles=each),
+            strict=True,
+        )
+    for record, found in checks:
+        kind, council, name = describe(record)
+        where = f"{kind.capitalize()} {name}" + (f" ({council})" if council else "")
+        for field, problem in found.items():
+            problems[f"{where}, {field}"] = problem
+    return problems
