@@ -13,27 +13,24 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from convergence.errors import ConvergenceError
-from convergence.formatting import money
-from convergence.money.savings import CHARGES_FROM, savings, savings_table, summary
-from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
-from convergence.outputs.calendar_export import roadmap_calendar
-from convergence.outputs.export import estate_workbook, register_csv
-from convergence.planning.baselines import since_baseline, thaw
-from convergence.planning.engine import Roadmap, schedule
-from convergence.planning.roadmap import roadmap_table
-from convergence.records.estate import Contract, Estate
-from convergence.records.estate_files import carried_in, read_estate, write_estate
-from convergence.records.generate import generate_estate
-from convergence.registers.importing import FilePreview, over_held, preview_file
-from convergence.settings import Settings
-from convergence.store import storage
-from convergence.store.access import ROLES, SYSTEM, Actor, check_admin
-from convergence.store.db import prepare_database
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from convergence.records.estate import Estate
+    from convergence.registers.importing import FilePreview
+    from convergence.store.access import Actor
+
+# Each command imports what it uses when it runs, so `convergence --help` and a schedule from
+# estate files start at once: the database, charts and board-pack libraries load only for
+# the commands that need them. tests/test_cli.py keeps both lists below in step with the
+# package's own.
+ROLES = ("viewer", "editor", "admin")  # convergence.store.access.ROLES
+CHARGES_FROM = ("cutover", "start")  # convergence.money.savings.CHARGES_FROM
 
 DEMO_USERS = (  # created only with the sample estate; documented in the README
     ("admin", "admin", (), "sample-admin-2026"),
@@ -44,6 +41,9 @@ SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
 def _engine(args: argparse.Namespace) -> Engine:
+    from convergence.settings import Settings
+    from convergence.store.db import prepare_database
+
     url = args.database or Settings().resolved_database_url
     return prepare_database(url)
 
@@ -60,6 +60,9 @@ def _today(text: str | None) -> date:
 def _acting(args: argparse.Namespace, session: Session) -> Actor:
     """The user a command acts for (--user). Before anyone is registered, commands act as
     an admin, so a new database can be set up; afterwards --user must name a user."""
+    from convergence.store import storage
+    from convergence.store.access import Actor
+
     if not storage.has_users(session=session):
         return Actor(args.user, "admin")
     actor = storage.actor_named(session=session, name=args.user)
@@ -69,6 +72,12 @@ def _acting(args: argparse.Namespace, session: Session) -> Actor:
 
 
 def cmd_init(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.records.estate_files import read_estate
+    from convergence.store import storage
+    from convergence.store.access import SYSTEM, check_admin
+
     engine = _engine(args)
     with Session(engine) as session:
         if args.reset:
@@ -98,6 +107,12 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.records.estate_files import carried_in, read_estate
+    from convergence.registers.importing import over_held, preview_file
+    from convergence.store import storage
+
     path: Path = args.path
     with Session(_engine(args)) as session:
         if path.is_dir():
@@ -135,6 +150,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 def _print_preview(name: str, preview: FilePreview) -> None:
     """What an import would do: each new or updated record on stdout, up to 50; warnings
     and the first 20 problems on stderr."""
+    from convergence.records.estate import Contract
+
     print(
         f"{name}: {preview.format}, {preview.rows:,} rows, "
         f"{preview.records:,} records ready, {len(preview.problems):,} problems"
@@ -155,6 +172,12 @@ def _print_preview(name: str, preview: FilePreview) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.outputs.export import estate_workbook
+    from convergence.records.estate_files import write_estate
+    from convergence.store import storage
+
     with Session(_engine(args)) as session:
         estate = storage.load_estate(session=session)
     path: Path = args.path
@@ -167,6 +190,11 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_register(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.outputs.export import register_csv
+    from convergence.store import storage
+
     with Session(_engine(args)) as session:
         estate = storage.load_estate(session=session)
     if args.council not in {c.code for c in estate.councils}:
@@ -176,6 +204,9 @@ def cmd_register(args: argparse.Namespace) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
+    from convergence.records.estate_files import write_estate
+    from convergence.records.generate import generate_estate
+
     started = time.perf_counter()
     estate = generate_estate(
         councils=args.councils,
@@ -192,14 +223,23 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def _estate_for(args: argparse.Namespace) -> Estate:
+    from convergence.records.estate_files import read_estate
+
     if args.estate is not None:
         return read_estate(args.estate)
+    from sqlmodel import Session
+
+    from convergence.store import storage
+
     with Session(_engine(args)) as session:
         return storage.load_estate(session=session)
 
 
 def cmd_schedule(args: argparse.Namespace) -> None:
-    roadmap: Roadmap = schedule(_estate_for(args), _today(args.today))
+    from convergence.planning.engine import schedule
+    from convergence.planning.roadmap import roadmap_table
+
+    roadmap = schedule(_estate_for(args), _today(args.today))
     table = roadmap_table(roadmap, uk_dates=args.format == "table")
     if args.format == "csv":
         text = table.to_csv(index=False)
@@ -215,6 +255,10 @@ def cmd_schedule(args: argparse.Namespace) -> None:
 
 
 def cmd_savings(args: argparse.Namespace) -> None:
+    from convergence.formatting import money
+    from convergence.money.savings import savings, savings_table, summary
+    from convergence.planning.engine import schedule
+
     estate = _estate_for(args)
     result = savings(estate, schedule(estate, _today(args.today)), charges_from=args.charges_from)
     table = savings_table(result, args.by, for_people=args.format == "table")
@@ -243,6 +287,15 @@ def cmd_savings(args: argparse.Namespace) -> None:
 
 
 def cmd_board_pack(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.money.savings import savings
+    from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
+    from convergence.planning.baselines import since_baseline, thaw
+    from convergence.planning.engine import schedule
+    from convergence.settings import Settings
+    from convergence.store import storage
+
     today = _today(args.today)
     with Session(_engine(args)) as session:
         estate = storage.load_estate(session=session)
@@ -272,6 +325,9 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
 
 
 def cmd_calendar(args: argparse.Namespace) -> None:
+    from convergence.outputs.calendar_export import roadmap_calendar
+    from convergence.planning.engine import schedule
+
     estate = _estate_for(args)
     if args.council and args.council not in {c.code for c in estate.councils}:
         raise ConvergenceError(f"--council: no council with code '{args.council}'")
@@ -280,6 +336,10 @@ def cmd_calendar(args: argparse.Namespace) -> None:
 
 
 def cmd_users(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.store import storage
+
     with Session(_engine(args)) as session:
         if args.action == "list":
             for account in storage.accounts(session=session):
@@ -373,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     sav.add_argument("--by", choices=("council", "tower", "programme"), default="council")
     sav.add_argument(
         "--charges-from",
-        choices=tuple(CHARGES_FROM),
+        choices=CHARGES_FROM,
         default="cutover",
         help="framework charges begin at cutover (default) or at the transition start",
     )

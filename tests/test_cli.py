@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,44 @@ def test_mistakes_are_one_line_and_exit_2(
 def test_the_entry_point_is_installed() -> None:
     result = subprocess.run(["convergence", "--help"], capture_output=True, text=True, check=True)
     assert "schedule" in result.stdout and "generate" in result.stdout
+
+
+HEAVY = ("alembic", "reportlab", "pptx", "altair")
+LOADED = """
+import sys
+from convergence.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def modules_loaded_by(*args: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.splitlines()[-1].split())
+
+
+def test_help_loads_nothing_heavy() -> None:
+    loaded = modules_loaded_by("--help")
+    assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel", "pandas"}, loaded
+
+
+def test_a_schedule_from_estate_files_loads_no_database_chart_or_pack_library(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "roadmap.csv"
+    loaded = modules_loaded_by("schedule", "--estate", str(SAMPLE), "--out", str(out))
+    assert out.read_text(encoding="utf-8").count("\n") > 10
+    assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel"}, loaded
+
+
+def test_the_command_line_choices_match_the_package() -> None:
+    from convergence import cli
+    from convergence.money.savings import CHARGES_FROM
+    from convergence.store.access import ROLES
+
+    assert cli.ROLES == ROLES and cli.CHARGES_FROM == tuple(CHARGES_FROM)
