@@ -2,7 +2,7 @@
 its history. Saves refuse stale versions: nothing anyone else saved is overwritten."""
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -10,25 +10,12 @@ from sqlmodel import Session
 
 from convergence.errors import ConvergenceError, RecordConflict, ValidationError
 from convergence.records.fields import FORMS, build, records_of, title_of
-from convergence.records.validation import (
-    validate_contract,
-    validate_council,
-    validate_dependency,
-    validate_lot,
-    validate_system,
-)
+from convergence.records.validation import EARLIEST, LATEST, problems_of
 from convergence.store import storage
 from pages.common import current_actor, current_estate, database, database_url, through_the_router
 
 through_the_router(__file__)
 
-RULES = {
-    "Contracts": validate_contract,
-    "Systems": validate_system,
-    "Dependencies": validate_dependency,
-    "Framework lots": validate_lot,
-    "Councils": lambda record, estate: validate_council(record),
-}
 NEW = "➕ New record"
 
 st.title("Edit records")
@@ -89,8 +76,8 @@ with st.form(key=f"{prefix}_form"):
                 value=current,
                 key=key,
                 format="DD/MM/YYYY",
-                min_value=date(1990, 1, 1),
-                max_value=date(2100, 12, 31),
+                min_value=EARLIEST,
+                max_value=LATEST,
                 disabled=fixed,
             )
         elif spec.input in ("whole", "money"):
@@ -115,7 +102,7 @@ with st.form(key=f"{prefix}_form"):
 
 if saved:
     candidate = build(form, entered)
-    found = RULES[form](candidate, estate)
+    found = problems_of(candidate, estate)
     st.session_state[f"records_problems_{ident}"] = found
     if found:
         st.rerun()

@@ -1,14 +1,28 @@
 """The rules a record must meet before it is saved, with problems in the user's words.
 
-Each function returns {field: problem}; empty means valid. Screens show the problems next to
-the fields; storage calls the same functions again and refuses to save (the screens are not
-the only guard).
+`problems(records, estate)` is the one entry point: every way a record is written (the editing
+form, estate files and registers, the command line, an adopted scenario, storage's saves) calls
+it, so the same record meets the same rules whether it comes alone or among 100,000. It returns
+one {field: problem} per record (empty: valid). The estate's indexes (councils, towers, lots,
+contracts, systems) are built once per call, so checking n records costs O(n + estate), and a
+dependency's cycle search runs only when the dependencies really hold a cycle.
+
+The limits are data, in one place: `EARLIEST`/`LATEST` for every date field (`DATES`), and
+`LIMITS` for numbers and text, one `Limit` per (kind, field). A new limit is one entry in
+`LIMITS`; a new date field is one name in `DATES`. Rules between fields (the end after the
+start, a lot for the system's tower …) are the functions below, one per kind of record.
+
+>>> from convergence.records.estate import Council
+>>> problems([Council("WCC", "Westminster", share=150)], Estate())
+[{'share': 'A share is a percentage between 0 and 100'}]
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from convergence.formatting import uk_date
 from convergence.planning.engine import closing_cycles
@@ -21,65 +35,144 @@ from convergence.records.estate import (
     Dependency,
     Estate,
     Lot,
+    Record,
     System,
     Tower,
 )
 
 EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+LONGEST_TRANSITION_DAYS = 3650
+NEGATIVE_MONEY = "An amount in pounds cannot be negative"
+NEGATIVE_NOTICE = "Notice cannot be negative"
 
 
-def _plausible(problems: dict[str, str], field: str, value: date | None) -> None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        problems[field] = f"{uk_date(value)} is not a plausible date (1990 to 2100)"
+@dataclass(frozen=True)
+class Limit:
+    """Bounds a field's value must keep (None: no bound), and the words when it does not.
+    `longest` bounds a text's length; an empty value (None or "") is never out of bounds."""
+
+    words: str
+    low: int | Decimal | None = None
+    high: int | Decimal | None = None
+    longest: int | None = None
+
+    def broken_by(self, value: object) -> bool:
+        if value is None or value == "":
+            return False
+        if isinstance(value, str):
+            return self.longest is not None and len(value) > self.longest
+        if not isinstance(value, int | Decimal | float):
+            return False
+        return (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        )
 
 
-def validate_council(council: Council) -> dict[str, str]:
+DATES: dict[type, tuple[str, ...]] = {
+    Lot: ("calloffs_open", "framework_expiry"),
+    Contract: ("start", "end", "max_end", "notice_served", "review_date"),
+    System: ("cutover",),
+}
+
+LIMITS: dict[type, dict[str, Limit]] = {
+    Council: {"share": Limit("A share is a percentage between 0 and 100", 0, 100)},
+    Lot: {
+        "max_calloff_months": Limit("The longest call-off must be at least one month", 1),
+        "annual_charge": Limit(NEGATIVE_MONEY, 0),
+    },
+    Contract: {
+        "notice_months": Limit(NEGATIVE_NOTICE, 0),
+        "termination_notice_days": Limit(NEGATIVE_NOTICE, 0),
+        "termination_fee": Limit(NEGATIVE_MONEY, 0),
+        "annual_value": Limit(NEGATIVE_MONEY, 0),
+    },
+    System: {
+        "transition_days": Limit(
+            f"A transition takes between 0 and {LONGEST_TRANSITION_DAYS:,} days",
+            0,
+            LONGEST_TRANSITION_DAYS,
+        ),
+        "transition_cost": Limit(NEGATIVE_MONEY, 0),
+    },
+    Dependency: {"lag_days": Limit("The lag cannot be negative", 0)},
+}
+
+
+def plausible_date(value: date) -> bool:
+    """Whether a date falls within the years any record may name (1990 to 2100)."""
+    return EARLIEST <= value <= LATEST
+
+
+def implausible(value: date, shown: Callable[[date], str] = uk_date) -> str:
+    """The words for a date outside 1990 to 2100, the date `shown` as the caller writes it."""
+    return f"{shown(value)} is not a plausible date ({EARLIEST.year} to {LATEST.year})"
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the estate holds, indexed once for every record checked against it."""
+
+    councils: frozenset[str]
+    towers: frozenset[str]
+    lot_towers: dict[str, str]
+    contracts: frozenset[tuple[str, str]]
+    systems: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, estate: Estate) -> _Known:
+        return cls(
+            frozenset(c.code for c in estate.councils),
+            frozenset(t.code for t in estate.towers),
+            {lot.name: lot.tower for lot in estate.lots},
+            frozenset((c.council, c.reference) for c in estate.contracts),
+            frozenset(s.key for s in estate.systems),
+        )
+
+
+def _limits(problems: dict[str, str], record: Record) -> None:
+    for name in DATES.get(type(record), ()):
+        value = getattr(record, name)
+        if value is not None and not plausible_date(value) and name not in problems:
+            problems[name] = implausible(value)
+    for name, limit in LIMITS.get(type(record), {}).items():
+        if limit.broken_by(getattr(record, name)):
+            problems[name] = limit.words
+
+
+def _council(c: Council, known: _Known) -> dict[str, str]:
     problems = {}
-    if not council.code.strip():
+    if not c.code.strip():
         problems["code"] = "Give the council a short code, e.g. WCC"
-    if not council.name.strip():
+    if not c.name.strip():
         problems["name"] = "Give the council's name"
-    if council.share is not None and not 0 <= council.share <= 100:
-        problems["share"] = "A share is a percentage between 0 and 100"
     return problems
 
 
-def validate_tower(tower: Tower) -> dict[str, str]:
-    return {"code": "Give the tower a code, e.g. desktop"} if not tower.code.strip() else {}
+def _tower(t: Tower, known: _Known) -> dict[str, str]:
+    return {"code": "Give the tower a code, e.g. desktop"} if not t.code.strip() else {}
 
 
-def validate_lot(lot: Lot, estate: Estate) -> dict[str, str]:
+def _lot(lot: Lot, known: _Known) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not lot.name.strip():
         problems["name"] = "Give the lot a name"
-    if lot.tower not in {t.code for t in estate.towers}:
+    if lot.tower not in known.towers:
         problems["tower"] = f"There is no tower '{lot.tower}'"
-    _plausible(problems, "calloffs_open", lot.calloffs_open)
-    _plausible(problems, "framework_expiry", lot.framework_expiry)
     if lot.framework_expiry <= lot.calloffs_open:
         problems["framework_expiry"] = "The framework must expire after call-offs open"
-    if lot.max_calloff_months is not None and lot.max_calloff_months <= 0:
-        problems["max_calloff_months"] = "The longest call-off must be at least one month"
     if lot.charge_basis not in CHARGE_BASES:
         problems["charge_basis"] = f"Charged must be one of: {', '.join(CHARGE_BASES)}"
-    if lot.annual_charge is not None and lot.annual_charge < 0:
-        problems["annual_charge"] = "An amount in pounds cannot be negative"
     return problems
 
 
-def validate_contract(contract: Contract, estate: Estate) -> dict[str, str]:
-    """Contract rules: dates in order and plausible, notice shorter than the term, a known
-    council and tower, money not negative, a reference unique within the council."""
-    c = contract
+def _contract(c: Contract, known: _Known) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not c.reference.strip():
         problems["reference"] = "Give the contract reference"
-    if c.council not in {x.code for x in estate.councils}:
+    if c.council not in known.councils:
         problems["council"] = f"There is no council '{c.council}'"
-    if c.tower not in {t.code for t in estate.towers}:
+    if c.tower not in known.towers:
         problems["tower"] = f"There is no tower '{c.tower}'"
-    for field in ("start", "end", "max_end", "notice_served", "review_date"):
-        _plausible(problems, field, getattr(c, field))
     if c.start and c.end and c.end <= c.start:
         problems["end"] = "The end date must be after the start date"
     if c.end and c.max_end and c.max_end < c.end:
@@ -90,86 +183,159 @@ def validate_contract(contract: Contract, estate: Estate) -> dict[str, str]:
         problems["renewal"] = f"Renewal must be one of: {', '.join(RENEWAL_TYPES)}"
     if c.renewal == "tacit" and c.renewal_months is not None and c.renewal_months <= 0:
         problems["renewal_months"] = "A renewal period must be at least one month"
-    if c.notice_months is not None:
-        if c.notice_months < 0:
-            problems["notice_months"] = "Notice cannot be negative"
-        elif c.start and c.end and c.notice_months * 30 >= (c.end - c.start).days:
+    if c.notice_months is not None and c.notice_months >= 0 and c.start and c.end:
+        if c.notice_months * 30 >= (c.end - c.start).days:
             problems["notice_months"] = "The notice period must be shorter than the term"
-    for field in ("termination_fee", "annual_value"):
-        value = getattr(c, field)
-        if value is not None and value < 0:
-            problems[field] = "An amount in pounds cannot be negative"
-    if c.termination_notice_days is not None and c.termination_notice_days < 0:
-        problems["termination_notice_days"] = "Notice cannot be negative"
     return problems
+
+
+def _system(s: System, known: _Known) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not s.name.strip():
+        problems["name"] = "Give the system a name"
+    if s.council not in known.councils:
+        problems["council"] = f"There is no council '{s.council}'"
+    if s.tower not in known.towers:
+        problems["tower"] = f"There is no tower '{s.tower}'"
+    if s.contract is not None and (s.council, s.contract) not in known.contracts:
+        problems["contract"] = f"{s.council} has no contract '{s.contract}'"
+    if s.lot is not None:
+        lot_tower = known.lot_towers.get(s.lot)
+        if lot_tower is None:
+            problems["lot"] = f"There is no framework lot '{s.lot}'"
+        elif lot_tower != s.tower:
+            problems["lot"] = (
+                f"{s.lot} serves the {lot_tower} tower, not {s.tower}: choose a lot "
+                "for the system's tower"
+            )
+    if s.state not in SYSTEM_STATES:
+        problems["state"] = f"State must be one of: {', '.join(SYSTEM_STATES)}"
+    if s.state == "converged" and s.cutover is None:
+        problems["cutover"] = "Give the date a converged system cut over"
+    return problems
+
+
+def _dependency(d: Dependency, known: _Known) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if d.dependant not in known.systems:
+        problems["system"] = f"There is no system '{d.system}' in {d.council}"
+    if d.prerequisite not in known.systems:
+        problems["needs_system"] = f"There is no system '{d.needs_system}' in {d.needs_council}"
+    if d.dependant == d.prerequisite:
+        problems["needs_system"] = "A system cannot wait for itself"
+    return problems
+
+
+_RULES: dict[type, Callable[..., dict[str, str]]] = {
+    Council: _council,
+    Tower: _tower,
+    Lot: _lot,
+    Contract: _contract,
+    System: _system,
+    Dependency: _dependency,
+}
+
+
+def problems(
+    records: Iterable[Record], estate: Estate, *, cycles: bool = True
+) -> list[dict[str, str]]:
+    """Every rule each of `records` breaks against `estate`, as {field: problem} per record
+    (in order; empty when it meets them all).
+
+    `estate` is the estate the records will join: references (a system's council, tower,
+    contract and lot; a dependency's systems) must resolve in it. A dependency that breaks no
+    other rule is also searched for the circle it would close with the estate's dependencies
+    (named: "Desktop (WCC) → Identity (WCC) → Desktop (WCC)"), unless `cycles` is false.
+    """
+    known = _Known.of(estate)
+    records = list(records)
+    found: list[dict[str, str]] = []
+    for record in records:
+        problems_of = _RULES[type(record)](record, known)
+        _limits(problems_of, record)
+        found.append(problems_of)
+    if cycles:
+        clean = [i for i, r in enumerate(records) if isinstance(r, Dependency) and not found[i]]
+        pairs = [(records[i].dependant, records[i].prerequisite) for i in clean]  # type: ignore[union-attr]
+        for i, cycle in zip(clean, closing_cycles(estate, pairs), strict=True):
+            if cycle:
+                found[i]["needs_system"] = "This would close a circle: " + " → ".join(cycle)
+    return found
+
+
+def record_words(record: Record) -> str:
+    """A record as a refusal names it: "Contract WCC-001 (WCC)", "Dependency Desktop (WCC)
+    needs Identity (RBKC)"."""
+    match record:
+        case Council():
+            return f"Council {record.code}"
+        case Tower():
+            return f"Tower {record.code}"
+        case Lot():
+            return f"Lot {record.name}"
+        case Contract():
+            return f"Contract {record.reference} ({record.council})"
+        case System():
+            return f"System {record.name} ({record.council})"
+        case Dependency():
+            return (
+                f"Dependency {record.system} ({record.council}) needs {record.needs_system} "
+                f"({record.needs_council})"
+            )
+    raise TypeError(record)
+
+
+def refusals(records: Sequence[Record], estate: Estate) -> dict[str, str]:
+    """`problems` as a save's refusal lists them: "record, field" → problem."""
+    return {
+        f"{record_words(record)}, {field}": words
+        for record, found in zip(records, problems(records, estate), strict=True)
+        for field, words in found.items()
+    }
+
+
+# --- one record at a time (the forms, and tests) ----------------------------------------------
+
+
+def problems_of(record: Record, estate: Estate) -> dict[str, str]:
+    """`problems` of one record: {field: problem}."""
+    return problems([record], estate)[0]
+
+
+def validate_council(council: Council) -> dict[str, str]:
+    return problems([council], Estate())[0]
+
+
+def validate_tower(tower: Tower) -> dict[str, str]:
+    return problems([tower], Estate())[0]
+
+
+def validate_lot(lot: Lot, estate: Estate) -> dict[str, str]:
+    return problems([lot], estate)[0]
+
+
+def validate_contract(contract: Contract, estate: Estate) -> dict[str, str]:
+    """Contract rules: dates in order and plausible, notice shorter than the term, a known
+    council and tower, money not negative."""
+    return problems([contract], estate)[0]
 
 
 def validate_system(system: System, estate: Estate) -> dict[str, str]:
     """System rules: a known council, tower, contract (in the same council) and lot, the lot
     for the system's tower, a sensible transition, a cutover date when converged."""
-    s = system
-    problems: dict[str, str] = {}
-    if not s.name.strip():
-        problems["name"] = "Give the system a name"
-    if s.council not in {c.code for c in estate.councils}:
-        problems["council"] = f"There is no council '{s.council}'"
-    if s.tower not in {t.code for t in estate.towers}:
-        problems["tower"] = f"There is no tower '{s.tower}'"
-    if s.contract is not None:
-        contracts = {c.reference: c for c in estate.contracts if c.council == s.council}
-        if s.contract not in contracts:
-            problems["contract"] = f"{s.council} has no contract '{s.contract}'"
-    if s.lot is not None:
-        lots = {lot.name: lot for lot in estate.lots}
-        if s.lot not in lots:
-            problems["lot"] = f"There is no framework lot '{s.lot}'"
-        elif lots[s.lot].tower != s.tower:
-            problems["lot"] = (
-                f"{s.lot} serves the {lots[s.lot].tower} tower, not {s.tower}: choose a lot "
-                "for the system's tower"
-            )
-    if not 0 <= s.transition_days <= 3650:
-        problems["transition_days"] = "A transition takes between 0 and 3,650 days"
-    if s.state not in SYSTEM_STATES:
-        problems["state"] = f"State must be one of: {', '.join(SYSTEM_STATES)}"
-    if s.state == "converged" and s.cutover is None:
-        problems["cutover"] = "Give the date a converged system cut over"
-    _plausible(problems, "cutover", s.cutover)
-    if s.transition_cost is not None and s.transition_cost < 0:
-        problems["transition_cost"] = "An amount in pounds cannot be negative"
-    return problems
+    return problems([system], estate)[0]
 
 
 def validate_dependency(
     dependency: Dependency, estate: Estate, *, cycles: bool = True
 ) -> dict[str, str]:
-    """Dependency rules: both systems exist, not on itself, no cycle (named; unless `cycles` is
-    false, for a caller that checks the whole estate instead), lag not negative."""
-    return validate_dependencies([dependency], estate, cycles=cycles)[0]
+    """Dependency rules: both systems exist, not on itself, no cycle (named), lag not
+    negative."""
+    return problems([dependency], estate, cycles=cycles)[0]
 
 
 def validate_dependencies(
     dependencies: Sequence[Dependency], estate: Estate, *, cycles: bool = True
 ) -> list[dict[str, str]]:
-    """`validate_dependency` for each of many at once, sharing the work: one set of the
-    estate's systems, one graph for every cycle search."""
-    keys = {s.key for s in estate.systems}
-    found: list[dict[str, str]] = []
-    for d in dependencies:
-        problems: dict[str, str] = {}
-        if d.dependant not in keys:
-            problems["system"] = f"There is no system '{d.system}' in {d.council}"
-        if d.prerequisite not in keys:
-            problems["needs_system"] = f"There is no system '{d.needs_system}' in {d.needs_council}"
-        if d.lag_days < 0:
-            problems["lag_days"] = "The lag cannot be negative"
-        if d.dependant == d.prerequisite:
-            problems["needs_system"] = "A system cannot wait for itself"
-        found.append(problems)
-    if cycles:
-        clean = [i for i, problems in enumerate(found) if not problems]
-        pairs = [(dependencies[i].dependant, dependencies[i].prerequisite) for i in clean]
-        for i, cycle in zip(clean, closing_cycles(estate, pairs), strict=True):
-            if cycle:
-                found[i]["needs_system"] = "This would close a circle: " + " → ".join(cycle)
-    return found
+    """`validate_dependency` for each of many at once (see `problems`)."""
+    return problems(dependencies, estate, cycles=cycles)

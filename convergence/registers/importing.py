@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from convergence.formatting import money, uk_date
+from convergence.records import validation
 from convergence.records.estate import (
     CHARGE_BASIS_LABELS,
     KINDS,
@@ -33,13 +34,6 @@ from convergence.records.estate import (
     Tower,
 )
 from convergence.records.fields import FORMS, FieldSpec, title_of
-from convergence.records.validation import (
-    validate_contract,
-    validate_council,
-    validate_lot,
-    validate_system,
-    validate_tower,
-)
 from convergence.registers.ocds import read_ocds
 from convergence.registers.previews import (
     ESTATE_FILES,
@@ -267,40 +261,49 @@ def _compared(
     file carries (`found.fields`), and must still meet every rule once it has. `row_of` gives
     the row a record is on (0 when not known)."""
     towers = {t.code: t.name for t in estate.towers}
-    contracts_of: dict[str, list[Contract]] = {}
-    for contract in estate.contracts:
-        contracts_of.setdefault(contract.council, []).append(contract)
     changes: list[RecordChange] = []
     problems = list(found.problems)
     written: dict[str, list[Any]] = {}
+    seen: list[tuple[str, Record, Record | None]] = []  # (kind, file's record, as held)
     for name in ("councils", "lots", "contracts", "systems", "dependencies"):  # no towers
         stored = {key_of(r): r for r in getattr(estate, name)}
-        kept = written.setdefault(name, [])
-        for record in getattr(found, name):
-            old = stored.get(key_of(record))
-            if old is None:
-                changes.append(_change(record, new=True))
-                kept.append(record)
-                continue
-            merged = updated(record, old, found.fields)
-            broken = _rules(merged, estate, contracts_of)
-            for field_name, words in broken.items():
-                if field_name not in found.fields:
-                    shown = _shown(merged, field_name, towers)
-                    stays = f"the stored {shown} stays" if shown else "it stays empty"
-                    words += f" (the file does not give it, so {stays})"
-                label = _label(type(merged), field_name)
-                problems.append(RowProblem(row_of(record), label, f"{_short(merged)}: {words}"))
-            if not broken:
-                said = tuple(
-                    f"{_label(type(old), f.name)}: {_shown(old, f.name, towers) or 'not set'} → "
-                    f"{_shown(merged, f.name, towers) or 'not set'}"
-                    for f in fields(old)
-                    if getattr(old, f.name) != getattr(merged, f.name)
-                )
-                changes.append(_change(merged, new=False, changes=said))
-                kept.append(merged)
-    checked = replace(
+        written[name] = []
+        seen += [(name, record, stored.get(key_of(record))) for record in getattr(found, name)]
+    merged_of: dict[int, Record] = {
+        i: updated(record, old, found.fields)  # type: ignore[type-var]  # same kind, held and new
+        for i, (_, record, old) in enumerate(seen)
+        if old
+    }
+    # A dependency held is not checked again: every field of one but its lag identifies it, so
+    # taking the stored lag (which met the rules) breaks none, nor closes a cycle; storage
+    # checks the file's own lags, and cycles, as it saves.
+    checked = [i for i, merged in merged_of.items() if not isinstance(merged, Dependency)]
+    found_problems = validation.problems([merged_of[i] for i in checked], estate, cycles=False)
+    broken_of = dict(zip(checked, found_problems, strict=True))
+    for i, (name, record, old) in enumerate(seen):
+        if old is None:
+            changes.append(_change(record, new=True))
+            written[name].append(record)
+            continue
+        merged = merged_of[i]
+        broken = broken_of.get(i, {})
+        for field_name, words in broken.items():
+            if field_name not in found.fields:
+                shown = _shown(merged, field_name, towers)
+                stays = f"the stored {shown} stays" if shown else "it stays empty"
+                words += f" (the file does not give it, so {stays})"
+            label = _label(type(merged), field_name)
+            problems.append(RowProblem(row_of(record), label, f"{_short(merged)}: {words}"))
+        if not broken:
+            said = tuple(
+                f"{_label(type(old), f.name)}: {_shown(old, f.name, towers) or 'not set'} → "
+                f"{_shown(merged, f.name, towers) or 'not set'}"
+                for f in fields(old)
+                if getattr(old, f.name) != getattr(merged, f.name)
+            )
+            changes.append(_change(merged, new=False, changes=said))
+            written[name].append(merged)
+    result = replace(
         found,
         councils=tuple(written["councils"]),
         lots=tuple(written["lots"]),
@@ -309,7 +312,7 @@ def _compared(
         dependencies=tuple(written["dependencies"]),
         problems=tuple(sorted(problems, key=lambda p: p.row)),
     )
-    return FilePreview(kind, checked, tuple(changes), columns, mapping or {})
+    return FilePreview(kind, result, tuple(changes), columns, mapping or {})
 
 
 def _listed(change: RecordChange) -> dict[str, str]:
@@ -326,28 +329,6 @@ def _change(record: Record, *, new: bool, changes: tuple[str, ...] = ()) -> Reco
     if isinstance(record, Contract):
         return ContractChange(record, new, changes)
     return RecordChange(record, new, changes)
-
-
-def _rules(
-    record: Record, estate: Estate, contracts_of: Mapping[str, Sequence[Contract]]
-) -> dict[str, str]:
-    """The rules storage applies to a record, against the estate as stored. A dependency the
-    estate holds is not checked again: every field of one but its lag identifies it, so taking
-    the stored lag (which met the rules) breaks none, nor closes a cycle; storage checks the
-    file's own lags, and cycles, as it saves."""
-    if isinstance(record, Council):
-        return validate_council(record)
-    if isinstance(record, Tower):
-        return validate_tower(record)
-    if isinstance(record, Lot):
-        return validate_lot(record, estate)
-    if isinstance(record, Contract):
-        return validate_contract(record, estate)
-    if isinstance(record, System):  # a system's contract is one of its own council's
-        return validate_system(
-            record, replace(estate, contracts=tuple(contracts_of.get(record.council, ())))
-        )
-    return {}
 
 
 def _named(record: Record) -> str:

@@ -68,14 +68,13 @@ from convergence.records.estate_files import (
     parse_money,
     parse_share,
 )
-from convergence.records.validation import validate_contract
+from convergence.records.validation import implausible, plausible_date, problems_of
 
 MAX_BYTES = 50 * 2**20
 MAX_ROWS = 500_000
 MAX_COLUMNS = 500
 MAX_UNZIPPED = 400 * 2**20  # what an XLSX may unpack to: a zip bomb is refused before opening
 MAX_ZIP_MEMBERS = 5_000
-EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 LENGTHS = {"reference": 100, "title": 500, "supplier": 300, "department": 200, "council": 20}
 
 DateOrder = Literal["dmy", "iso"]
@@ -690,14 +689,14 @@ def annual_from_whole_life(
 
 def storage_problems(contract: Contract, estate: Estate | None) -> dict[str, str]:
     """{field: problem} for the rules storage applies to a contract before saving it
-    (validation.validate_contract), against `estate`; without one, only the rules that need
+    (validation.problems), against `estate`; without one, only the rules that need
     no estate (its own council and tower are taken as known)."""
     if estate is None:
         estate = Estate(
             councils=(Council(contract.council, contract.council),),
             towers=(Tower(contract.tower, contract.tower),),
         )
-    return validate_contract(contract, estate)
+    return problems_of(contract, estate)
 
 
 def date_problems(
@@ -706,8 +705,8 @@ def date_problems(
     """The date rules every contract keeps, as (column, problem) pairs: dates between 1990
     and 2100, the end after the start, the maximum end not before the end."""
     for field, value in dates.items():
-        if value is not None and not EARLIEST <= value <= LATEST:
-            yield column(field), f"{value:%d/%m/%Y} is not a plausible date (1990 to 2100)"
+        if value is not None and not plausible_date(value):
+            yield column(field), implausible(value, lambda d: f"{d:%d/%m/%Y}")
     start, end, max_end = dates.get("start"), dates.get("end"), dates.get("max_end")
     if start and end and end <= start:
         yield column("end"), f"the end date {end:%d/%m/%Y} is not after the start {start:%d/%m/%Y}"

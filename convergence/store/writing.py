@@ -21,20 +21,13 @@ from convergence.records.estate import (
     Estate,
     Record,
 )
-from convergence.records.validation import (
-    validate_contract,
-    validate_council,
-    validate_dependencies,
-    validate_lot,
-    validate_system,
-    validate_tower,
-)
+from convergence.records.validation import refusals
 from convergence.store import models as m
 from convergence.store.access import (
     Actor,
     check_write,
 )
-from convergence.store.history import describe, history_rows
+from convergence.store.history import history_rows
 from convergence.store.reading import load_estate
 
 Key = Hashable
@@ -318,25 +311,7 @@ def check_references(estate: Estate) -> None:
 
 
 def _problems(estate: Estate, merged: Estate) -> dict[str, str]:
-    """Every rule broken by the records being saved, as 'record, field' → problem."""
-    problems: dict[str, str] = {}
-    checks: list[tuple[Record, dict[str, str]]] = []
-    checks += [(c, validate_council(c)) for c in estate.councils]
-    checks += [(t, validate_tower(t)) for t in estate.towers]
-    checks += [(lot, validate_lot(lot, merged)) for lot in estate.lots]
-    checks += [(c, validate_contract(c, merged)) for c in estate.contracts]
-    if len(estate.systems) < 5_000:  # per-record checks; large imports rely on references
-        checks += [(x, validate_system(x, merged)) for x in estate.systems]
-    if len(estate.dependencies) < 500:  # per-record checks; large imports are checked whole
-        each = len(estate.dependencies) <= 20  # a cycle search each; more rely on check_acyclic
-        checks += zip(
-            estate.dependencies,
-            validate_dependencies(estate.dependencies, merged, cycles=each),
-            strict=True,
-        )
-    for record, found in checks:
-        kind, council, name = describe(record)
-        where = f"{kind.capitalize()} {name}" + (f" ({council})" if council else "")
-        for field, problem in found.items():
-            problems[f"{where}, {field}"] = problem
-    return problems
+    """Every rule broken by the records being saved, as 'record, field' → problem: the same
+    rules whether a record is saved alone or among 100,000 (see validation.problems)."""
+    records: list[Record] = [r for kind in KINDS for r in getattr(estate, kind)]
+    return refusals(records, merged)
