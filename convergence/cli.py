@@ -117,9 +117,10 @@ def cmd_import(args: argparse.Namespace) -> None:
     with Session(_engine(args)) as session:
         if path.is_dir():
             found = read_estate(path)  # a record already held keeps what its file does not give
-            estate = over_held(found, storage.load_estate(session=session), carried_in(path))
+            held = storage.load_estate(session=session)
+            estate = over_held(found, held, carried_in(path))
             summary = storage.save_estate(
-                session=session, estate=estate, actor=_acting(args, session)
+                session=session, estate=estate, actor=_acting(args, session), based_on=held
             )
             print(f"Imported {path}: {summary}")
             return
@@ -143,6 +144,7 @@ def cmd_import(args: argparse.Namespace) -> None:
             session=session,
             estate=preview.to_estate(valid_only=args.valid_only),
             actor=_acting(args, session),
+            based_on=current,  # never revert an edit made since the preview
         )
     print(f"Imported {path}: {summary}")
 

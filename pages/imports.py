@@ -121,7 +121,10 @@ if upload is not None:
         try:
             with st.spinner("Importing…"), Session(database(database_url())) as session:
                 summary = storage.save_estate(
-                    session=session, estate=preview.to_estate(valid_only=go_valid), actor=actor
+                    session=session,
+                    estate=preview.to_estate(valid_only=go_valid),
+                    actor=actor,
+                    based_on=estate,  # the estate previewed: never revert a later edit
                 )
             st.success(f"Imported: {summary}.")
         except ConvergenceError as problem:

@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session
 
 from convergence.errors import ConfigurationError
 
@@ -27,6 +28,18 @@ def _enable_sqlite_foreign_keys(connection: Any, _record: Any) -> None:
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def begin_writing(session: Session) -> None:
+    """Take SQLite's write lock now, before the reads a write relies on, so two writers never
+    both read what they compare against before either writes: the second waits for the first
+    to commit. Reads elsewhere take no lock (the driver begins a transaction only before a
+    write). On PostgreSQL, writers lock the rows they rely on instead (see writing.py)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +60,9 @@ def make_engine(url: str) -> Engine:
                 f"{SETTING} / CONVERGENCE_DATA_DIR: cannot write to {folder} ({exc.strerror})"
             ) from None
     try:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        sqlite = parsed.get_backend_name() == "sqlite"
+        waits = {"connect_args": {"timeout": 60}} if sqlite else {}  # writers queue, not fail
+        engine = create_engine(parsed, pool_pre_ping=True, **waits)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise ConfigurationError(
             f"{SETTING}: no database driver for '{parsed.drivername}' ({exc})"

@@ -29,7 +29,23 @@ from convergence.store.access import (
 from convergence.store.history import as_text, describe, history
 from convergence.store.reading import load_estate
 from convergence.store.realised import realised_savings
-from convergence.store.writing import bump_revision, save_estate
+from convergence.store.writing import (
+    KEY_OF,
+    bump_revision,
+    lock_estate,
+    moved_since,
+    refuse_moved,
+    save_estate,
+)
+
+KIND_OF: dict[type, str] = {
+    Council: "councils",
+    Tower: "towers",
+    Lot: "lots",
+    Contract: "contracts",
+    System: "systems",
+    Dependency: "dependencies",
+}
 
 
 def _row(session: Session, record: Record) -> Any | None:
@@ -114,17 +130,12 @@ def save_record(
     `version` was read (at `loaded_at`); ValidationError when it breaks a rule.
     """
     check_write(actor, record)
+    lock_estate(session)
     _check_version(session, record, version, loaded_at)
-    kind = {
-        Council: "councils",
-        Tower: "towers",
-        Lot: "lots",
-        Contract: "contracts",
-        System: "systems",
-        Dependency: "dependencies",
-    }[type(record)]
+    kind = KIND_OF[type(record)]
     single: dict[str, Any] = {kind: (record,)}
-    save_estate(session=session, estate=Estate(**single), actor=actor)
+    loaded = {} if version is None else {(kind, KEY_OF[kind](record)): version}
+    save_estate(session=session, estate=Estate(**single), actor=actor, expected=loaded)
 
 
 def delete_record(
@@ -138,6 +149,7 @@ def delete_record(
     """Delete one record, refusing a stale version or a record others still use."""
     check_write(actor, record)
     user = actor.name
+    lock_estate(session)
     _check_version(session, record, version, loaded_at)
     kind, council, label = describe(record)
     estate = load_estate(session=session)
@@ -198,22 +210,30 @@ def delete_record(
 
 
 def adopt(*, session: Session, live: Estate, adopted: Estate, actor: Actor) -> int:
-    """Make the live records match `adopted` (a scenario laid over `live`), record by record
-    through the normal checked and recorded path; return how many records changed."""
+    """Make the live records match `adopted` (a scenario laid over `live`, the estate as the
+    person opened it) through the normal checked and recorded path; return how many records
+    changed. Refused, naming them, when someone changed one of those records since `live`
+    was read: adopting never reverts another person's edit."""
     check_admin(actor, "adopt a scenario")
-    count = 0
+    changed: dict[str, Any] = {}
+    gone: list[Record] = []
     for kind in ("lots", "contracts", "systems", "dependencies"):
-        before = {describe(r): r for r in getattr(live, kind)}
-        after = {describe(r): r for r in getattr(adopted, kind)}
-        for key, record in after.items():
-            if before.get(key) != record:
-                version = record_version(session=session, record=record)
-                save_record(session=session, record=record, actor=actor, version=version)
-                count += 1
-        for key, record in before.items():
-            if key not in after:
-                version = record_version(session=session, record=record)
-                if version is not None:
-                    delete_record(session=session, record=record, actor=actor, version=version)
-                    count += 1
+        key = KEY_OF[kind]
+        before = {key(r): r for r in getattr(live, kind)}
+        after = {key(r): r for r in getattr(adopted, kind)}
+        changed[kind] = tuple(r for k, r in after.items() if before.get(k) != r)
+        gone += [r for k, r in before.items() if k not in after]
+    count = sum(map(len, changed.values()))
+    if count:
+        save_estate(session=session, estate=Estate(**changed), actor=actor, based_on=live)
+    for record in gone:
+        lock_estate(session)
+        version = record_version(session=session, record=record)
+        if version is None:
+            continue
+        current = load_estate(session=session)
+        alone: dict[str, Any] = {KIND_OF[type(record)]: (record,)}
+        refuse_moved(moved_since(live, current, Estate(**alone)))
+        delete_record(session=session, record=record, actor=actor, version=version)
+        count += 1
     return count

@@ -27,7 +27,8 @@ from convergence.store.access import (
     Actor,
     check_write,
 )
-from convergence.store.history import history_rows
+from convergence.store.db import begin_writing
+from convergence.store.history import describe, history_rows
 from convergence.store.reading import load_estate
 
 Key = Hashable
@@ -58,6 +59,47 @@ def bump_revision(session: Session) -> None:
         session.add(row)
 
 
+def lock_estate(session: Session) -> None:
+    """Make writers of the estate take turns, from their first read to their commit, so what a
+    save checks is what it overwrites: SQLite's write lock taken at once (see db.py); on
+    PostgreSQL the revision row, which every write raises anyway, locked now rather than at
+    the end."""
+    begin_writing(session)
+    session.execute(
+        select(m.EstateRevision.revision).where(m.EstateRevision.id == 1).with_for_update()
+    )
+
+
+def moved_since(based_on: Estate, current: Estate, incoming: Estate) -> list[str]:
+    """The records `incoming` would change that someone else changed, added or deleted since
+    `based_on` was read (the estate an import was previewed on, a scenario opened over), as
+    "contract WCC-DT-004 (WCC)"."""
+    moved = []
+    for kind in KINDS:
+        key = KEY_OF[kind]
+        was = {key(r): r for r in getattr(based_on, kind)}
+        now = {key(r): r for r in getattr(current, kind)}
+        for record in getattr(incoming, kind):
+            k = key(record)
+            if was.get(k) != now.get(k) and record != now.get(k):
+                what, council, label = describe(record)
+                moved.append(f"{what} {label}" + (f" ({council})" if council else ""))
+    return moved
+
+
+def refuse_moved(moved: list[str]) -> None:
+    """Raise RecordConflict naming the records in `moved` (the first ten), if any."""
+    if moved:
+        named = ", ".join(moved[:10]) + (
+            f" and {len(moved) - 10:,} more" if len(moved) > 10 else ""
+        )
+        raise RecordConflict(
+            f"Someone else changed {named} after you opened it; nothing was saved. "
+            "Reload to see their changes, then try again",
+            [],
+        )
+
+
 def clear_estate(*, session: Session) -> None:
     """Delete every record of the estate (not the schema)."""
     for table in (m.Dependency, m.System, m.Contract, m.FrameworkLot, m.Tower, m.Council):
@@ -67,6 +109,16 @@ def clear_estate(*, session: Session) -> None:
 
 
 # --- writing ----------------------------------------------------------------------------------
+
+# each kind's key, as councils and imports name records
+KEY_OF: dict[str, Callable[[Any], Key]] = {
+    "councils": lambda c: c.code,
+    "towers": lambda t: t.code,
+    "lots": lambda lot: lot.name,
+    "contracts": lambda c: (c.council, c.reference),
+    "systems": lambda s: s.key,
+    "dependencies": lambda d: (d.dependant, d.prerequisite),
+}
 
 
 def _overlay(old: Iterable[Any], new: Iterable[Any], key: Callable[[Any], Key]) -> tuple[Any, ...]:
@@ -80,9 +132,12 @@ def _upsert(
     table: type[SQLModel],
     key_of: Callable[[Any], Key],
     wanted: dict[Key, dict[str, Any]],
+    expected: dict[Key, int] | None = None,
 ) -> tuple[int, int]:
     """Insert new rows and update changed ones (raising their version), finding the rows held
-    by `key_of`; count both."""
+    by `key_of`; count both. A row whose version is not the one `expected` gives for its key
+    (the version the person loaded), or the one just read, is left alone and refused."""
+    expected = expected or {}
     existing = _rows(session, table, key_of, wanted)
     added = [values for key, values in wanted.items() if key not in existing]
     changed = []
@@ -95,7 +150,7 @@ def _upsert(
                         "id": row_id,
                         **values,
                         "version": current["version"] + 1,
-                        "was": current["version"],
+                        "was": expected.get(key, current["version"]),
                     }
                 )
     for start in range(0, len(added), 20_000):
@@ -131,8 +186,20 @@ def _rows(
     return found
 
 
-def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSummary:
+def save_estate(
+    *,
+    session: Session,
+    estate: Estate,
+    actor: Actor,
+    based_on: Estate | None = None,
+    expected: dict[tuple[str, Key], int] | None = None,
+) -> ImportSummary:
     """Add or update every record of `estate`; all or nothing; every change enters the history.
+
+    `based_on` is the estate the caller read and made `estate` from (an import's preview): a
+    record the save would change that someone else changed since is refused, naming it, and
+    nothing is written. `expected` gives a record's version as the person loaded it, by
+    (kind, key): the update is made only while the row still has that version.
 
     Raises ValidationError (naming the record and each field) when a record breaks a rule,
     EstateError naming the record and the field when a reference does not resolve in the
@@ -143,16 +210,20 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
         for record in getattr(estate, kind):
             check_write(actor, record)
     user = actor.name
+    lock_estate(session)
     current = load_estate(session=session)
+    if based_on is not None:
+        refuse_moved(moved_since(based_on, current, estate))
+    mine = expected or {}
+
+    def expect(kind: str, key: Callable[[Any], Key] = lambda k: k) -> dict[Key, int]:
+        return {key(k): v for (what, k), v in mine.items() if what == kind}
+
     merged = Estate(
-        councils=_overlay(current.councils, estate.councils, lambda c: c.code),
-        towers=_overlay(current.towers, estate.towers, lambda t: t.code),
-        lots=_overlay(current.lots, estate.lots, lambda lot: lot.name),
-        contracts=_overlay(current.contracts, estate.contracts, lambda c: (c.council, c.reference)),
-        systems=_overlay(current.systems, estate.systems, lambda s: s.key),
-        dependencies=_overlay(
-            current.dependencies, estate.dependencies, lambda d: (d.dependant, d.prerequisite)
-        ),
+        **{
+            kind: _overlay(getattr(current, kind), getattr(estate, kind), KEY_OF[kind])
+            for kind in KINDS
+        }
     )
     problems = _problems(estate, merged)
     if problems:
@@ -170,12 +241,14 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
             m.Council,
             lambda r: r.code,
             {c.code: {"code": c.code, "name": c.name, "share": c.share} for c in estate.councils},
+            expect("councils"),
         )
         added["towers"], updated["towers"] = _upsert(
             session,
             m.Tower,
             lambda r: r.code,
             {t.code: {"code": t.code, "name": t.name} for t in estate.towers},
+            expect("towers"),
         )
         council_id = {r.code: r.id for r in session.exec(select(m.Council)).all()}
         tower_id = {r.code: r.id for r in session.exec(select(m.Tower)).all()}
@@ -196,6 +269,7 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
                 }
                 for lot in estate.lots
             },
+            expect("lots"),
         )
         council_code = {v: k for k, v in council_id.items()}
         added["contracts"], updated["contracts"] = _upsert(
@@ -206,6 +280,7 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
                 (c.council, c.reference): _contract_values(c, council_id, tower_id)
                 for c in estate.contracts
             },
+            expect("contracts"),
         )
         contract_id = {
             (council_code[cid], ref): i
@@ -232,6 +307,7 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
                 }
                 for s in estate.systems
             },
+            expect("systems"),
         )
         system_id = {
             (council_code[cid], name): i
@@ -251,6 +327,7 @@ def save_estate(*, session: Session, estate: Estate, actor: Actor) -> ImportSumm
                 }
                 for d in estate.dependencies
             },
+            expect("dependencies", lambda k: (system_id[k[0]], system_id[k[1]])),
         )
         for start in range(0, len(changes), 20_000):
             session.execute(insert(m.HistoryEntry), changes[start : start + 20_000])
