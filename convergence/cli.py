@@ -41,16 +41,19 @@ SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    from convergence.settings import Settings
+    from convergence.settings import settings
     from convergence.store.db import prepare_database
 
-    url = args.database or Settings().resolved_database_url
+    url = args.database or settings().resolved_database_url
     return prepare_database(url)
 
 
 def _today(text: str | None) -> date:
+    """The planning date: --today, else CONVERGENCE_TODAY, else the real date."""
     if text is None:
-        return date.today()
+        from convergence.settings import settings
+
+        return settings().planning_date
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -295,7 +298,7 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
     from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
     from convergence.planning.baselines import since_baseline, thaw
     from convergence.planning.engine import schedule
-    from convergence.settings import Settings
+    from convergence.settings import settings
     from convergence.store import storage
 
     today = _today(args.today)
@@ -316,7 +319,7 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
         since,
         args.baseline or "",
         estate=estate,
-        result=savings(estate, roadmap, charges_from=Settings().charges_from),
+        result=savings(estate, roadmap, charges_from=settings().charges_from),
     )
     path: Path = args.path
     if path.suffix.lower() == ".pptx":

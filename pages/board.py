@@ -13,7 +13,7 @@ from convergence.outputs.calendar_export import roadmap_calendar
 from convergence.planning.baselines import freeze, rag_trend, since_baseline, thaw
 from convergence.planning.engine import schedule
 from convergence.planning.scenarios import apply_overrides, overrides_from_json
-from convergence.settings import Settings
+from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
     current_actor,
@@ -30,7 +30,7 @@ through_the_router(__file__)
 st.title("Board")
 actor = current_actor()
 estate, roadmap = current_roadmap()
-money = current_savings(Settings().charges_from)
+money = current_savings(settings().charges_from)
 engine = database(database_url())
 with Session(engine) as session:
     frozen = storage.baselines(session=session)

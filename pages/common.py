@@ -8,7 +8,6 @@ rerun does not copy it.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -26,7 +25,7 @@ from convergence.outputs.export import safe_cell
 from convergence.planning.engine import Roadmap, schedule
 from convergence.records.estate import Estate
 from convergence.records.estate_files import read_estate
-from convergence.settings import Settings
+from convergence.settings import settings
 from convergence.store import storage
 from convergence.store.access import Actor
 from convergence.store.db import prepare_database
@@ -52,13 +51,12 @@ def routed() -> None:
 
 
 def database_url() -> str:
-    return Settings().resolved_database_url
+    return settings().resolved_database_url
 
 
 def planning_date() -> date:
     """Today, unless CONVERGENCE_TODAY fixes the planning date (rehearsals, tests)."""
-    fixed = os.environ.get("CONVERGENCE_TODAY")
-    return date.fromisoformat(fixed) if fixed else date.today()
+    return settings().planning_date
 
 
 @st.cache_resource(show_spinner=False)

@@ -8,7 +8,7 @@ from convergence.charts.overview import convergence_curve_chart
 from convergence.formatting import money as formatted
 from convergence.formatting import uk_date
 from convergence.planning import roadmap as rm
-from convergence.settings import Settings
+from convergence.settings import settings
 from pages.common import (
     current_roadmap,
     current_savings,
@@ -24,21 +24,18 @@ st.title("Overview")
 estate, roadmap = current_roadmap()
 council_names, tower_names = names(estate)
 plans = roadmap.plans
-in_scope = plans[plans["state"] != "retained"]
-converged = int((in_scope["cutover"] <= pd.Timestamp(roadmap.today)).sum())
+head = rm.headline(roadmap)
 due_year = rm.decisions_due(roadmap, 12)
 six_months = pd.Timestamp(roadmap.today) + pd.DateOffset(months=6)
 due_soon = due_year[due_year["due"] <= six_months]
 
 first, second, third, fourth = st.columns(4)
-first.metric("Programme converged by", uk_date(rm.programme_date(roadmap)) or "—")
-second.metric("Systems on the framework today", f"{converged} of {len(in_scope)}")
-third.metric(
-    "At risk (red / amber)", f"{(plans['rag'] == 'red').sum()} / {(plans['rag'] == 'amber').sum()}"
-)
+first.metric("Programme converged by", uk_date(head.programme_date) or "—")
+second.metric("Systems on the framework today", f"{head.converged} of {head.systems}")
+third.metric("At risk (red / amber)", f"{head.red} / {head.amber}")
 fourth.metric("Decisions due in 6 months", len(due_soon))
 
-money = current_savings(Settings().charges_from)
+money = current_savings(settings().charges_from)
 share = money.share_of_spend()
 payback = money.payback()
 extensions = money.contracts["extension_cost"].sum()

@@ -35,7 +35,7 @@ st.title("Roadmap")
 estate, roadmap = current_roadmap()
 council_names, tower_names = names(estate)
 plans = roadmap.plans
-in_plan = plans[plans["state"] != "retained"]
+in_plan = rm.in_scope(plans)
 
 council_col, tower_col, supplier_col, rag_col = st.columns(4)
 councils = council_col.multiselect(

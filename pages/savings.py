@@ -17,7 +17,7 @@ from convergence.charts.savings import (
 from convergence.errors import ConvergenceError
 from convergence.formatting import money, uk_date
 from convergence.money import savings as sv
-from convergence.settings import Settings
+from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
     current_actor,
@@ -40,7 +40,7 @@ options = list(sv.CHARGES_FROM)
 charges_from = st.radio(
     "Framework charges begin",
     options,
-    index=options.index(Settings().charges_from),
+    index=options.index(settings().charges_from),
     format_func=sv.CHARGES_FROM.get,
     horizontal=True,
     key="savings_charges_from",

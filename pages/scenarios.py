@@ -20,7 +20,7 @@ from convergence.planning.scenarios import (
     overrides_from_json,
     overrides_to_json,
 )
-from convergence.settings import Settings
+from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
     current_actor,
@@ -213,7 +213,7 @@ towers_col.dataframe(
 )
 st.subheader("Savings against the live plan")
 money_compared = compare_savings(
-    estate, live, tuple(overrides), what_if, charges_from=Settings().charges_from
+    estate, live, tuple(overrides), what_if, charges_from=settings().charges_from
 )
 programme_money = money_compared.councils.iloc[-1]
 first, second = st.columns(2)

@@ -11,7 +11,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
-from convergence.settings import Settings
+from convergence.settings import settings
 from convergence.store import storage
 from convergence.store.access import Actor
 from pages.common import ACTOR, NEXT, database, database_url
@@ -33,13 +33,13 @@ def sign_out() -> None:
 
 def signed_in() -> Actor:
     """The signed-in person; otherwise shows the sign-in (or first admin) form and stops."""
-    timeout = Settings().session_minutes * 60
+    timeout = settings().session_minutes * 60
     actor: Actor | None = st.session_state.get(ACTOR)
     last = st.session_state.get(LAST_ACTIVE, time.time())
     if actor is not None and time.time() - last > timeout:
         sign_out()
         actor = None
-        st.info(f"You were signed out after {Settings().session_minutes} minutes without activity.")
+        st.info(f"You were signed out after {settings().session_minutes} minutes without activity.")
     if actor is not None:
         # the role may have changed since signing in: take it from the database each time
         with Session(database(database_url())) as session:

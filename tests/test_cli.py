@@ -149,3 +149,23 @@ def test_the_command_line_choices_match_the_package() -> None:
     from convergence.store.access import ROLES
 
     assert cli.ROLES == ROLES and cli.CHARGES_FROM == tuple(CHARGES_FROM)
+
+
+def test_the_planning_date_comes_from_the_setting_unless_the_command_names_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def cutover_of_wcc_desktop(*today: str) -> str:
+        code, out, err = run(capsys, "schedule", "--estate", str(SAMPLE), *today, "--format", "csv")
+        assert code == 0, err
+        rows = csv.DictReader(io.StringIO(out))
+        return next(r["cutover"] for r in rows if (r["council"], r["system"]) == ("WCC", "Desktop"))
+
+    monkeypatch.setenv("CONVERGENCE_TODAY", "2026-11-22")
+    assert cutover_of_wcc_desktop() == "2027-07-19"
+    monkeypatch.setenv("CONVERGENCE_TODAY", "2028-01-03")
+    assert cutover_of_wcc_desktop() > "2028-01-03"
+    assert cutover_of_wcc_desktop("--today", "2026-11-22") == "2027-07-19"
+    monkeypatch.setenv("CONVERGENCE_TODAY", "22/11/2026")
+    code, _, err = run(capsys, "schedule", "--estate", str(SAMPLE), "--format", "csv")
+    assert code == 2
+    assert err == "error: CONVERGENCE_TODAY: '22/11/2026' is not a date in the form YYYY-MM-DD\n"

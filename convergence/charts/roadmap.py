@@ -32,6 +32,7 @@ from convergence.charts.style import (
 )
 from convergence.formatting import uk_date
 from convergence.planning.engine import Roadmap
+from convergence.planning.roadmap import in_scope
 
 PHASES = {
     "Legacy contract": GREY,
@@ -69,7 +70,7 @@ def _window(today: date, plans: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestam
 def _in_reading_order(plans: pd.DataFrame) -> pd.DataFrame:
     """Systems to draw, council by council; within a council towers in the order they finish
     converging, and within a tower systems by cutover. Adds an `order` column."""
-    scope = plans[plans["state"] != "retained"]
+    scope = in_scope(plans)
     finish = scope.groupby(["council", "tower"])["cutover"].transform("max")
     ordered = scope.assign(_finish=finish).sort_values(
         ["council", "_finish", "tower", "cutover", "system"], na_position="last"
@@ -259,7 +260,7 @@ def roadmap_gantt(
 
     >>> chart, drawn = roadmap_gantt(roadmap, roadmap.plans)  # doctest: +SKIP
     """
-    scope = plans[plans["state"] != "retained"]
+    scope = in_scope(plans)
     summary = len(scope) > threshold
     if summary:
         frame = gantt_summary(roadmap, scope, council_names=council_names, tower_names=tower_names)

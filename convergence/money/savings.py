@@ -50,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from convergence.planning import roadmap as rm
 from convergence.planning.engine import Roadmap
 from convergence.records.estate import Estate
 
@@ -247,7 +248,7 @@ class _Ledger:
 def horizon_months(roadmap: Roadmap) -> int:
     """Months to count: at least five years, and three years past the last cutover."""
     plans = roadmap.plans
-    moving = plans[plans["state"].isin(["legacy", "in_transition"])]
+    moving = rm.moving(plans)
     last = moving["cutover"].max() if len(moving) else pd.NaT
     if pd.isna(last):
         return MIN_HORIZON_MONTHS
@@ -274,7 +275,7 @@ def savings(
     today = roadmap.today
     text = ["council", "system", "tower", "contract", "lot", "state"]
     plans = roadmap.plans.astype({c: object for c in text})  # plain strings iterate fast
-    moving = plans[plans["state"].isin(["legacy", "in_transition"])]
+    moving = rm.moving(plans)
     months = month_starts(today, horizon or horizon_months(roadmap))
 
     lots = {lot.name: lot for lot in estate.lots}
@@ -437,7 +438,8 @@ def _contract_terms(
         ],
         columns=[*keys, "title", "tower", "annual_value", "start", "current_end"],
     )
-    moving = plans[plans["state"].isin(["legacy", "in_transition"]) & plans["contract"].notna()]
+    moving = rm.moving(plans)
+    moving = moving[moving["contract"].notna()]
     moving = moving.assign(leaving=moving["leave_on"].fillna(moving["cutover"] - timedelta(days=1)))
     per_contract = moving.groupby(keys).agg(
         leaving=("leaving", "max"), extension_covered=("extension_covered", "all")

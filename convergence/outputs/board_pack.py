@@ -71,13 +71,12 @@ def pack_content(
     result: Savings | None = None,
 ) -> PackContent:
     """What the pack shows; with `estate` and its `result` (savings), the savings section."""
-    plans = roadmap.plans
-    scope = plans[plans["state"] != "retained"]
-    converged = int((scope["cutover"] <= pd.Timestamp(roadmap.today)).sum())
+    scope = rm.in_scope(roadmap.plans)
+    head = rm.headline(roadmap)
     figures = [
-        ("Programme converged by", uk_date(rm.programme_date(roadmap)) or "—"),
-        ("Systems on the framework today", f"{converged} of {len(scope)}"),
-        ("Red / amber", f"{(plans['rag'] == 'red').sum()} / {(plans['rag'] == 'amber').sum()}"),
+        ("Programme converged by", uk_date(head.programme_date) or "—"),
+        ("Systems on the framework today", f"{head.converged} of {head.systems}"),
+        ("Red / amber", f"{head.red} / {head.amber}"),
     ]
     for r in rm.convergence_dates(roadmap).itertuples():
         figures.append((f"{r.council} converged by", uk_date(r.forecast)))

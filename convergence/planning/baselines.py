@@ -19,7 +19,7 @@ import pandas as pd
 
 from convergence.formatting import uk_date
 from convergence.planning.engine import Roadmap
-from convergence.planning.roadmap import chain
+from convergence.planning.roadmap import chain, convergence_by, in_scope
 
 FROZEN = [
     "council",
@@ -63,10 +63,6 @@ class SinceBaseline:
     resolved_risks: pd.DataFrame  # council, system, rag_was, reasons_was
     councils: pd.DataFrame  # council, was, now, change_days
     programme_change_days: int | None
-
-
-def _convergence(plans: pd.DataFrame, by: str) -> pd.Series:
-    return plans[plans["state"] != "retained"].groupby(by)["cutover"].max()
 
 
 def _related(roadmap: Roadmap, row: int) -> set[tuple[str, str, str]]:
@@ -137,7 +133,7 @@ def since_baseline(
     risky = ("red", "amber")
     new = both[both["rag_now"].isin(risky) & ~both["rag_was"].isin(risky)]
     resolved = both[both["rag_was"].isin(risky) & ~both["rag_now"].isin(risky)]
-    was, then = _convergence(baseline, "council"), _convergence(roadmap.plans, "council")
+    was, then = convergence_by(baseline, "council"), convergence_by(roadmap.plans, "council")
     councils = pd.DataFrame({"was": was, "now": then})
     councils["change_days"] = (councils["now"] - councils["was"]).dt.days.astype("Int64")
     first, last = was.max() if len(was) else pd.NaT, then.max() if len(then) else pd.NaT
@@ -164,7 +160,7 @@ def rag_trend(
     if live is not None:
         snapshots.append(("Now", live.today, live.plans))
     for name, when, plans in snapshots:
-        scope = plans[plans["state"] != "retained"]
+        scope = in_scope(plans)
         for council, group in [("Programme", scope), *scope.groupby("council")]:
             counts = group["rag"].value_counts()
             rows.append(

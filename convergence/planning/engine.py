@@ -330,7 +330,7 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
 
 def schedule(
     estate: Estate,
-    today: date | None = None,
+    today: date,
     *,
     exits: Mapping[tuple[str, str], date] | None = None,
 ) -> Roadmap:
@@ -339,7 +339,7 @@ def schedule(
     Parameters
     ----------
     estate : the estate to plan.
-    today : the planning date; the real date when not given.
+    today : the planning date (Settings.planning_date in the app and the command line).
     exits : early exit dates chosen by a scenario, by (council, contract reference).
 
     >>> from convergence.records.estate import Estate, Tower, System
@@ -349,7 +349,7 @@ def schedule(
     datetime.date(2026, 12, 22)
     """
     with collector_paused():
-        return _schedule(estate, today or date.today(), exits or {})
+        return _schedule(estate, today, exits or {})
 
 
 def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]) -> Roadmap:

@@ -6,6 +6,7 @@ Pure functions of a `Roadmap` (see convergence.planning.engine); frames in, fram
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -15,12 +16,55 @@ from convergence.formatting import days, uk_date
 from convergence.planning.engine import Roadmap
 from convergence.records.estate import system_label
 
-IN_SCOPE = ("legacy", "in_transition", "converged")
+IN_SCOPE = ("legacy", "in_transition", "converged")  # a retained system stays out of the plan
+MOVING = ("legacy", "in_transition")  # still to cut over
 RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "grey": 3}
 
 
+# --- the vocabulary every screen, chart and output uses ---------------------------------------
+
+
+def in_scope(plans: pd.DataFrame) -> pd.DataFrame:
+    """The plans of the systems the programme converges: all but those retained."""
+    return plans[plans["state"].isin(IN_SCOPE)]
+
+
+def moving(plans: pd.DataFrame) -> pd.DataFrame:
+    """The plans of the systems still to cut over."""
+    return plans[plans["state"].isin(MOVING)]
+
+
+def convergence_by(plans: pd.DataFrame, by: str) -> pd.Series:
+    """Per council (or tower ...): the day its last system in scope cuts over."""
+    return in_scope(plans).groupby(by)["cutover"].max()
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures a CIO and a board read first, the same on the overview and in the pack."""
+
+    programme_date: date | None  # the last cutover in scope
+    systems: int  # in scope
+    converged: int  # of them, on the framework by the planning date
+    red: int
+    amber: int
+
+
+def headline(roadmap: Roadmap) -> Headline:
+    """The headline figures of a roadmap."""
+    plans = roadmap.plans
+    scope = in_scope(plans)
+    return Headline(
+        programme_date=programme_date(roadmap),
+        systems=len(scope),
+        converged=int((scope["cutover"] <= pd.Timestamp(roadmap.today)).sum()),
+        red=int((plans["rag"] == "red").sum()),
+        amber=int((plans["rag"] == "amber").sum()),
+    )
+
+
 def _in_scope(roadmap: Roadmap) -> pd.DataFrame:
-    return roadmap.plans[roadmap.plans["state"].isin(IN_SCOPE)]
+    return in_scope(roadmap.plans)
 
 
 def label(plans: pd.DataFrame, row: int) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 from convergence.errors import EstateError
 from convergence.money.savings import ChargesFrom, Savings, early_exits, horizon_months, savings
 from convergence.planning.engine import Roadmap
+from convergence.planning.roadmap import convergence_by, in_scope
 from convergence.records.estate import Dependency, Estate
 
 OverrideKind = Literal[
@@ -187,11 +188,6 @@ class Comparison:
     termination_fees: float  # £
 
 
-def _convergence(plans: pd.DataFrame, by: str) -> pd.Series:
-    scope = plans[plans["state"] != "retained"]
-    return scope.groupby(by)["cutover"].max()
-
-
 def _change(live: pd.Series, scenario: pd.Series, name: str) -> pd.DataFrame:
     frame = pd.DataFrame({"live": live, "scenario": scenario})
     frame["change_days"] = (frame["scenario"] - frame["live"]).dt.days.astype("Int64")
@@ -212,8 +208,8 @@ def compare(live: Roadmap, scenario: Roadmap, overrides: tuple[Override, ...] = 
     systems = both.rename(
         columns={"cutover_live": "live_cutover", "cutover_scenario": "scenario_cutover"}
     )
-    live_end = live.plans.loc[live.plans["state"] != "retained", "cutover"].max()
-    scenario_end = scenario.plans.loc[scenario.plans["state"] != "retained", "cutover"].max()
+    live_end = in_scope(live.plans)["cutover"].max()
+    scenario_end = in_scope(scenario.plans)["cutover"].max()
     programme = (
         None if pd.isna(live_end) or pd.isna(scenario_end) else (scenario_end - live_end).days
     )
@@ -222,10 +218,12 @@ def compare(live: Roadmap, scenario: Roadmap, overrides: tuple[Override, ...] = 
             [*keys, "live_cutover", "scenario_cutover", "change_days", "rag_live", "rag_scenario"]
         ],
         councils=_change(
-            _convergence(live.plans, "council"), _convergence(scenario.plans, "council"), "council"
+            convergence_by(live.plans, "council"),
+            convergence_by(scenario.plans, "council"),
+            "council",
         ),
         towers=_change(
-            _convergence(live.plans, "tower"), _convergence(scenario.plans, "tower"), "tower"
+            convergence_by(live.plans, "tower"), convergence_by(scenario.plans, "tower"), "tower"
         ),
         programme_change_days=programme,
         extension_cost=extension_cost,

@@ -14,83 +14,17 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from convergence.errors import EstateFileError
-from convergence.records.estate import (
-    CHARGE_BASES,
-    RENEWAL_TYPES,
-    SYSTEM_STATES,
-    Contract,
-    Council,
-    Dependency,
-    Estate,
-    Lot,
-    System,
-    Tower,
-)
+from convergence.records.estate import Estate, Record, Tower
+from convergence.records.fields import KIND_OF_FILE, KINDS, TOWERS, Field, Kind
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "councils.csv": ("code", "name", "share"),
-    "towers.csv": ("code", "name"),
-    "lots.csv": (
-        "lot",
-        "tower",
-        "supplier",
-        "calloffs_open",
-        "framework_expiry",
-        "max_calloff_months",
-        "charge_basis",
-        "annual_charge",
-    ),
-    "contracts.csv": (
-        "council",
-        "reference",
-        "title",
-        "supplier",
-        "tower",
-        "department",
-        "start",
-        "end",
-        "max_end",
-        "renewal",
-        "renewal_months",
-        "notice_months",
-        "notice_served",
-        "termination_notice_days",
-        "termination_fee",
-        "annual_value",
-        "review_date",
-    ),
-    "systems.csv": (
-        "council",
-        "system",
-        "tower",
-        "contract",
-        "lot",
-        "transition_days",
-        "state",
-        "cutover",
-        "transition_cost",
-    ),
-    "dependencies.csv": ("council", "system", "needs_council", "needs_system", "lag_days"),
-}
-
-# the record field a column fills, where its name is not the column's
-RENAMED: dict[str, dict[str, str]] = {
-    "lots.csv": {"lot": "name"},
-    "systems.csv": {"system": "name"},
-}
-
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "councils.csv": ("code", "name"),
-    "towers.csv": ("code",),
-    "lots.csv": ("lot", "tower", "calloffs_open", "framework_expiry"),
-    "contracts.csv": ("council", "reference", "tower"),
-    "systems.csv": ("council", "system", "tower"),
-    "dependencies.csv": ("council", "system", "needs_council", "needs_system"),
-}
+# each file's columns, in order, and those that must be filled (see convergence.records.fields)
+COLUMNS: dict[str, tuple[str, ...]] = {k.file: k.columns for k in KINDS}
+REQUIRED: dict[str, tuple[str, ...]] = {k.file: k.required_columns for k in KINDS}
 
 
 def carried_fields(name: str, headers: Iterable[str]) -> tuple[str, ...]:
@@ -102,8 +36,7 @@ def carried_fields(name: str, headers: Iterable[str]) -> tuple[str, ...]:
     ('council', 'name', 'tower', 'state')
     """
     present = {str(h).strip().lower() for h in headers}
-    renamed = RENAMED.get(name, {})
-    return tuple(renamed.get(column, column) for column in COLUMNS[name] if column in present)
+    return tuple(f.name for f in KIND_OF_FILE[name].fields if f.file_column in present)
 
 
 # --- cell parsers: text in, value out, ValueError with a message in words ------------------
@@ -167,6 +100,36 @@ def parse_choice(choices: tuple[str, ...], default: str) -> Callable[[str], str]
     return parse
 
 
+def parser_of(kind: Kind, field: Field) -> Callable[[str], Any]:
+    """The cell parser of one field of an estate file."""
+    if field.type == "choice":
+        return parse_choice(field.values, kind.empty_value(field.name))
+    return _PARSERS[field.type]
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "text": str,
+    "date": parse_date,
+    "whole": parse_int,
+    "money": parse_money,
+    "share": parse_share,
+}
+
+
+def record_from_cells(kind: Kind, cell: Callable[[str, Callable[[str], Any]], Any]) -> Record:
+    """One record of an estate file; `cell(column, parser)` reads a checked cell. An empty
+    cell means the field's empty value (see Kind.empty_value); a tower without a name is
+    named by its code."""
+    data: dict[str, Any] = {}
+    for field in kind.fields:
+        value = cell(field.file_column, parser_of(kind, field))
+        data[field.name] = kind.empty_value(field.name) if value in ("", None) else value
+    if kind is TOWERS and not data["name"]:
+        data["name"] = data["code"]
+    record: Record = kind.record(**data)
+    return record
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -215,8 +178,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise EstateFileError(f"{path.name}: not a readable CSV file ({exc})") from None
 
 
-def _read(folder: Path, name: str, build: Callable[[Callable[..., Any]], Any]) -> tuple[Any, ...]:
-    """Records of one file; `build(cell)` makes a record, `cell(column, parser)` reads a value."""
+def _read(folder: Path, kind: Kind) -> tuple[Any, ...]:
+    """Records of one file, each cell read by its field's parser."""
+    name = kind.file
     path = folder / name
     if not path.exists():
         return ()
@@ -238,7 +202,7 @@ def _read(folder: Path, name: str, build: Callable[[Callable[..., Any]], Any]) -
             except ValueError as exc:
                 raise EstateFileError(f"{name}, row {_line}, column {column}: {exc}") from None
 
-        records.append(build(cell))
+        records.append(record_from_cells(kind, cell))
     return tuple(records)
 
 
@@ -253,83 +217,12 @@ def read_estate(folder: Path | str) -> Estate:
         raise EstateFileError(f"{folder}: no such folder")
     if not any((folder / name).exists() for name in COLUMNS):
         raise EstateFileError(f"{folder}: no estate files found (expected {', '.join(COLUMNS)})")
-    renewal = parse_choice(RENEWAL_TYPES, "none")
-    state = parse_choice(SYSTEM_STATES, "legacy")
-    basis = parse_choice(CHARGE_BASES, "per_council")
-
-    councils = _read(
-        folder,
-        "councils.csv",
-        lambda c: Council(c("code"), c("name"), share=c("share", parse_share)),
-    )
-    towers = _read(folder, "towers.csv", lambda c: Tower(c("code"), c("name") or c("code")))
-    lots = _read(
-        folder,
-        "lots.csv",
-        lambda c: Lot(
-            name=c("lot"),
-            tower=c("tower"),
-            supplier=c("supplier"),
-            calloffs_open=c("calloffs_open", parse_date),
-            framework_expiry=c("framework_expiry", parse_date),
-            max_calloff_months=c("max_calloff_months", parse_int),
-            charge_basis=c("charge_basis", basis),
-            annual_charge=c("annual_charge", parse_money),
-        ),
-    )
-    contracts = _read(
-        folder,
-        "contracts.csv",
-        lambda c: Contract(
-            council=c("council"),
-            reference=c("reference"),
-            title=c("title"),
-            supplier=c("supplier"),
-            tower=c("tower"),
-            department=c("department"),
-            start=c("start", parse_date),
-            end=c("end", parse_date),
-            max_end=c("max_end", parse_date),
-            renewal=c("renewal", renewal),
-            renewal_months=c("renewal_months", parse_int),
-            notice_months=c("notice_months", parse_int),
-            notice_served=c("notice_served", parse_date),
-            termination_notice_days=c("termination_notice_days", parse_int),
-            termination_fee=c("termination_fee", parse_money),
-            annual_value=c("annual_value", parse_money),
-            review_date=c("review_date", parse_date),
-        ),
-    )
-    systems = _read(
-        folder,
-        "systems.csv",
-        lambda c: System(
-            council=c("council"),
-            name=c("system"),
-            tower=c("tower"),
-            contract=c("contract") or None,
-            lot=c("lot") or None,
-            transition_days=c("transition_days", parse_int) or 0,
-            state=c("state", state),
-            cutover=c("cutover", parse_date),
-            transition_cost=c("transition_cost", parse_money),
-        ),
-    )
-    dependencies = _read(
-        folder,
-        "dependencies.csv",
-        lambda c: Dependency(
-            council=c("council"),
-            system=c("system"),
-            needs_council=c("needs_council"),
-            needs_system=c("needs_system"),
-            lag_days=c("lag_days", parse_int) or 0,
-        ),
-    )
-    if not towers:
-        codes = sorted({r.tower for r in (*lots, *contracts, *systems)})
-        towers = tuple(Tower(code, code.replace("_", " ").capitalize()) for code in codes)
-    return Estate(councils, towers, lots, contracts, systems, dependencies)
+    read = {kind.plural: _read(folder, kind) for kind in KINDS}
+    if not read["towers"]:
+        used = (*read["lots"], *read["contracts"], *read["systems"])
+        codes = sorted({r.tower for r in used})
+        read["towers"] = tuple(Tower(code, code.replace("_", " ").capitalize()) for code in codes)
+    return Estate(**read)
 
 
 def carried_in(folder: Path | str) -> dict[str, tuple[str, ...]]:
@@ -351,72 +244,13 @@ def carried_in(folder: Path | str) -> dict[str, tuple[str, ...]]:
 
 def estate_rows(estate: Estate) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of each estate file, in canonical order, as Python values."""
-    return {
-        "councils.csv": sorted((c.code, c.name, c.share) for c in estate.councils),
-        "towers.csv": sorted((t.code, t.name) for t in estate.towers),
-        "lots.csv": sorted(
-            (
-                (
-                    lot.name,
-                    lot.tower,
-                    lot.supplier,
-                    lot.calloffs_open,
-                    lot.framework_expiry,
-                    lot.max_calloff_months,
-                    lot.charge_basis,
-                    lot.annual_charge,
-                )
-                for lot in estate.lots
-            ),
-            key=lambda r: (r[1], r[0]),
-        ),
-        "contracts.csv": sorted(
-            (
-                (
-                    c.council,
-                    c.reference,
-                    c.title,
-                    c.supplier,
-                    c.tower,
-                    c.department,
-                    c.start,
-                    c.end,
-                    c.max_end,
-                    c.renewal,
-                    c.renewal_months,
-                    c.notice_months,
-                    c.notice_served,
-                    c.termination_notice_days,
-                    c.termination_fee,
-                    c.annual_value,
-                    c.review_date,
-                )
-                for c in estate.contracts
-            ),
-            key=lambda r: (r[0], r[1]),
-        ),
-        "systems.csv": sorted(
-            (
-                (
-                    s.council,
-                    s.name,
-                    s.tower,
-                    s.contract,
-                    s.lot,
-                    s.transition_days,
-                    s.state,
-                    s.cutover,
-                    s.transition_cost,
-                )
-                for s in estate.systems
-            ),
-            key=lambda r: (r[0], r[1]),
-        ),
-        "dependencies.csv": sorted(
-            (d.council, d.system, d.needs_council, d.needs_system, d.lag_days)
-            for d in estate.dependencies
-        ),
-    }
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for kind in KINDS:
+        names = [f.name for f in kind.fields]
+        order = itemgetter(*(names.index(name) for name in kind.order))
+        table = [tuple(getattr(r, n) for n in names) for r in getattr(estate, kind.plural)]
+        rows[kind.file] = sorted(table, key=order)
+    return rows
 
 
 def write_estate(estate: Estate, folder: Path | str) -> list[Path]:

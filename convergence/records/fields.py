@@ -1,10 +1,18 @@
-"""The fields of each kind of record as the editing screen shows them: label, input type,
-choices. Pure data and two helpers; the screen renders them, validation judges them."""
+"""Each kind of record described once, as data: its fields with their label, estate-file
+column, database column, type, whether the file must fill them, whether they identify the
+record, what they refer to, and what they mean.
+
+Everything that spells out a record's fields is derived from this: reading and writing estate
+files (convergence.records.estate_files) and their preview on the import screen, the editing
+forms (pages/records.py), storage's columns (convergence.store.reading and .writing), the
+estate-file tables in the README (a test holds the two together). A new field is one line
+here, one in the record's dataclass, one in the database model and its migration."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -17,24 +25,116 @@ from convergence.records.estate import (
     Dependency,
     Estate,
     Lot,
+    Record,
     System,
+    Tower,
 )
 
+FieldType = Literal["text", "date", "whole", "money", "share", "choice"]
 InputType = Literal["text", "date", "whole", "money", "choice"]
-Record = Council | Lot | Contract | System | Dependency
+Options = Callable[[Estate, dict[str, Any]], list[str]]
+
+_INPUTS: dict[FieldType, InputType] = {
+    "text": "text",
+    "date": "date",
+    "whole": "whole",
+    "money": "money",
+    "share": "money",
+    "choice": "choice",
+}
 
 
 @dataclass(frozen=True)
-class FieldSpec:
-    """One input on a record form. `key` fields identify the record and are fixed once saved."""
+class Field:
+    """One field of one kind of record.
+
+    `refers_to` names the kind of record the field names (by its key; `scope` is the field
+    holding the rest of that key, e.g. a system's contract is (council, contract)). Such a
+    field is stored as the other record's row id, in `<name>_id` unless `database` says
+    otherwise; `database=None` marks a field stored only as part of another's reference."""
 
     name: str
     label: str
-    input: InputType = "text"
-    key: bool = False
-    optional: bool = False
-    choices: Callable[[Estate, dict[str, Any]], list[str]] | None = None
-    help: str = ""
+    meaning: str
+    type: FieldType = "text"
+    column: str = ""  # estate-file column, when not `name`
+    database: str | None = ""  # database column, when not `name` (`<name>_id` for a reference)
+    required: bool = False  # an estate file must fill it
+    key: bool = False  # identifies the record; fixed once saved
+    optional: bool = False  # may be left empty on a form (stored as "not known")
+    values: tuple[str, ...] = ()  # the allowed values of a choice
+    refers_to: str = ""
+    scope: str = ""
+    options: Options | None = None  # a form's choices, given the estate and what is entered
+
+    @property
+    def file_column(self) -> str:
+        return self.column or self.name
+
+    @property
+    def database_column(self) -> str | None:
+        if self.database is None:
+            return None
+        return self.database or (f"{self.name}_id" if self.refers_to else self.name)
+
+    @property
+    def input(self) -> InputType:
+        """The form's widget for this field."""
+        return "choice" if self.refers_to or self.options else _INPUTS[self.type]
+
+    @property
+    def choices(self) -> Options | None:
+        if self.options is not None:
+            return self.options
+        if self.values:
+            values = list(self.values)
+            return lambda _estate, _entered: values
+        return None
+
+    @property
+    def help(self) -> str:
+        return self.meaning
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record: its estate file, its form, its fields (in the file's order)."""
+
+    name: str  # "contract"
+    plural: str  # "contracts": the Estate's attribute
+    record: type
+    file: str  # "contracts.csv"
+    form: str  # the editing screen's title for it ("" when no form edits it)
+    fields: tuple[Field, ...]
+    order: tuple[str, ...]  # the fields an estate file's rows are sorted by
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.key)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(f.file_column for f in self.fields if f.required)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.file_column for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def empty_value(self, name: str) -> Any:
+        """What an empty cell or input means for field `name`: the record's default, or
+        empty text for text without one."""
+        default = _defaults(self.record).get(name, MISSING)
+        return "" if default is MISSING else default
+
+
+def _defaults(record: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclass_fields(record) if f.default is not MISSING}
+
+
+# --- form choices -----------------------------------------------------------------------------
 
 
 def _councils(estate: Estate, _: dict[str, Any]) -> list[str]:
@@ -62,134 +162,326 @@ def _needs_systems(estate: Estate, values: dict[str, Any]) -> list[str]:
     return sorted(s.name for s in estate.systems if s.council == values.get("needs_council"))
 
 
-FORMS: dict[str, tuple[type, tuple[FieldSpec, ...]]] = {
-    "Contracts": (
-        Contract,
-        (
-            FieldSpec("council", "Council", "choice", key=True, choices=_councils),
-            FieldSpec("reference", "Contract reference", key=True),
-            FieldSpec("title", "Title"),
-            FieldSpec("supplier", "Supplier"),
-            FieldSpec("tower", "Tower", "choice", choices=_towers),
-            FieldSpec("department", "Department", optional=True),
-            FieldSpec("start", "Start date", "date", optional=True),
-            FieldSpec("end", "Current end date", "date", optional=True),
-            FieldSpec("max_end", "Maximum end date (all options used)", "date", optional=True),
-            FieldSpec(
-                "renewal",
-                "Renewal",
-                "choice",
-                choices=lambda e, v: list(RENEWAL_TYPES),
-                help="tacit: renews by itself unless notice is served",
-            ),
-            FieldSpec("renewal_months", "Renewal period (months)", "whole", optional=True),
-            FieldSpec("notice_months", "Notice period (months)", "whole", optional=True),
-            FieldSpec("notice_served", "Notice served on", "date", optional=True),
-            FieldSpec(
-                "termination_notice_days",
-                "Termination for convenience: notice (days)",
-                "whole",
-                optional=True,
-            ),
-            FieldSpec("termination_fee", "Termination fee (£)", "money", optional=True),
-            FieldSpec("annual_value", "Annual value (£)", "money", optional=True),
-            FieldSpec("review_date", "Review date", "date", optional=True),
+# --- the description --------------------------------------------------------------------------
+
+COUNCIL = Field(
+    "council", "Council", "council code", required=True, key=True, refers_to="council",
+    options=_councils,
+)  # fmt: skip
+TOWER = Field("tower", "Tower", "tower code", required=True, refers_to="tower", options=_towers)
+
+COUNCILS = Kind(
+    "council",
+    "councils",
+    Council,
+    "councils.csv",
+    "Councils",
+    (
+        Field("code", "Code", "short code, e.g. `WCC`", required=True, key=True),
+        Field("name", "Name", "full name", required=True),
+        Field(
+            "share",
+            "Share of shared framework charges (%)",
+            "percentage of shared framework charges (empty: shared equally)",
+            "share",
+            optional=True,
         ),
     ),
-    "Systems": (
-        System,
-        (
-            FieldSpec("council", "Council", "choice", key=True, choices=_councils),
-            FieldSpec("name", "System name", key=True),
-            FieldSpec("tower", "Tower", "choice", choices=_towers),
-            FieldSpec(
-                "contract",
-                "Supplied by contract",
-                "choice",
-                optional=True,
-                choices=_contracts,
-                help="Leave empty for an in-house system",
-            ),
-            FieldSpec("lot", "Target framework lot", "choice", optional=True, choices=_lots),
-            FieldSpec("transition_days", "Transition (days)", "whole"),
-            FieldSpec("state", "State", "choice", choices=lambda e, v: list(SYSTEM_STATES)),
-            FieldSpec("cutover", "Actual cutover (converged systems)", "date", optional=True),
-            FieldSpec(
-                "transition_cost",
-                "One-off transition cost (£)",
-                "money",
-                optional=True,
-                help="Paid in the month its transition starts",
-            ),
+    order=("code",),
+)
+
+TOWERS = Kind(
+    "tower",
+    "towers",
+    Tower,
+    "towers.csv",
+    "",
+    (
+        Field(
+            "code",
+            "Code",
+            "e.g. `desktop`, `data_centre`, `service_desk`, `identity`",
+            required=True,
+            key=True,
+        ),
+        Field("name", "Name", 'name people use, e.g. "Desktop (end-user computing)"'),
+    ),
+    order=("code",),
+)
+
+LOTS = Kind(
+    "framework lot",
+    "lots",
+    Lot,
+    "lots.csv",
+    "Framework lots",
+    (
+        Field("name", "Lot name", "lot name, unique", column="lot", required=True, key=True),
+        Field(
+            "tower",
+            "Tower",
+            "tower code the lot serves",
+            required=True,
+            refers_to="tower",
+            options=_towers,
+        ),  # fmt: skip
+        Field("supplier", "Framework supplier", "framework supplier"),
+        Field(
+            "calloffs_open",
+            "Call-offs open",
+            "first day call-offs can be placed",
+            "date",
+            required=True,
+        ),  # fmt: skip
+        Field(
+            "framework_expiry",
+            "Framework expires",
+            "last day of the framework",
+            "date",
+            required=True,
+        ),  # fmt: skip
+        Field(
+            "max_calloff_months",
+            "Longest call-off (months)",
+            "longest call-off term",
+            "whole",
+            optional=True,
+        ),  # fmt: skip
+        Field(
+            "charge_basis",
+            "Charged",
+            "`per_council` (default): each council using the lot pays the annual charge; "
+            "`per_system`: each system on it does; `shared`: one charge split between councils",
+            "choice",
+            values=CHARGE_BASES,
+        ),
+        Field(
+            "annual_charge",
+            "Annual charge (£)",
+            "the lot's annual charge in pounds, on that basis",
+            "money",
+            optional=True,
         ),
     ),
-    "Dependencies": (
-        Dependency,
-        (
-            FieldSpec(
-                "council", "Council of the system that waits", "choice", key=True, choices=_councils
-            ),
-            FieldSpec("system", "System that waits", "choice", key=True, choices=_systems),
-            FieldSpec(
-                "needs_council",
-                "Council of the system it needs",
-                "choice",
-                key=True,
-                choices=_councils,
-            ),
-            FieldSpec(
-                "needs_system", "System it needs first", "choice", key=True, choices=_needs_systems
-            ),
-            FieldSpec("lag_days", "Lag after that cutover (days)", "whole"),
+    order=("tower", "name"),
+)
+
+CONTRACTS = Kind(
+    "contract",
+    "contracts",
+    Contract,
+    "contracts.csv",
+    "Contracts",
+    (
+        COUNCIL,
+        Field(
+            "reference",
+            "Contract reference",
+            "contract reference, unique within the council",
+            required=True,
+            key=True,
+        ),
+        Field("title", "Title", "title, as on the contract register"),
+        Field("supplier", "Supplier", "supplier, as on the contract register"),
+        TOWER,
+        Field("department", "Department", "department, as on the contract register"),
+        Field("start", "Start date", "start date", "date", database="start_date", optional=True),
+        Field(
+            "end",
+            "Current end date",
+            "current end date",
+            "date",
+            database="end_date",
+            optional=True,
+        ),  # fmt: skip
+        Field(
+            "max_end",
+            "Maximum end date (all options used)",
+            "end date with every extension option used",
+            "date",
+            database="max_end_date",
+            optional=True,
+        ),
+        Field(
+            "renewal",
+            "Renewal",
+            "`none`, `tacit` (renews by itself unless notice is served) or `express`",
+            "choice",
+            values=RENEWAL_TYPES,
+        ),
+        Field(
+            "renewal_months",
+            "Renewal period (months)",
+            "length of a renewal period (tacit renewal; default 12)",
+            "whole",
+            optional=True,
+        ),
+        Field(
+            "notice_months",
+            "Notice period (months)",
+            "notice needed to leave at the end of a term",
+            "whole",
+            optional=True,
+        ),
+        Field(
+            "notice_served",
+            "Notice served on",
+            "date notice was served, if it has been",
+            "date",
+            optional=True,
+        ),
+        Field(
+            "termination_notice_days",
+            "Termination for convenience: notice (days)",
+            "notice for termination for convenience, in days, where known",
+            "whole",
+            optional=True,
+        ),
+        Field(
+            "termination_fee",
+            "Termination fee (£)",
+            "fee for termination for convenience, where known",
+            "money",
+            optional=True,
+        ),
+        Field("annual_value", "Annual value (£)", "annual value in pounds", "money", optional=True),
+        Field("review_date", "Review date", "next contract review", "date", optional=True),
+    ),
+    order=("council", "reference"),
+)
+
+SYSTEMS = Kind(
+    "system",
+    "systems",
+    System,
+    "systems.csv",
+    "Systems",
+    (
+        COUNCIL,
+        Field(
+            "name",
+            "System name",
+            "system name, unique within the council",
+            column="system",
+            required=True,
+            key=True,
+        ),
+        TOWER,
+        Field(
+            "contract",
+            "Supplied by contract",
+            "reference of the contract that supplies it (empty: in-house)",
+            refers_to="contract",
+            scope="council",
+            optional=True,
+            options=_contracts,
+        ),
+        Field(
+            "lot",
+            "Target framework lot",
+            "target framework lot",
+            database="lot_id",
+            refers_to="framework lot",
+            optional=True,
+            options=_lots,
+        ),
+        Field("transition_days", "Transition (days)", "length of the transition", "whole"),
+        Field(
+            "state",
+            "State",
+            "`legacy`, `in_transition`, `converged` or `retained`",
+            "choice",
+            values=SYSTEM_STATES,
+        ),
+        Field(
+            "cutover",
+            "Actual cutover (converged systems)",
+            "actual cutover date (converged systems)",
+            "date",
+            optional=True,
+        ),
+        Field(
+            "transition_cost",
+            "One-off transition cost (£)",
+            "one-off cost of moving it, in pounds, paid in the month its transition starts",
+            "money",
+            optional=True,
         ),
     ),
-    "Framework lots": (
-        Lot,
-        (
-            FieldSpec("name", "Lot name", key=True),
-            FieldSpec("tower", "Tower", "choice", choices=_towers),
-            FieldSpec("supplier", "Framework supplier"),
-            FieldSpec("calloffs_open", "Call-offs open", "date"),
-            FieldSpec("framework_expiry", "Framework expires", "date"),
-            FieldSpec("max_calloff_months", "Longest call-off (months)", "whole", optional=True),
-            FieldSpec(
-                "charge_basis",
-                "Charged",
-                "choice",
-                choices=lambda e, v: list(CHARGE_BASES),
-                help="per_council: each council using the lot pays the annual charge; "
-                "per_system: each system on it does; shared: one charge split between councils",
-            ),
-            FieldSpec("annual_charge", "Annual charge (£)", "money", optional=True),
+    order=("council", "name"),
+)
+
+DEPENDENCIES = Kind(
+    "dependency",
+    "dependencies",
+    Dependency,
+    "dependencies.csv",
+    "Dependencies",
+    (
+        Field(
+            "council",
+            "Council of the system that waits",
+            "council of the system that waits",
+            database=None,
+            required=True,
+            key=True,
+            options=_councils,
+        ),
+        Field(
+            "system",
+            "System that waits",
+            "the system that waits",
+            required=True,
+            key=True,
+            refers_to="system",
+            scope="council",
+            database="system_id",
+            options=_systems,
+        ),
+        Field(
+            "needs_council",
+            "Council of the system it needs",
+            "council of the system it needs first (any council)",
+            database=None,
+            required=True,
+            key=True,
+            options=_councils,
+        ),
+        Field(
+            "needs_system",
+            "System it needs first",
+            "the system it needs first",
+            required=True,
+            key=True,
+            refers_to="system",
+            scope="needs_council",
+            database="needs_system_id",
+            options=_needs_systems,
+        ),
+        Field(
+            "lag_days",
+            "Lag after that cutover (days)",
+            "days after that system's cutover before this transition may start",
+            "whole",
         ),
     ),
-    "Councils": (
-        Council,
-        (
-            FieldSpec("code", "Code", key=True),
-            FieldSpec("name", "Name"),
-            FieldSpec(
-                "share",
-                "Share of shared framework charges (%)",
-                "money",
-                optional=True,
-                help="Leave empty to split shared charges equally",
-            ),
-        ),
-    ),
+    order=("council", "system", "needs_council", "needs_system"),
+)
+
+KINDS: tuple[Kind, ...] = (COUNCILS, TOWERS, LOTS, CONTRACTS, SYSTEMS, DEPENDENCIES)
+KIND_OF_FILE: dict[str, Kind] = {k.file: k for k in KINDS}
+KIND_OF_RECORD: dict[type, Kind] = {k.record: k for k in KINDS}
+
+# the editing screen's forms, in the order it offers them
+FORMS: dict[str, tuple[type, tuple[Field, ...]]] = {
+    k.form: (k.record, k.fields) for k in (CONTRACTS, SYSTEMS, DEPENDENCIES, LOTS, COUNCILS)
 }
 
 
 def records_of(estate: Estate, form: str) -> list[Record]:
     """The existing records a form edits."""
-    kind = {
-        "Contracts": "contracts",
-        "Systems": "systems",
-        "Dependencies": "dependencies",
-        "Framework lots": "lots",
-        "Councils": "councils",
-    }[form]
-    records: list[Record] = list(getattr(estate, kind))
+    kind = next(k for k in KINDS if k.form == form)
+    records: list[Record] = list(getattr(estate, kind.plural))
     return records
 
 
@@ -213,18 +505,18 @@ def title_of(record: Record) -> str:
 
 
 def build(form: str, values: dict[str, Any]) -> Record:
-    """A record of the form's kind from the values entered (empty optional inputs → None)."""
-    cls, specs = FORMS[form]
-    data: dict[str, Any] = {s.name: values.get(s.name) for s in specs}
-    for spec in specs:
-        if data[spec.name] in ("", None) and spec.input == "text":
-            data[spec.name] = ""
-        if spec.input == "whole" and data[spec.name] is None and not spec.optional:
-            data[spec.name] = 0
-        if spec.input == "whole" and data[spec.name] is not None:
-            data[spec.name] = int(data[spec.name])
-        if spec.input == "money" and data[spec.name] is not None:
-            data[spec.name] = Decimal(str(round(float(data[spec.name]), 2)))
-    known = {f.name for f in fields(cls)}
-    record: Record = cls(**{k: v for k, v in data.items() if k in known})
+    """A record of the form's kind from the values entered (an empty input: the field's
+    empty value, see Kind.empty_value)."""
+    kind = next(k for k in KINDS if k.form == form)
+    data: dict[str, Any] = {}
+    for spec in kind.fields:
+        value = values.get(spec.name)
+        if value in ("", None):
+            value = kind.empty_value(spec.name)
+        elif spec.input == "whole":
+            value = int(value)
+        elif spec.input == "money":
+            value = Decimal(str(round(float(value), 2)))
+        data[spec.name] = value
+    record: Record = kind.record(**data)
     return record

@@ -33,7 +33,7 @@ from convergence.records.estate import (
     System,
     Tower,
 )
-from convergence.records.fields import FORMS, FieldSpec, title_of
+from convergence.records.fields import KIND_OF_RECORD, Field, title_of
 from convergence.registers.ocds import read_ocds
 from convergence.registers.previews import (
     ESTATE_FILES,
@@ -50,11 +50,9 @@ from convergence.registers.previews import (
 R = TypeVar("R", Council, Tower, Lot, Contract, System, Dependency)
 
 # the fields that identify a record, as the editing forms mark them
-KEYS: dict[type, tuple[str, ...]] = {
-    cls: tuple(spec.name for spec in specs if spec.key) for cls, specs in FORMS.values()
-} | {Tower: ("code",)}
-SPECS: dict[type, dict[str, FieldSpec]] = {
-    cls: {spec.name: spec for spec in specs} for cls, specs in FORMS.values()
+KEYS: dict[type, tuple[str, ...]] = {cls: kind.keys for cls, kind in KIND_OF_RECORD.items()}
+SPECS: dict[type, dict[str, Field]] = {
+    cls: {f.name: f for f in kind.fields} for cls, kind in KIND_OF_RECORD.items()
 }
 # each kind of record in words, one and many, by the format of the file that gives it
 NOUNS: dict[str, tuple[str, str]] = {
@@ -361,7 +359,7 @@ def _shown(record: Record, name: str, towers: dict[str, str]) -> str:
     kind = spec.input if spec else "text"
     if kind == "date":
         return uk_date(value)
-    if spec and spec.label.endswith("(%)"):
+    if spec and spec.type == "share":
         number = f"{value:f}"
         return (number.rstrip("0").rstrip(".") if "." in number else number) + "%"
     if kind == "money":

@@ -46,9 +46,6 @@ import pandas as pd
 
 from convergence.errors import EstateFileError
 from convergence.records.estate import (
-    CHARGE_BASES,
-    RENEWAL_TYPES,
-    SYSTEM_STATES,
     Contract,
     Council,
     Dependency,
@@ -62,12 +59,9 @@ from convergence.records.estate_files import (
     FORMULA_STARTS,
     REQUIRED,
     carried_fields,
-    parse_choice,
-    parse_date,
-    parse_int,
-    parse_money,
-    parse_share,
+    record_from_cells,
 )
+from convergence.records.fields import KIND_OF_FILE, KINDS
 from convergence.records.validation import implausible, plausible_date, problems_of
 
 MAX_BYTES = 50 * 2**20
@@ -107,13 +101,7 @@ ESTATE_FILES = {
     "estate-dependencies": "dependencies.csv",
     "estate-councils": "councils.csv",
 }
-ESTATE_KEYS = {
-    "contracts.csv": ("council", "reference"),
-    "systems.csv": ("council", "system"),
-    "lots.csv": ("lot",),
-    "dependencies.csv": ("council", "system", "needs_council", "needs_system"),
-    "councils.csv": ("code",),
-}
+ESTATE_KEYS = {k.file: tuple(k.field(name).file_column for name in k.keys) for k in KINDS}
 CONTRACTS_FINDER = {
     "reference": "Notice Identifier",
     "title": "Title",
@@ -926,8 +914,6 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         return ImportPreview(problems=header, rows=len(frame))
     present = [name for name in COLUMNS[file] if name in columns]
     cells = {n: [_unguard(_text(v)) for v in frame[columns[n]].tolist()] for n in present}
-    renewal, state = parse_choice(RENEWAL_TYPES, "none"), parse_choice(SYSTEM_STATES, "legacy")
-    basis = parse_choice(CHARGE_BASES, "per_council")
     records: list[Any] = []
     found: list[RowProblem] = []
     first_row: dict[tuple[str, ...], int] = {}
@@ -935,7 +921,7 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         read = _RowReader({n: values[i] for n, values in cells.items()}, REQUIRED[file])
         if number in frame.attrs.get("overlong_rows", {}):
             read.problem("(whole row)", "more cells than the header: a value may hold a comma")
-        record = _estate_record(kind, read, renewal, state, basis)
+        record = record_from_cells(KIND_OF_FILE[file], read)
         if isinstance(record, Contract):
             dates = {"start": record.start, "end": record.end, "max_end": record.max_end}
             read.problems.extend(date_problems(dates, str))
@@ -958,68 +944,6 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         systems=tuple(r for r in records if isinstance(r, System)),
         dependencies=tuple(r for r in records if isinstance(r, Dependency)),
         fields=carried_fields(file, present),
-    )
-
-
-def _estate_record(
-    kind: str,
-    c: _RowReader,
-    renewal: Callable[[str], str],
-    state: Callable[[str], str],
-    basis: Callable[[str], str],
-) -> Any:
-    """One record of an estate file; `c(column, parser)` reads a checked cell."""
-    if kind == "estate-councils":
-        return Council(c("code"), c("name"), share=c("share", parse_share))
-    if kind == "estate-lots":
-        return Lot(
-            name=c("lot"),
-            tower=c("tower"),
-            supplier=c("supplier"),
-            calloffs_open=c("calloffs_open", parse_date),
-            framework_expiry=c("framework_expiry", parse_date),
-            max_calloff_months=c("max_calloff_months", parse_int),
-            charge_basis=c("charge_basis", basis),
-            annual_charge=c("annual_charge", parse_money),
-        )
-    if kind == "estate-systems":
-        return System(
-            council=c("council"),
-            name=c("system"),
-            tower=c("tower"),
-            contract=c("contract") or None,
-            lot=c("lot") or None,
-            transition_days=c("transition_days", parse_int) or 0,
-            state=c("state", state),
-            cutover=c("cutover", parse_date),
-            transition_cost=c("transition_cost", parse_money),
-        )
-    if kind == "estate-dependencies":
-        return Dependency(
-            council=c("council"),
-            system=c("system"),
-            needs_council=c("needs_council"),
-            needs_system=c("needs_system"),
-            lag_days=c("lag_days", parse_int) or 0,
-        )
-    return Contract(
-        council=c("council"),
-        reference=c("reference"),
-        title=c("title"),
-        supplier=c("supplier"),
-        tower=c("tower"),
-        department=c("department"),
-        start=c("start", parse_date),
-        end=c("end", parse_date),
-        max_end=c("max_end", parse_date),
-        renewal=c("renewal", renewal),
-        renewal_months=c("renewal_months", parse_int),
-        notice_months=c("notice_months", parse_int),
-        notice_served=c("notice_served", parse_date),
-        termination_notice_days=c("termination_notice_days", parse_int),
-        termination_fee=c("termination_fee", parse_money),
-        annual_value=c("annual_value", parse_money),
-        review_date=c("review_date", parse_date),
     )
 
 

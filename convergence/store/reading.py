@@ -24,6 +24,7 @@ from convergence.records.estate import (
     Tower,
     linked,
 )
+from convergence.records.fields import KINDS
 from convergence.store import models as m
 
 # --- reading ----------------------------------------------------------------------------------
@@ -108,8 +109,13 @@ def _links(
     return Links(needs=rows("needs_system_id"), waits=rows("system_id"), contract=contract)
 
 
-# record fields stored in a column of another name
-_COLUMN_OF_FIELD = {"start": "start_date", "end": "end_date", "max_end": "max_end_date"}
+# record fields stored in a column of another name (see convergence.records.fields)
+_COLUMN_OF_FIELD = {
+    (kind.record, f.name): f.database
+    for kind in KINDS
+    for f in kind.fields
+    if f.database and not f.refers_to
+}
 
 
 def _read_records(
@@ -130,7 +136,7 @@ def _read_records(
     columns = ["id"]
     plan: list[tuple[int, dict[Any, Any] | None]] = []
     for field in fields(record_type):
-        name = _COLUMN_OF_FIELD.get(field.name, field.name)
+        name = _COLUMN_OF_FIELD.get((record_type, field.name), field.name)
         lookup: dict[Any, Any] | None = None
         if derived and field.name in derived:
             name, lookup = derived[field.name]

@@ -17,9 +17,17 @@ from convergence.planning.arrays import compile_estate
 from convergence.planning.engine import check_acyclic
 from convergence.records.estate import (
     KINDS,
-    Contract,
     Estate,
     Record,
+)
+from convergence.records.fields import (
+    CONTRACTS,
+    COUNCILS,
+    DEPENDENCIES,
+    LOTS,
+    SYSTEMS,
+    TOWERS,
+    Kind,
 )
 from convergence.records.validation import refusals
 from convergence.store import models as m
@@ -234,41 +242,31 @@ def save_estate(
     changes = history_rows(current, estate, user)
 
     added: dict[str, int] = {}
+    ids: dict[str, dict[Any, Any]] = {}  # row ids of the records saved so far, by kind and key
     updated: dict[str, int] = {}
     try:
         added["councils"], updated["councils"] = _upsert(
             session,
             m.Council,
             lambda r: r.code,
-            {c.code: {"code": c.code, "name": c.name, "share": c.share} for c in estate.councils},
+            {c.code: _stored(COUNCILS, c, ids) for c in estate.councils},
             expect("councils"),
         )
         added["towers"], updated["towers"] = _upsert(
             session,
             m.Tower,
             lambda r: r.code,
-            {t.code: {"code": t.code, "name": t.name} for t in estate.towers},
+            {t.code: _stored(TOWERS, t, ids) for t in estate.towers},
             expect("towers"),
         )
         council_id = {r.code: r.id for r in session.exec(select(m.Council)).all()}
-        tower_id = {r.code: r.id for r in session.exec(select(m.Tower)).all()}
+        ids["council"] = council_id
+        ids["tower"] = {r.code: r.id for r in session.exec(select(m.Tower)).all()}
         added["lots"], updated["lots"] = _upsert(
             session,
             m.FrameworkLot,
             lambda r: r.name,
-            {
-                lot.name: {
-                    "name": lot.name,
-                    "tower_id": tower_id[lot.tower],
-                    "supplier": lot.supplier,
-                    "calloffs_open": lot.calloffs_open,
-                    "framework_expiry": lot.framework_expiry,
-                    "max_calloff_months": lot.max_calloff_months,
-                    "charge_basis": lot.charge_basis,
-                    "annual_charge": lot.annual_charge,
-                }
-                for lot in estate.lots
-            },
+            {lot.name: _stored(LOTS, lot, ids) for lot in estate.lots},
             expect("lots"),
         )
         council_code = {v: k for k, v in council_id.items()}
@@ -276,40 +274,24 @@ def save_estate(
             session,
             m.Contract,
             lambda r: (council_code[r.council_id], r.reference),
-            {
-                (c.council, c.reference): _contract_values(c, council_id, tower_id)
-                for c in estate.contracts
-            },
+            {(c.council, c.reference): _stored(CONTRACTS, c, ids) for c in estate.contracts},
             expect("contracts"),
         )
-        contract_id = {
+        ids["contract"] = {
             (council_code[cid], ref): i
             for i, cid, ref in session.exec(
                 select(m.Contract.id, m.Contract.council_id, m.Contract.reference)
             )
         }
-        lot_id = {r.name: r.id for r in session.exec(select(m.FrameworkLot)).all()}
+        ids["framework lot"] = {r.name: r.id for r in session.exec(select(m.FrameworkLot)).all()}
         added["systems"], updated["systems"] = _upsert(
             session,
             m.System,
             lambda r: (council_code[r.council_id], r.name),
-            {
-                s.key: {
-                    "council_id": council_id[s.council],
-                    "name": s.name,
-                    "tower_id": tower_id[s.tower],
-                    "contract_id": contract_id[(s.council, s.contract)] if s.contract else None,
-                    "lot_id": lot_id[s.lot] if s.lot else None,
-                    "transition_days": s.transition_days,
-                    "state": s.state,
-                    "cutover": s.cutover,
-                    "transition_cost": s.transition_cost,
-                }
-                for s in estate.systems
-            },
+            {s.key: _stored(SYSTEMS, s, ids) for s in estate.systems},
             expect("systems"),
         )
-        system_id = {
+        system_id = ids["system"] = {
             (council_code[cid], name): i
             for i, cid, name in session.exec(
                 select(m.System.id, m.System.council_id, m.System.name)
@@ -320,11 +302,7 @@ def save_estate(
             m.Dependency,
             lambda r: (r.system_id, r.needs_system_id),
             {
-                (system_id[d.dependant], system_id[d.prerequisite]): {
-                    "system_id": system_id[d.dependant],
-                    "needs_system_id": system_id[d.prerequisite],
-                    "lag_days": d.lag_days,
-                }
+                (system_id[d.dependant], system_id[d.prerequisite]): _stored(DEPENDENCIES, d, ids)
                 for d in estate.dependencies
             },
             expect("dependencies", lambda k: (system_id[k[0]], system_id[k[1]])),
@@ -339,28 +317,21 @@ def save_estate(
     return ImportSummary(added, updated)
 
 
-def _contract_values(
-    c: Contract, council_id: dict[str, int | None], tower_id: dict[str, int | None]
-) -> dict[str, Any]:
-    return {
-        "council_id": council_id[c.council],
-        "reference": c.reference,
-        "title": c.title,
-        "supplier": c.supplier,
-        "tower_id": tower_id[c.tower],
-        "department": c.department,
-        "start_date": c.start,
-        "end_date": c.end,
-        "max_end_date": c.max_end,
-        "renewal": c.renewal,
-        "renewal_months": c.renewal_months,
-        "notice_months": c.notice_months,
-        "notice_served": c.notice_served,
-        "termination_notice_days": c.termination_notice_days,
-        "termination_fee": c.termination_fee,
-        "annual_value": c.annual_value,
-        "review_date": c.review_date,
-    }
+def _stored(kind: Kind, record: Record, ids: dict[str, dict[Any, Any]]) -> dict[str, Any]:
+    """A record's database row, as convergence.records.fields describes it: each field in its
+    column, a reference to another record as that record's row id."""
+    row: dict[str, Any] = {}
+    for field in kind.fields:
+        column = field.database_column
+        if column is None:
+            continue
+        value = getattr(record, field.name)
+        if field.refers_to and value is not None:
+            value = ids[field.refers_to][
+                (getattr(record, field.scope), value) if field.scope else value
+            ]
+        row[column] = value
+    return row
 
 
 def check_references(estate: Estate) -> None:
