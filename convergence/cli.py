@@ -261,7 +261,8 @@ def cmd_schedule(args: argparse.Namespace) -> None:
 
 def cmd_savings(args: argparse.Namespace) -> None:
     from convergence.formatting import money
-    from convergence.money.savings import savings, savings_table, summary
+    from convergence.money.savings import savings
+    from convergence.money.tables import savings_table, summary
     from convergence.planning.engine import schedule
 
     estate = _estate_for(args)

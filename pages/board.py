@@ -7,12 +7,11 @@ from sqlmodel import Session
 from convergence.charts.overview import rag_trend_chart
 from convergence.errors import ValidationError
 from convergence.formatting import uk_date
-from convergence.money.savings import promised_json
+from convergence.money.realised import promised_json
 from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
 from convergence.outputs.calendar_export import roadmap_calendar
 from convergence.planning.baselines import freeze, rag_trend, since_baseline, thaw
-from convergence.planning.engine import schedule
-from convergence.planning.scenarios import apply_overrides, overrides_from_json
+from convergence.planning.scenarios import overrides_from_json, scenario_roadmap
 from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
@@ -72,8 +71,8 @@ if frozen:
     against = st.selectbox("Plan to compare", ["The live plan", *stored], key="board_against")
     compared = roadmap
     if against in stored:
-        changed, exits = apply_overrides(estate, overrides_from_json(stored[against].overrides))
-        compared = schedule(changed, roadmap.today, exits=exits)
+        overrides = overrides_from_json(stored[against].overrides)
+        compared = scenario_roadmap(estate, overrides, roadmap.today)
     since = since_baseline(thaw(baseline.plans), compared, changes)
     days = since.programme_change_days
     st.metric(

@@ -77,18 +77,16 @@ window = st.date_input(
     key="roadmap_window",
 )
 
-shown = in_plan
-if councils:
-    shown = shown[shown["council"].isin(councils)]
-if towers:
-    shown = shown[shown["tower"].isin(towers)]
-if suppliers:
-    shown = shown[shown["supplier"].isin(suppliers)]
-if rags:
-    shown = shown[shown["rag"].isin(rags)]
-if isinstance(window, tuple) and len(window) == 2:
-    begin, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
-    shown = shown[shown["cutover"].between(begin, end) | shown["cutover"].isna()]
+shown = rm.filtered(
+    in_plan,
+    councils=councils,
+    towers=towers,
+    suppliers=suppliers,
+    rags=rags,
+    cutover_between=(window[0], window[1])
+    if isinstance(window, tuple) and len(window) == 2
+    else None,
+)
 
 retained = len(plans) - len(in_plan)
 st.caption(

@@ -16,7 +16,9 @@ from convergence.charts.savings import (
 )
 from convergence.errors import ConvergenceError
 from convergence.formatting import money, uk_date
+from convergence.money import realised as rs
 from convergence.money import savings as sv
+from convergence.money import tables
 from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
@@ -46,7 +48,7 @@ charges_from = st.radio(
     key="savings_charges_from",
 )
 result = current_savings(charges_from)
-summary = sv.summary(result, estate)
+summary = tables.summary(result, estate)
 programme = summary.iloc[-1]
 
 
@@ -92,7 +94,9 @@ st.altair_chart(
     key="savings_cumulative",
     alt="Cumulative savings against doing nothing, month by month, one line per council.",
 )
-downloads(chart, sv.savings_table(result, "council"), "cumulative-savings", "savings_cumulative")
+downloads(
+    chart, tables.savings_table(result, "council"), "cumulative-savings", "savings_cumulative"
+)
 
 st.subheader("Against the NLGN marks")
 chart = share_of_spend_chart(summary)
@@ -111,7 +115,7 @@ st.altair_chart(
     key="savings_spend",
     alt="Planned spend each month stacked by tower, with the do-nothing spend as a dashed line.",
 )
-downloads(chart, sv.savings_table(result, "tower"), "spend-by-tower", "savings_spend")
+downloads(chart, tables.savings_table(result, "tower"), "spend-by-tower", "savings_spend")
 
 st.subheader("Extensions the roadmap needs")
 extensions = result.contracts[result.contracts["extension_days"] > 0]
@@ -166,16 +170,11 @@ baseline = st.selectbox(
     placeholder="No baseline records savings yet",
     help="Each baseline the board freezes keeps the savings the plan promised then",
 )
-promised = sv.promised_frame(next((b.savings for b in with_promise if b.name == baseline), "[]"))
-compared = sv.planned_against_realised(promised, result, sv.realised_frame(realised))
-if who != "Programme":
-    compared = compared[compared["council"] == who]
-compared = compared.groupby("month", as_index=False)[["promised", "plan", "realised"]].sum(
-    min_count=1
+promised = rs.promised_frame(next((b.savings for b in with_promise if b.name == baseline), "[]"))
+compared = rs.cumulative_for(
+    rs.planned_against_realised(promised, result, rs.realised_frame(realised)),
+    None if who == "Programme" else who,
 )
-for column in ("promised", "plan", "realised"):
-    compared[f"{column}_cumulative"] = compared[column].cumsum()
-    compared.loc[compared[column].isna(), f"{column}_cumulative"] = None
 if not realised:
     st.info("No realised savings recorded yet. Finance's actuals go in the form below.")
 chart = planned_against_realised_chart(compared)
@@ -210,7 +209,7 @@ if actor.role in ("editor", "admin") and mine:
                 with Session(database(database_url())) as session:
                     storage.record_realised_saving(
                         session=session,
-                        saving=sv.RealisedSaving(
+                        saving=rs.RealisedSaving(
                             council,
                             month if isinstance(month, date) else roadmap.today,
                             Decimal(str(round(amount, 2))),

@@ -10,15 +10,14 @@ from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
 from convergence.formatting import money
-from convergence.planning.engine import schedule
 from convergence.planning.scenarios import (
     Override,
     adoptable,
-    apply_overrides,
     compare,
     compare_savings,
     overrides_from_json,
     overrides_to_json,
+    scenario_roadmap,
 )
 from convergence.settings import settings
 from convergence.store import storage
@@ -169,8 +168,7 @@ for n, override in enumerate(overrides):
         st.rerun()
 
 try:
-    changed, exits = apply_overrides(estate, tuple(overrides))
-    what_if = schedule(changed, live.today, exits=exits)
+    what_if = scenario_roadmap(estate, tuple(overrides), live.today)
 except ConvergenceError as problem:
     st.error(f"This scenario cannot be scheduled: {problem}")
     st.stop()

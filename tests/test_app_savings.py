@@ -15,7 +15,8 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from convergence.formatting import money
-from convergence.money.savings import promised_frame, savings
+from convergence.money.realised import promised_frame
+from convergence.money.savings import savings
 from convergence.planning.engine import schedule
 from convergence.records.estate import Estate
 from convergence.store import storage

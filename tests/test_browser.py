@@ -18,7 +18,6 @@ from tests.app_server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
@@ -55,6 +54,11 @@ def page() -> Iterator[Page]:
 DEMO = {"admin": "sample-admin-2026", "wcc-editor": "sample-wcc-2026", "board": "sample-board-2026"}
 
 
+def painted(page: Page) -> None:
+    """Wait until the browser has painted what is on the page now (two animation frames)."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
@@ -89,8 +93,9 @@ def test_every_screen_loads_without_error(
     open_screen(page, f"{app_url}/{path}")
     page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
-    chart.wait_for(timeout=30_000)
-    page.wait_for_timeout(800)
+    chart.locator("svg.marks").first.wait_for(timeout=30_000)
+    settle(page)
+    painted(page)
     ARTIFACTS.mkdir(exist_ok=True)
     name = f"screen-{path or 'overview'}"
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
@@ -105,14 +110,15 @@ def whole_page(page: Page, path: Path) -> None:
     full-page screenshot shows only the window; grow the window to the content instead."""
     height = page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 40, 6000)})
-    page.wait_for_timeout(600)
+    settle(page)
+    painted(page)
     page.screenshot(path=str(path))
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def scroll_to_top_of(page: Page, selector: str) -> None:
     page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(400)
+    painted(page)
 
 
 def click_row(page: Page, svg: Locator, label: str, across: float = 0.8) -> None:
@@ -133,11 +139,9 @@ def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str
     assert svg.locator("path").count() > 40, "the bars are drawn"
     box = svg.bounding_box()
     assert box is not None and box["width"] > 600 and box["height"] > 1000
-    page.wait_for_timeout(500)
-    scroll_to_top_of(page, '[data-testid="stMain"] [data-testid="stCaptionContainer"]')
-    page.screenshot(path=str(DOCS / "roadmap.png"))  # the README's picture, 1280 × 800
+    settle(page)
     page.set_viewport_size({"width": 1280, "height": 1400})
-    page.wait_for_timeout(300)
+    painted(page)
     page.screenshot(path=str(ARTIFACTS / "roadmap.png"))
     page.set_viewport_size({"width": 1280, "height": 800})
 
@@ -207,7 +211,7 @@ def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
     page.get_by_text("recognised as", exact=False).first.wait_for(timeout=30_000)
     page.locator('[data-testid="stSelectbox"]', has_text="The register's council").click()
     page.get_by_role("option", name="WCC").click()
-    page.wait_for_timeout(500)
+    settle(page)
     page.locator('[data-testid="stSelectbox"]', has_text="Tower for rows").click()
     page.get_by_role("option", name="line_of_business").click()
     valid_only = page.get_by_role("button", name="Import only the 2 valid records")
@@ -241,3 +245,24 @@ def test_an_editor_is_offered_only_their_own_councils_records(page: Page, app_ur
     page.keyboard.press("Escape")
     assert any("(WCC)" in o for o in options)
     assert not any("(LBHF)" in o or "(RBKC)" in o for o in options)
+
+
+def test_a_direct_address_to_an_admin_screen_opens_it_for_no_one_else(
+    page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A screen the router did not register for a role is not served, even as the very first
+    page a fresh server is asked for (when Streamlit would otherwise run pages/ on its own)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('fresh') / 'estate.sqlite'}"
+    assert convergence(["--database", url, "init", "--sample"]) == 0
+    with running_app(url) as base:
+        for user in ("board", "wcc-editor"):
+            open_screen(page, f"{base}/users", user=user)
+            main = page.locator('[data-testid="stMain"]')
+            expect(main.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+            expect(main.get_by_role("heading", name="Users")).to_have_count(0)
+            expect(main).not_to_contain_text("Add or change a user")
+            expect(page.get_by_role("button", name="Save user")).to_have_count(0)
+        open_screen(page, f"{base}/users", user="admin")
+        expect(
+            page.locator('[data-testid="stMain"]').get_by_role("heading", name="Users")
+        ).to_be_visible(timeout=30_000)

@@ -15,17 +15,16 @@ from sqlmodel import Session
 from convergence.cli import main
 from convergence.errors import ValidationError
 from convergence.formatting import money
-from convergence.money.savings import (
-    MONEY_COLUMNS,
+from convergence.money.realised import (
     RealisedSaving,
-    Savings,
-    early_exits,
+    cumulative_for,
     planned_against_realised,
     promised_frame,
     promised_json,
     realised_frame,
-    savings,
 )
+from convergence.money.savings import MONEY_COLUMNS, Savings, savings
+from convergence.money.tables import early_exits
 from convergence.planning.engine import schedule
 from convergence.records.estate import Contract, Council, Estate, Lot, System, Tower
 from convergence.records.estate_files import read_estate
@@ -314,6 +313,10 @@ def test_planned_against_realised_lines_up_promise_plan_and_actuals(sample_estat
     assert february["promised"].iloc[0] == pytest.approx(february["plan"].iloc[0], abs=0.01)
     wcc = frame[frame["council"] == "WCC"]
     assert wcc["promised_cumulative"].iloc[-1] == pytest.approx(result.total("WCC")["savings"])
+    programme = cumulative_for(frame)
+    assert programme["plan_cumulative"].iloc[-1] == pytest.approx(result.total()["savings"])
+    assert programme["realised_cumulative"].dropna().tolist() == [1_000.0]  # one month known
+    assert cumulative_for(frame, "LBHF")["realised"].isna().all()
 
 
 def test_savings_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -119,7 +119,7 @@ def spend_by_tower_chart(
 def share_of_spend_chart(summary: pd.DataFrame) -> Any:
     """Annual savings once converged as a share of annual contract spend, per council and for
     the programme, beside the NLGN marks (1.8% realistic, 3.6% best).
-    `summary` is `convergence.money.savings.summary`."""
+    `summary` is `convergence.money.tables.summary`."""
     data = summary.assign(
         share=summary["share_of_spend"].astype(float).fillna(0.0),
         share_text=[
@@ -173,7 +173,7 @@ def share_of_spend_chart(summary: pd.DataFrame) -> Any:
 def planned_against_realised_chart(frame: pd.DataFrame) -> Any:
     """Cumulative savings promised at a baseline, in today's plan, and realised, for one
     council or the programme. `frame` has month, promised_cumulative, plan_cumulative and
-    realised_cumulative (see `convergence.money.savings.planned_against_realised`)."""
+    realised_cumulative (see `convergence.money.realised.planned_against_realised`)."""
     labels = {
         "promised_cumulative": "Promised at the baseline",
         "plan_cumulative": "Plan today",

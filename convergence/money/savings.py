@@ -38,7 +38,6 @@ tower, transition costs against the system's tower.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -79,17 +78,6 @@ Floats = npt.NDArray[np.float64]
 Months = npt.NDArray[np.datetime64]
 
 
-@dataclass(frozen=True)
-class RealisedSaving:
-    """What finance reports as saved by one council in one month (`month`: any day in it)."""
-
-    council: str
-    month: date
-    amount: Decimal
-    note: str = ""
-    recorded_by: str = ""
-
-
 @dataclass(frozen=True, eq=False)
 class Savings:
     """Money month by month. `monthly` has one row per month × council × tower with the
@@ -114,13 +102,13 @@ class Savings:
 
     def total(self, council: str | None = None) -> dict[str, float]:
         """Each money column summed over the horizon (for one council, or the programme)."""
-        rows = self._rows(council)
+        rows = self._of_council(council)
         return {c: float(rows[c].sum()) for c in MONEY_COLUMNS}
 
     def payback(self, council: str | None = None) -> pd.Timestamp | None:
         """The month from which cumulative savings stay at or above zero; None if they end
         below zero (or there is nothing to pay back)."""
-        monthly = self._rows(council).groupby("month")["savings"].sum().sort_index()
+        monthly = self._of_council(council).groupby("month")["savings"].sum().sort_index()
         cumulative = monthly.cumsum().round(2)
         if cumulative.empty or cumulative.iloc[-1] < 0 or (cumulative == 0).all():
             return None
@@ -132,7 +120,7 @@ class Savings:
 
     def annual_savings(self, council: str | None = None) -> float:
         """Savings over the horizon's last twelve months, when every system has moved."""
-        rows = self._rows(council)
+        rows = self._of_council(council)
         last = sorted(rows["month"].unique())[-12:]
         return float(rows.loc[rows["month"].isin(last), "savings"].sum())
 
@@ -141,7 +129,7 @@ class Savings:
         spend = float(self.annual_spend.sum() if council is None else self.annual_spend[council])
         return self.annual_savings(council) / spend if spend else None
 
-    def _rows(self, council: str | None) -> pd.DataFrame:
+    def _of_council(self, council: str | None) -> pd.DataFrame:
         m = self.monthly
         return m if council is None else self._council_rows.get(council, m.iloc[:0])
 
@@ -288,7 +276,7 @@ def savings(
     ledger = _Ledger(keys, months)
     charge_start = _charge_starts(plans, charges_from)
 
-    contracts = _contract_terms(estate, plans, exits, fees, charge_start, np.datetime64(today, "D"))
+    contracts = _contract_spend(estate, plans, exits, fees, charge_start, np.datetime64(today, "D"))
     annual = contracts["annual_value"].to_numpy(dtype=float)
     paid_from = contracts["paid_from"].to_numpy(dtype="datetime64[D]")
     paid_until = contracts["paid_until"].to_numpy(dtype="datetime64[D]")
@@ -420,7 +408,7 @@ def _framework_streams(
     )
 
 
-def _contract_terms(
+def _contract_spend(
     estate: Estate,
     plans: pd.DataFrame,
     exits: Mapping[tuple[str, str], date],
@@ -509,123 +497,3 @@ def _contract_terms(
             "exit_fee",
         ]
     ]
-
-
-# --- comparisons ------------------------------------------------------------------------------
-
-
-def early_exits(live: Savings, scenario: Savings) -> pd.DataFrame:
-    """Each early exit a scenario proposes: its fee against the legacy spend it avoids, and
-    whether leaving early pays."""
-    chosen = scenario.contracts[scenario.contracts["early_exit"].notna()]
-    both = chosen.merge(
-        live.contracts[["council", "contract", "plan_cost"]],
-        on=["council", "contract"],
-        suffixes=("_scenario", "_live"),
-    )
-    frame = pd.DataFrame(
-        {
-            "council": both["council"],
-            "contract": both["contract"],
-            "exit_on": both["early_exit"],
-            "fee": both["exit_fee"],
-            "spend_avoided": both["plan_cost_live"] - both["plan_cost_scenario"],
-        }
-    )
-    frame["net"] = frame["spend_avoided"] - frame["fee"]
-    frame["pays"] = frame["net"] > 0
-    return frame
-
-
-def promised_json(result: Savings) -> str:
-    """The savings a plan promises, per council and month, as JSON for a baseline."""
-    frame = result.by("council")
-    return json.dumps(
-        [
-            {"council": c, "month": m.date().isoformat(), "amount": round(float(a), 2)}
-            for c, m, a in zip(frame["council"], frame["month"], frame["savings"], strict=True)
-        ]
-    )
-
-
-def promised_frame(text: str) -> pd.DataFrame:
-    """A baseline's promised savings back as a frame: month, council, amount."""
-    frame = pd.DataFrame(json.loads(text or "[]"), columns=["council", "month", "amount"])
-    frame["month"] = pd.to_datetime(frame["month"])
-    frame["amount"] = frame["amount"].astype(float)
-    return frame[["month", "council", "amount"]]
-
-
-def realised_frame(realised: list[RealisedSaving]) -> pd.DataFrame:
-    """Realised savings as a frame: month (first day), council, amount."""
-    return pd.DataFrame(
-        {
-            "month": pd.to_datetime([r.month.replace(day=1) for r in realised]),
-            "council": [r.council for r in realised],
-            "amount": [float(r.amount) for r in realised],
-        },
-        columns=["month", "council", "amount"],
-    )
-
-
-def planned_against_realised(
-    promised: pd.DataFrame, current: Savings, realised: pd.DataFrame
-) -> pd.DataFrame:
-    """Per council and month: what a baseline promised, what the plan now says and what finance
-    reports as realised, each also cumulative. `promised` and `realised` have columns month,
-    council and amount."""
-    plan = current.by("council")[["month", "council", "savings"]].rename(
-        columns={"savings": "plan"}
-    )
-    frame = plan.merge(
-        promised.rename(columns={"amount": "promised"}), on=["month", "council"], how="outer"
-    ).merge(realised.rename(columns={"amount": "realised"}), on=["month", "council"], how="outer")
-    frame = frame.sort_values(["council", "month"]).reset_index(drop=True)
-    for column in ("promised", "plan", "realised"):
-        frame[column] = frame[column].astype(float)
-        frame[f"{column}_cumulative"] = frame.groupby("council")[column].cumsum()
-    return frame
-
-
-# --- tables for people ------------------------------------------------------------------------
-
-
-def summary(result: Savings, estate: Estate) -> pd.DataFrame:
-    """One row per council and one for the programme: annual contract spend, savings over the
-    horizon, annual savings once converged, that as a share of spend, and the payback month."""
-    rows = []
-    for code, label in [*((c.code, c.name) for c in estate.councils), (None, "Programme")]:
-        share = result.share_of_spend(code)
-        rows.append(
-            {
-                "council": code or "Programme",
-                "name": label,
-                "annual_spend": float(
-                    result.annual_spend.sum() if code is None else result.annual_spend[code]
-                ),
-                "savings_to_horizon": result.total(code)["savings"],
-                "annual_savings": result.annual_savings(code),
-                "share_of_spend": share,
-                "payback": result.payback(code),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def savings_table(
-    result: Savings, by: str = "council", *, for_people: bool = False
-) -> pd.DataFrame:
-    """Month by month per council, per tower, or for the programme (`by`), with cumulative
-    savings; `for_people` writes months as 'Jan 2027' and money as £."""
-    keys = [] if by == "programme" else [by]
-    frame = result.by(*keys)[["month", *keys, *MONEY_COLUMNS, "cumulative"]]
-    if not for_people:
-        frame = frame.assign(month=frame["month"].dt.strftime("%Y-%m"))
-        money_columns = [*MONEY_COLUMNS, "cumulative"]
-        return frame.assign(**{c: frame[c].round(2) for c in money_columns})
-    from convergence.formatting import money
-
-    shown = frame.assign(month=frame["month"].dt.strftime("%b %Y"))
-    for column in [*MONEY_COLUMNS, "cumulative"]:
-        shown[column] = [money(v) for v in shown[column]]
-    return shown.rename(columns={**MONEY_LABELS, "cumulative": "Cumulative savings (£)"})

@@ -29,7 +29,8 @@ from reportlab.platypus import (
 from convergence.charts.overview import chart_png, convergence_curve_chart, roadmap_gantt
 from convergence.charts.savings import cumulative_savings_chart
 from convergence.formatting import money, uk_date
-from convergence.money.savings import Savings, summary
+from convergence.money.savings import Savings
+from convergence.money.tables import summary
 from convergence.planning import roadmap as rm
 from convergence.planning.baselines import SinceBaseline
 from convergence.planning.engine import Roadmap

@@ -63,6 +63,32 @@ def headline(roadmap: Roadmap) -> Headline:
     )
 
 
+def filtered(
+    plans: pd.DataFrame,
+    *,
+    councils: list[str] | None = None,
+    towers: list[str] | None = None,
+    suppliers: list[str] | None = None,
+    rags: list[str] | None = None,
+    cutover_between: tuple[date, date] | None = None,
+) -> pd.DataFrame:
+    """The plans the roadmap's filters keep: each filter left empty keeps everything; systems
+    with no cutover (none can be planned) stay whatever the dates chosen."""
+    shown = plans
+    for column, chosen in (
+        ("council", councils),
+        ("tower", towers),
+        ("supplier", suppliers),
+        ("rag", rags),
+    ):
+        if chosen:
+            shown = shown[shown[column].isin(chosen)]
+    if cutover_between is not None:
+        begin, end = pd.Timestamp(cutover_between[0]), pd.Timestamp(cutover_between[1])
+        shown = shown[shown["cutover"].between(begin, end) | shown["cutover"].isna()]
+    return shown
+
+
 def _in_scope(roadmap: Roadmap) -> pd.DataFrame:
     return in_scope(roadmap.plans)
 
@@ -139,8 +165,10 @@ def neighbours(roadmap: Roadmap, row: int) -> tuple[list[int], list[int]]:
 def explain(roadmap: Roadmap, row: int) -> list[str]:
     """Why a system cuts over when it does, in words, from the root cause to the system.
 
-    Each line: 'Hosting (RBKC) cuts over 12 May 2027: Lot 2 Hosting opens 1 Feb 2027 (start),
-    then 100 days of transition'.
+    For a desktop that waits for its hosting, two lines (as tests/test_roadmap.py checks):
+    'Hosting (WCC) cuts over 13 May 2027: Lot 2 Hosting opens 1 Feb 2027; then 101 days of
+    transition', then 'Desktop (WCC) cuts over 12 Jul 2027: waits for Hosting (WCC), cutover
+    13 May 2027; then 60 days of transition'.
     """
     plans = roadmap.plans
     lines = []

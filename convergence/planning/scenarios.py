@@ -19,8 +19,9 @@ from typing import Any, Literal
 import pandas as pd
 
 from convergence.errors import EstateError
-from convergence.money.savings import ChargesFrom, Savings, early_exits, horizon_months, savings
-from convergence.planning.engine import Roadmap
+from convergence.money.savings import ChargesFrom, Savings, horizon_months, savings
+from convergence.money.tables import early_exits
+from convergence.planning.engine import Roadmap, schedule
 from convergence.planning.roadmap import convergence_by, in_scope
 from convergence.records.estate import Dependency, Estate
 
@@ -274,6 +275,13 @@ def compare_savings(
     councils = pd.DataFrame(rows)
     councils.insert(3, "change", councils["scenario_savings"] - councils["live_savings"])
     return SavingsComparison(councils, early_exits(before, after), before, after)
+
+
+def scenario_roadmap(estate: Estate, overrides: tuple[Override, ...], today: date) -> Roadmap:
+    """The roadmap of the estate with a scenario's overrides laid over it, early exits
+    included. Raises EstateError or DependencyCycle when the scenario cannot be scheduled."""
+    changed, exits = apply_overrides(estate, overrides)
+    return schedule(changed, today, exits=exits)
 
 
 def adoptable(estate: Estate, overrides: tuple[Override, ...]) -> Estate:

@@ -157,7 +157,7 @@ def _unguard(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _cells_by_line(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of one CSV file as (line number, cleaned cells), checking the required headers."""
     required = REQUIRED[path.name]
     try:
@@ -185,7 +185,7 @@ def _read(folder: Path, kind: Kind) -> tuple[Any, ...]:
     if not path.exists():
         return ()
     records = []
-    for line, cells in _rows(path):
+    for line, cells in _cells_by_line(path):
 
         def cell(
             column: str,

@@ -223,7 +223,7 @@ def preview_file(
     kind = detect_format(list(frame.columns))
     if kind in ESTATE_FILES:
         columns = propose_mapping(list(frame.columns), kind)
-        keys = _rows(frame, [columns.get(c) for c in ESTATE_KEYS[ESTATE_FILES[kind]]])
+        keys = _row_of_key(frame, [columns.get(c) for c in ESTATE_KEYS[ESTATE_FILES[kind]]])
         found = preview_estate_table(frame, kind)
         return _compared(kind, found, estate, lambda record: keys.get(key_of(record), 0))
     chosen = mapping or propose_mapping(list(frame.columns))
@@ -236,7 +236,7 @@ def preview_file(
         progress=progress,
         estate=estate,
     )
-    references = _rows(frame, [chosen.get("reference")])
+    references = _row_of_key(frame, [chosen.get("reference")])
     return _compared(
         kind,
         found,
@@ -373,7 +373,7 @@ def _shown(record: Record, name: str, towers: dict[str, str]) -> str:
     return str(value)
 
 
-def _rows(frame: pd.DataFrame, columns: Sequence[str | None]) -> dict[tuple[str, ...], int]:
+def _row_of_key(frame: pd.DataFrame, columns: Sequence[str | None]) -> dict[tuple[str, ...], int]:
     """The row each record is on, as a spreadsheet numbers it, by the cells of the columns
     that identify it."""
     if not columns or not all(c and c in frame.columns for c in columns):

@@ -84,13 +84,11 @@ def read_ocds(
     council: str | None = None,
     tower: str | None = None,
     towers: Iterable[str] | None = None,
-    council_for: Callable[[str], str | None] | None = None,
     estate: Estate | None = None,
 ) -> ImportPreview:
     """Contracts from an OCDS release or record package, with every problem by release,
-    path and words. `council_for` is the older name of `council_code_for_buyer`. Each
-    contract also meets the rules storage applies, against `estate` when given (whose towers
-    are then the known ones), so a preview without problems saves.
+    path and words. Each contract also meets the rules storage applies, against `estate`
+    when given (whose towers are then the known ones), so a preview without problems saves.
 
     >>> package = (
     ...     b'{"releases": [{"ocid": "ocds-b5fd17-1", "date": "2024-03-01", '
@@ -106,7 +104,7 @@ def read_ocds(
     if towers is None and estate is not None:
         towers = (t.code for t in estate.towers)
     known_towers = set(towers) if towers is not None else None
-    find_council = council_code_for_buyer or council_for
+    find_council = council_code_for_buyer
     held = {(c.council, c.reference): c.tower for c in estate.contracts} if estate else {}
     candidates: list[_Candidate] = []
     problems: list[RowProblem] = []

@@ -39,7 +39,7 @@ class StoredBaseline:
     taken_at: datetime
     taken_by: str
     plans: str  # JSON, see convergence.planning.baselines
-    savings: str = "[]"  # JSON, see convergence.money.savings.promised_json
+    savings: str = "[]"  # JSON, see convergence.money.realised.promised_json
 
 
 def save_scenario(

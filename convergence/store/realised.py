@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
-from convergence.money.savings import RealisedSaving
+from convergence.money.realised import RealisedSaving
 from convergence.store import models as m
 from convergence.store.access import (
     Actor,

@@ -146,7 +146,7 @@ def _upsert(
     by `key_of`; count both. A row whose version is not the one `expected` gives for its key
     (the version the person loaded), or the one just read, is left alone and refused."""
     expected = expected or {}
-    existing = _rows(session, table, key_of, wanted)
+    existing = _held_rows(session, table, key_of, wanted)
     added = [values for key, values in wanted.items() if key not in existing]
     changed = []
     for key, values in wanted.items():
@@ -177,7 +177,7 @@ def _upsert(
     return len(added), len(changed)
 
 
-def _rows(
+def _held_rows(
     session: Session, table: type[SQLModel], key: Callable[[Any], Key], wanted: Collection[Key]
 ) -> dict[Key, tuple[int, dict[str, Any]]]:
     """The rows of `table` whose `key` is among `wanted`, as their id and plain values. Plain
