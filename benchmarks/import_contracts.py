@@ -23,13 +23,10 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
+from convergence.registers.columns import detect_format, propose_mapping
+from convergence.registers.files import read_table
 from convergence.registers.ocds import read_ocds
-from convergence.registers.previews import (
-    detect_format,
-    preview_contracts,
-    propose_mapping,
-    read_table,
-)
+from convergence.registers.previews import preview_contracts
 
 HEADER = [
     "Contract Reference",

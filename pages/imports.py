@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
 from convergence.outputs.export import estate_workbook, register_csv
+from convergence.registers.columns import FIELDS
 from convergence.registers.importing import preview_file
-from convergence.registers.previews import FIELDS
 from convergence.store import storage
 from pages.common import current_actor, current_estate, database, database_url, through_the_router
 

@@ -22,21 +22,22 @@ from openpyxl import Workbook, load_workbook
 from convergence.errors import EstateFileError
 from convergence.records.estate import Contract, Dependency, System
 from convergence.records.estate_files import COLUMNS, read_estate
-from convergence.registers import previews as registers
+from convergence.registers import cells, columns, files
+from convergence.registers.cells import (
+    annual_from_whole_life,
+    guess_tower,
+    parse_pounds,
+    parse_register_date,
+    supplier_names,
+)
+from convergence.registers.columns import detect_format, propose_mapping
+from convergence.registers.files import read_table
 from convergence.registers.ocds import read_ocds
 from convergence.registers.previews import (
     ImportPreview,
     RowProblem,
-    annual_from_whole_life,
-    detect_format,
-    guess_tower,
-    parse_pounds,
-    parse_register_date,
     preview_contracts,
     preview_estate_table,
-    propose_mapping,
-    read_table,
-    supplier_names,
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registers"
@@ -381,7 +382,7 @@ def test_each_councils_own_header_is_recognised(header: str, field: str) -> None
 def test_near_miss_headers_hold_no_field_of_ours(header: str) -> None:
     mapping = propose_mapping(["Contract Ref", header])
     taken = {f for f, c in mapping.items() if c == header}
-    assert taken <= set(registers.NOT_STORED)
+    assert taken <= set(columns.NOT_STORED)
 
 
 def test_our_estate_files_map_column_to_column() -> None:
@@ -423,7 +424,7 @@ def test_register_dates(text: str, expected: date | None) -> None:
     ("text", "order"),
     [("31/02/2027", "dmy"), ("03/31/2027", "dmy"), ("next year", "dmy"), ("31/03/2027", "iso")],
 )
-def test_dates_that_are_refused(text: str, order: registers.DateOrder) -> None:
+def test_dates_that_are_refused(text: str, order: cells.DateOrder) -> None:
     with pytest.raises(ValueError, match="is not a date"):
         parse_register_date(text, order)
 
@@ -754,11 +755,11 @@ def test_unreadable_files_get_a_clear_message(data: bytes, name: str, words: str
 
 
 def test_size_and_row_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registers, "MAX_BYTES", 2**20)
+    monkeypatch.setattr(files, "MAX_BYTES", 2**20)
     with pytest.raises(EstateFileError, match="larger than 1 MB; split it"):
         read_table(b"Ref\r\n" + b"A\r\n" * 2**19, "r.csv")
-    monkeypatch.setattr(registers, "MAX_BYTES", 50 * 2**20)
-    monkeypatch.setattr(registers, "MAX_ROWS", 10)
+    monkeypatch.setattr(files, "MAX_BYTES", 50 * 2**20)
+    monkeypatch.setattr(files, "MAX_ROWS", 10)
     with pytest.raises(EstateFileError, match="more than 10 rows; split the file"):
         read_table(b"Ref\r\n" + b"A\r\n" * 11, "r.csv")
     book = Workbook()
@@ -771,7 +772,7 @@ def test_size_and_row_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_zip_bomb_is_refused_before_it_is_opened(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registers, "MAX_UNZIPPED", 2**20)
+    monkeypatch.setattr(files, "MAX_UNZIPPED", 2**20)
     bomb = rbkc_with("xl/media/padding.bin", bytes(2 * 2**20))
     assert len(bomb) < 20_000
     with pytest.raises(EstateFileError, match="unpacks to more than 1 MB"):

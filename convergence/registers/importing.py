@@ -34,17 +34,14 @@ from convergence.records.estate import (
     Tower,
 )
 from convergence.records.fields import KIND_OF_RECORD, Field, title_of
+from convergence.registers.columns import ESTATE_FILES, ESTATE_KEYS, detect_format, propose_mapping
+from convergence.registers.files import read_table
 from convergence.registers.ocds import read_ocds
 from convergence.registers.previews import (
-    ESTATE_FILES,
-    ESTATE_KEYS,
     ImportPreview,
     RowProblem,
-    detect_format,
     preview_contracts,
     preview_estate_table,
-    propose_mapping,
-    read_table,
 )
 
 R = TypeVar("R", Council, Tower, Lot, Contract, System, Dependency)

@@ -33,18 +33,19 @@ from typing import Any
 
 from convergence.errors import EstateFileError
 from convergence.records.estate import Contract, Estate
-from convergence.registers.previews import (
+from convergence.registers.cells import (
     LENGTHS,
-    MAX_BYTES,
-    MAX_ROWS,
-    ImportPreview,
-    RowProblem,
     annual_from_whole_life,
-    date_problems,
     guess_tower,
     joined_names,
     parse_pounds,
     parse_register_date,
+)
+from convergence.registers.files import MAX_BYTES, MAX_ROWS
+from convergence.registers.previews import (
+    ImportPreview,
+    RowProblem,
+    date_problems,
     storage_problems,
 )
 
