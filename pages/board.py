@@ -21,6 +21,7 @@ from pages.common import (
     database,
     database_url,
     downloads,
+    plain,
     through_the_router,
 )
 
@@ -54,10 +55,10 @@ if actor.role == "admin":
                     savings=promised_json(money),
                     actor=actor,
                 )
-            st.success(f"Baseline '{name}' kept. Baselines never change.")
+            st.success(plain(f"Baseline '{name}' kept. Baselines never change."))
             st.rerun()
         except ValidationError as refused:
-            st.error(" ".join(refused.problems.values()))
+            st.error(plain(" ".join(refused.problems.values())))
 
 since = None
 chosen = ""

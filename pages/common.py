@@ -94,7 +94,7 @@ def current_roadmap() -> tuple[Estate, Roadmap]:
             st.stop()
         return _estate_and_roadmap(url, revision, planning_date())
     except ConvergenceError as problem:
-        st.error(f"The roadmap cannot be worked out: {problem}")
+        st.error(plain(f"The roadmap cannot be worked out: {problem}"))
         st.stop()
         raise
 
@@ -169,13 +169,17 @@ def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~#|])")
+PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 
 
 def plain(text: str) -> str:
-    """Text from the estate made safe to place in Markdown: shown as typed, never as
-    formatting, links, colour directives or LaTeX."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    """Text from people (record names, titles, messages that quote them) made safe to place
+    in Markdown: every ASCII punctuation character backslash-escaped, which CommonMark shows
+    as typed. So nothing becomes formatting, a link, an image, a list, a colour directive,
+    an icon or LaTeX, and no address autolinks ('https://…', 'www.…', 'a@b.org' lose the
+    ':', '.' and '@' an autolink needs). Every piece of user text on a screen goes through
+    this one function."""
+    return PUNCTUATION.sub(r"\\\1", str(text))
 
 
 def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:

@@ -13,7 +13,14 @@ from convergence.outputs.export import estate_workbook, register_csv
 from convergence.registers.columns import FIELDS
 from convergence.registers.importing import preview_file
 from convergence.store import storage
-from pages.common import current_actor, current_estate, database, database_url, through_the_router
+from pages.common import (
+    current_actor,
+    current_estate,
+    database,
+    database_url,
+    plain,
+    through_the_router,
+)
 
 through_the_router(__file__)
 
@@ -58,15 +65,15 @@ if upload is not None:
         )
     except ConvergenceError as problem:
         bar.empty()
-        st.error(str(problem))
+        st.error(plain(str(problem)))
         st.stop()
     bar.empty()
     st.write(
-        f"**{upload.name}**: recognised as *{preview.format}*, {preview.rows:,} rows; "
+        f"**{plain(upload.name)}**: recognised as *{preview.format}*, {preview.rows:,} rows; "
         f"{preview.records:,} records ready; {len(preview.problems):,} problems."
     )
     for warning in preview.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     if preview.columns:
         with st.expander("Columns: which of your columns holds what", expanded=not mapping):
             chosen = {}
@@ -126,9 +133,9 @@ if upload is not None:
                     actor=actor,
                     based_on=estate,  # the estate previewed: never revert a later edit
                 )
-            st.success(f"Imported: {summary}.")
+            st.success(plain(f"Imported: {summary}."))
         except ConvergenceError as problem:
-            st.error(f"Nothing was imported: {problem}")
+            st.error(plain(f"Nothing was imported: {problem}"))
 
 st.subheader("Export")
 first, second = st.columns(2)

@@ -12,7 +12,14 @@ from convergence.errors import ConvergenceError, RecordConflict, ValidationError
 from convergence.records.fields import FORMS, build, records_of, title_of
 from convergence.records.validation import EARLIEST, LATEST, problems_of
 from convergence.store import storage
-from pages.common import current_actor, current_estate, database, database_url, through_the_router
+from pages.common import (
+    current_actor,
+    current_estate,
+    database,
+    database_url,
+    plain,
+    through_the_router,
+)
 
 through_the_router(__file__)
 
@@ -95,7 +102,7 @@ with st.form(key=f"{prefix}_form"):
                 spec.label, value=current or "", key=key, disabled=fixed
             )
         if spec.name in problems:
-            st.error(problems[spec.name])
+            st.error(plain(problems[spec.name]))
         if fixed:
             entered[spec.name] = current
     saved = st.form_submit_button("Save", type="primary")
@@ -123,16 +130,18 @@ if saved:
         st.session_state[f"records_problems_{ident}"] = {
             field.split(", ")[-1]: problem for field, problem in refused.problems.items()
         }
-        st.error(str(refused))
+        st.error(plain(str(refused)))
     except RecordConflict as conflict:
-        st.error(f"Not saved. {conflict}. Nothing was overwritten; here is what they changed:")
+        st.error(
+            plain(f"Not saved. {conflict}. Nothing was overwritten; here is what they changed:")
+        )
         st.dataframe(pd.DataFrame([asdict(c) for c in conflict.changes]), hide_index=True)
         if st.button("Reload the record with their changes", key=f"{prefix}_reload"):
             state.pop(ident, None)
             st.rerun()
 
 if message := st.session_state.pop("records_saved", None):
-    st.success(message)
+    st.success(plain(message))
 
 if record is not None:
     with st.expander("Delete this record"):
@@ -151,7 +160,7 @@ if record is not None:
                 st.session_state["records_saved"] = f"Deleted {choice}."
                 st.rerun()
             except ConvergenceError as refused:
-                st.error(f"Not deleted: {refused}")
+                st.error(plain(f"Not deleted: {refused}"))
     st.subheader("History of this record")
     with Session(engine) as session:
         lines = storage.history(session=session, record=record)

@@ -29,6 +29,7 @@ from pages.common import (
     database_url,
     downloads,
     names,
+    plain,
     through_the_router,
     uk_dates,
 )
@@ -217,9 +218,9 @@ if actor.role in ("editor", "admin") and mine:
                         ),
                         actor=actor,
                     )
-                st.success(f"Recorded {money(amount)} saved by {council} in {month:%b %Y}.")
+                st.success(plain(f"Recorded {money(amount)} saved by {council} in {month:%b %Y}."))
             except ConvergenceError as problem:
-                st.error(str(problem))
+                st.error(plain(str(problem)))
 if realised:
     st.dataframe(
         pd.DataFrame(

@@ -26,6 +26,7 @@ from pages.common import (
     current_roadmap,
     database,
     database_url,
+    plain,
     planning_date,
     through_the_router,
 )
@@ -162,7 +163,7 @@ if not overrides:
 st.subheader("Changes in this scenario")
 for n, override in enumerate(overrides):
     text, remove = st.columns([6, 1])
-    text.write(f"{n + 1}. {override.describe()}")
+    text.write(plain(f"{n + 1}. {override.describe()}"))
     if remove.button("Remove", key=f"scenarios_remove_{pick}_{n}"):
         overrides.pop(n)
         st.rerun()
@@ -170,7 +171,7 @@ for n, override in enumerate(overrides):
 try:
     what_if = scenario_roadmap(estate, tuple(overrides), live.today)
 except ConvergenceError as problem:
-    st.error(f"This scenario cannot be scheduled: {problem}")
+    st.error(plain(f"This scenario cannot be scheduled: {problem}"))
     st.stop()
 result = compare(live, what_if, tuple(overrides))
 
@@ -288,15 +289,18 @@ st.dataframe(
 
 save, adopt = st.columns(2)
 if save.button("Save scenario", key="scenarios_save", disabled=not name):
-    with Session(engine) as session:
-        storage.save_scenario(
-            session=session,
-            name=name,
-            description=description,
-            overrides=overrides_to_json(tuple(overrides)),
-            actor=actor,
-        )
-    st.success(f"Saved the scenario '{name}'. The live records are unchanged.")
+    try:
+        with Session(engine) as session:
+            storage.save_scenario(
+                session=session,
+                name=name,
+                description=description,
+                overrides=overrides_to_json(tuple(overrides)),
+                actor=actor,
+            )
+        st.success(f"Saved the scenario '{plain(name)}'. The live records are unchanged.")
+    except ConvergenceError as problem:
+        st.error(plain(str(problem)))
 with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
     st.write(
         "Every change is applied to the live records through the normal checks and "

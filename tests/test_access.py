@@ -237,3 +237,44 @@ def test_command_line_writes_act_for_the_named_user(
     main([args[0], args[1], "users", "list"])
     listed = capsys.readouterr().out
     assert "wendy\teditor\tWCC" in listed and "argon2" not in listed
+
+
+def test_a_scenario_belongs_to_its_creator_and_every_change_is_in_the_history(
+    loaded: Engine,
+) -> None:
+    other = Actor("lbhf-ed", "editor", frozenset({"LBHF"}))
+    with Session(loaded) as session:
+        storage.save_scenario(
+            session=session, name="Extend hosting", description="", overrides="[]", actor=ADMIN
+        )
+        before = storage.scenarios(session=session)
+        for action in (
+            lambda: storage.save_scenario(
+                session=session, name="Extend hosting", description="x", overrides="[1]",
+                actor=WCC_EDITOR,
+            ),
+            lambda: storage.delete_scenario(session=session, name="Extend hosting", actor=other),
+        ):  # fmt: skip
+            with pytest.raises(NotAllowed, match="belongs to ada"):
+                action()
+            session.rollback()
+        assert storage.scenarios(session=session) == before
+        storage.save_scenario(
+            session=session, name="Mine", description="", overrides="[]", actor=WCC_EDITOR
+        )
+        storage.save_scenario(
+            session=session, name="Mine", description="v2", overrides="[]", actor=WCC_EDITOR
+        )
+        storage.delete_scenario(session=session, name="Mine", actor=ADMIN)
+        lines = [
+            (c.user, c.action, c.field)
+            for c in storage.history(session=session)
+            if c.record == "Scenario Mine"
+        ]
+    assert sorted(lines) == sorted(
+        [
+            ("wendy", "created", ""),
+            ("wendy", "changed", "description"),
+            ("ada", "deleted", "overrides"),
+        ]
+    )

@@ -340,11 +340,13 @@ def test_the_roadmap_is_worked_out_once_until_the_estate_changes(
 @pytest.mark.parametrize(
     ("typed", "shown"),
     [
-        ("Payroll & HR (LBHF)", "Payroll & HR (LBHF)"),
-        ("[link](https://example.org)", "\\[link\\](https://example.org)"),
+        ("Payroll & HR (LBHF)", "Payroll \\& HR \\(LBHF\\)"),
+        ("[link](https://example.org)", "\\[link\\]\\(https\\:\\/\\/example\\.org\\)"),
         ("*bold* _it_ `code`", "\\*bold\\* \\_it\\_ \\`code\\`"),
         ("£5 or $5 <b>", "£5 or \\$5 \\<b\\>"),
-        (":red[alarm]", ":red\\[alarm\\]"),
+        (":red[alarm]", "\\:red\\[alarm\\]"),
+        ("![b](http://host/beacon.png)", "\\!\\[b\\]\\(http\\:\\/\\/host\\/beacon\\.png\\)"),
+        ("www.evil.example a@b.org", "www\\.evil\\.example a\\@b\\.org"),
     ],
 )
 def test_estate_text_is_never_formatting(typed: str, shown: str) -> None:

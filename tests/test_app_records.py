@@ -4,6 +4,7 @@ history screen. Headless with AppTest against SQLite."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,26 @@ def test_the_second_editor_is_refused_and_sees_the_first_change(url: str) -> Non
     assert list(shown["user"]) == ["alice"] and list(shown["field"]) == ["notice_months"]
     contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
     assert contract.supplier == "Capgemini" and contract.notice_months == 9
+
+
+def test_a_name_with_links_and_images_is_never_a_link_in_an_error(
+    url: str, sample_estate: Estate
+) -> None:
+    payload = "**B** [phish](https://evil.example) ![b](http://host/beacon.png)"
+    renamed = next(s for s in sample_estate.systems if s.contract == "WCC-DT-004")
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        storage.save_record(
+            session=session,
+            record=replace(renamed, name=payload),
+            actor=Actor("mallory", "admin"),
+            version=None,
+        )
+    engine.dispose()
+    at = editor("ada")
+    next(c for c in at.checkbox if c.key.endswith("_sure")).check().run()
+    next(b for b in at.button if b.label == "Delete").click().run()
+    (refusal,) = [e.value for e in at.error if "Not deleted" in e.value]
+    assert "Still used by" in refusal and "phish" in refusal
+    for live in ("](", "![", "https://", "**B**"):
+        assert live not in refusal, f"{live!r} would render as Markdown"

@@ -20,7 +20,7 @@ from convergence.records.validation import (
     validate_system,
 )
 from convergence.store import storage
-from convergence.store.access import Actor
+from convergence.store.access import Actor, NotAllowed
 
 
 @pytest.fixture
@@ -131,6 +131,27 @@ def test_deleting_a_system_takes_its_dependencies_and_is_recorded(
     assert all(("WCC", "Desktop") not in (d.dependant, d.prerequisite) for d in after.dependencies)
     assert {c.kind for c in gone} == {"system", "dependency"}
     assert all(c.action == "deleted" for c in gone)
+
+
+def test_an_editor_cannot_delete_a_system_other_councils_depend_on(
+    loaded: Engine, sample_estate: Estate
+) -> None:
+    directory = next(
+        s for s in sample_estate.systems if s.key == ("WCC", "Active Directory & Exchange")
+    )
+    editor = Actor("wcc-editor", "editor", frozenset({"WCC"}))
+    with Session(loaded) as session:
+        before = storage.load_estate(session=session)
+        with pytest.raises(NotAllowed, match=r"Email & identity \(LBHF\)"):
+            storage.delete_record(session=session, record=directory, actor=editor, version=1)
+        session.rollback()
+        assert storage.load_estate(session=session) == before
+        storage.delete_record(
+            session=session, record=directory, actor=Actor("office", "admin"), version=1
+        )
+        after = storage.load_estate(session=session)
+    assert directory.key not in {s.key for s in after.systems}
+    assert all(directory.key != d.prerequisite for d in after.dependencies)
 
 
 def test_a_contract_in_use_cannot_be_deleted(loaded: Engine, sample_estate: Estate) -> None:

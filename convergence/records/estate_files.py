@@ -14,6 +14,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -121,13 +122,21 @@ def record_from_cells(kind: Kind, cell: Callable[[str, Callable[[str], Any]], An
     cell means the field's empty value (see Kind.empty_value); a tower without a name is
     named by its code."""
     data: dict[str, Any] = {}
-    for field in kind.fields:
-        value = cell(field.file_column, parser_of(kind, field))
-        data[field.name] = kind.empty_value(field.name) if value in ("", None) else value
+    for name, column, parse, empty in _reading(kind):
+        value = cell(column, parse)
+        data[name] = empty if value in ("", None) else value
     if kind is TOWERS and not data["name"]:
         data["name"] = data["code"]
     record: Record = kind.record(**data)
     return record
+
+
+@cache
+def _reading(kind: Kind) -> tuple[tuple[str, str, Callable[[str], Any], Any], ...]:
+    """(field, column, parser, empty value) of each field of a kind's file."""
+    return tuple(
+        (f.name, f.file_column, parser_of(kind, f), kind.empty_value(f.name)) for f in kind.fields
+    )
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal
 
 from convergence.records.estate import (
@@ -130,6 +131,7 @@ class Kind:
         return "" if default is MISSING else default
 
 
+@cache
 def _defaults(record: type) -> dict[str, Any]:
     return {f.name: f.default for f in dataclass_fields(record) if f.default is not MISSING}
 

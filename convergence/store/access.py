@@ -68,6 +68,15 @@ def check_write(actor: Actor, record: object) -> None:
         )
 
 
+def may_write(actor: Actor, record: object) -> bool:
+    """Whether `actor` may change `record` (see check_write)."""
+    try:
+        check_write(actor, record)
+    except NotAllowed:
+        return False
+    return True
+
+
 def check_admin(actor: Actor, action: str) -> None:
     """Raise NotAllowed unless `actor` is an admin."""
     if actor.role != "admin":

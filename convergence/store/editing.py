@@ -21,11 +21,7 @@ from convergence.records.estate import (
     Tower,
 )
 from convergence.store import models as m
-from convergence.store.access import (
-    Actor,
-    check_admin,
-    check_write,
-)
+from convergence.store.access import Actor, NotAllowed, check_admin, check_write, may_write
 from convergence.store.history import as_text, describe, history
 from convergence.store.reading import load_estate
 from convergence.store.realised import realised_savings
@@ -179,7 +175,16 @@ def delete_record(
     at = datetime.now(UTC)
     gone: list[Record] = [record]
     if isinstance(record, System):
-        gone += [d for d in estate.dependencies if record.key in (d.dependant, d.prerequisite)]
+        linked = [d for d in estate.dependencies if record.key in (d.dependant, d.prerequisite)]
+        gone += linked
+        theirs = [d for d in linked if not may_write(actor, d)]
+        if theirs:
+            named = ", ".join(f"{d.system} ({d.council})" for d in theirs[:5])
+            more = " …" if len(theirs) > 5 else ""
+            raise NotAllowed(
+                f"Not deleted: {named}{more} of other councils depend on it, and only their "
+                "editors or the programme office may remove those dependencies"
+            )
     try:
         for item in reversed(gone):
             row = _row(session, item)

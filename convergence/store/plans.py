@@ -10,11 +10,7 @@ from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
 from convergence.store import models as m
-from convergence.store.access import (
-    Actor,
-    check_admin,
-    check_can_edit,
-)
+from convergence.store.access import Actor, NotAllowed, check_admin, check_can_edit
 
 # --- scenarios and baselines -----------------------------------------------------------
 
@@ -45,17 +41,60 @@ class StoredBaseline:
 def save_scenario(
     *, session: Session, name: str, description: str, overrides: str, actor: Actor
 ) -> None:
-    """Create or replace a scenario by name. Scenarios never touch the live records."""
+    """Create or change a scenario by name. Scenarios never touch the live records; a
+    scenario belongs to whoever created it (admins may change any), and every change enters
+    the history."""
     check_can_edit(actor)
-    user = actor.name
     if not name.strip():
         raise ValidationError({"name": "Give the scenario a name"})
     row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
+    at = datetime.now(UTC)
     if row is None:
-        row = m.Scenario(name=name, created_at=datetime.now(UTC), created_by=user)
+        row = m.Scenario(name=name, created_at=at, created_by=actor.name)
+        _scenario_history(session, actor, "created", name, at)
+    else:
+        _check_owner(actor, row, "change")
+        for field, new in (("description", description), ("overrides", overrides)):
+            if getattr(row, field) != new:
+                _scenario_history(
+                    session, actor, "changed", name, at, field, getattr(row, field), new
+                )
     row.description, row.overrides = description, overrides
     session.add(row)
     session.commit()
+
+
+def _check_owner(actor: Actor, row: m.Scenario, action: str) -> None:
+    if actor.role != "admin" and row.created_by != actor.name:
+        raise NotAllowed(
+            f"Scenario '{row.name}' belongs to {row.created_by}: only they or the programme "
+            f"office (admin) may {action} it; save yours under another name"
+        )
+
+
+def _scenario_history(
+    session: Session,
+    actor: Actor,
+    action: str,
+    name: str,
+    at: datetime,
+    field: str = "",
+    old: str | None = None,
+    new: str | None = None,
+) -> None:
+    session.add(
+        m.HistoryEntry(
+            at=at,
+            user=actor.name,
+            action=action,
+            kind="scenario",
+            council="",
+            record=f"Scenario {name}"[:400],
+            field=field,
+            old=old,
+            new=new,
+        )
+    )
 
 
 def scenarios(*, session: Session) -> list[StoredScenario]:
@@ -67,9 +106,14 @@ def scenarios(*, session: Session) -> list[StoredScenario]:
 
 
 def delete_scenario(*, session: Session, name: str, actor: Actor) -> None:
+    """Delete a scenario: its creator or an admin only; the deletion enters the history."""
     check_can_edit(actor)
     row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
     if row is not None:
+        _check_owner(actor, row, "delete")
+        _scenario_history(
+            session, actor, "deleted", name, datetime.now(UTC), "overrides", row.overrides
+        )
         session.delete(row)
         session.commit()
 
