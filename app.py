@@ -6,7 +6,7 @@ from sqlalchemy.engine import make_url
 
 from convergence.errors import ConvergenceError
 from convergence.formatting import uk_date
-from pages.common import database_url, plain, planning_date, routed
+from pages.common import database_url, demo_accounts_open, plain, planning_date, routed
 from pages.signin import open_requested, sign_out, signed_in
 
 st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
@@ -25,6 +25,13 @@ with st.sidebar:
     st.button("Sign out", on_click=sign_out, key="app_sign_out")
     st.caption(f"Planning date: **{uk_date(planning_date())}**")
     st.caption(plain(f"Database: {make_url(database_url()).render_as_string(hide_password=True)}"))
+
+if actor.role == "admin" and (open_demo := demo_accounts_open()):
+    st.warning(
+        f"The sample's demo accounts {plain(', '.join(open_demo))} still sign in with the "
+        "passwords published in the README. Change their passwords on the Users screen "
+        "(or run `convergence init --reset`, which removes them) before real data goes in."
+    )
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -32,11 +32,6 @@ if TYPE_CHECKING:
 ROLES = ("viewer", "editor", "admin")  # convergence.store.access.ROLES
 CHARGES_FROM = ("cutover", "start")  # convergence.money.savings.CHARGES_FROM
 
-DEMO_USERS = (  # created only with the sample estate; documented in the README
-    ("admin", "admin", (), "sample-admin-2026"),
-    ("wcc-editor", "editor", ("WCC",), "sample-wcc-2026"),
-    ("board", "viewer", (), "sample-board-2026"),
-)
 SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
@@ -62,15 +57,35 @@ def _today(text: str | None) -> date:
 
 def _acting(args: argparse.Namespace, session: Session) -> Actor:
     """The user a command acts for (--user). Before anyone is registered, commands act as
-    an admin, so a new database can be set up; afterwards --user must name a user."""
+    an admin, so a new database can be set up; afterwards --user must name a user and give
+    their password (CONVERGENCE_PASSWORD, or typed when asked in a terminal), checked as
+    signing in to the app is, lockout included."""
+    from convergence.settings import settings
     from convergence.store import storage
     from convergence.store.access import Actor
 
+    known: Actor | None = getattr(args, "acting", None)
+    if known is not None:
+        return known
     if not storage.has_users(session=session):
-        return Actor(args.user, "admin")
-    actor = storage.actor_named(session=session, name=args.user)
-    if actor is None:
-        raise ConvergenceError(f"--user: no user called '{args.user}' (see `convergence users`)")
+        actor = Actor(args.user, "admin")
+        args.acting = actor
+        return actor
+    given = settings().password
+    if given is not None:
+        password = given.get_secret_value()
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.user}: ")
+    else:
+        raise ConvergenceError(
+            f"--user {args.user}: give their password in CONVERGENCE_PASSWORD (or run the "
+            "command in a terminal to be asked for it)"
+        )
+    try:
+        actor = storage.sign_in(session=session, name=args.user, password=password)
+    except ConvergenceError as refused:
+        raise ConvergenceError(f"--user {args.user}: {refused}") from None
+    args.acting = actor
     return actor
 
 
@@ -79,7 +94,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 
     from convergence.records.estate_files import read_estate
     from convergence.store import storage
-    from convergence.store.access import SYSTEM, check_admin
+    from convergence.store.access import check_admin
 
     engine = _engine(args)
     with Session(engine) as session:
@@ -87,6 +102,9 @@ def cmd_init(args: argparse.Namespace) -> None:
             check_admin(_acting(args, session), "reset the estate")
             storage.clear_estate(session=session)
             print("Cleared the estate.")
+            removed = storage.remove_demo_accounts(session=session)
+            if removed:
+                print(f"Removed the sample's demo accounts: {', '.join(removed)}.")
         if args.sample:
             if storage.is_empty(session=session):
                 summary = storage.save_estate(
@@ -94,15 +112,7 @@ def cmd_init(args: argparse.Namespace) -> None:
                 )
                 print(f"Loaded the sample estate: {summary}")
                 if not storage.has_users(session=session):
-                    for name, role, councils, password in DEMO_USERS:
-                        storage.add_user(
-                            session=session,
-                            name=name,
-                            role=role,
-                            councils=councils,
-                            password=password,
-                            actor=SYSTEM,
-                        )
+                    storage.add_demo_users(session=session)
                     print("Created the sample's demo users (see the README).")
             else:
                 print("The database already holds an estate; the sample was not loaded.")

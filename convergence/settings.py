@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from convergence.errors import ConfigurationError
@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     session_minutes: int = 30  # signed out after this long without activity
     charges_from: Literal["cutover", "start"] = "cutover"  # when framework charges begin
     today: date | None = None  # the planning date; the real date when not set
+    password: SecretStr | None = None  # the password of the command line's --user
 
     @property
     def planning_date(self) -> date:

@@ -54,6 +54,19 @@ def database_url() -> str:
     return settings().resolved_database_url
 
 
+DEMO_OPEN = "common_demo_accounts_open"
+
+
+def demo_accounts_open() -> list[str]:
+    """The sample's demo accounts whose published password still works, checked once a
+    session (each check is a slow password hash) and again after the Users screen saves."""
+    if DEMO_OPEN not in st.session_state:
+        with Session(database(database_url())) as session:
+            st.session_state[DEMO_OPEN] = storage.demo_accounts_open(session=session)
+    names: list[str] = st.session_state[DEMO_OPEN]
+    return names
+
+
 def planning_date() -> date:
     """Today, unless CONVERGENCE_TODAY fixes the planning date (rehearsals, tests)."""
     return settings().planning_date

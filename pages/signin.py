@@ -14,7 +14,7 @@ from convergence.errors import ConvergenceError
 from convergence.settings import settings
 from convergence.store import storage
 from convergence.store.access import Actor
-from pages.common import ACTOR, NEXT, database, database_url
+from pages.common import ACTOR, NEXT, database, database_url, plain
 
 LAST_ACTIVE = "signin_last_active"
 
@@ -100,7 +100,7 @@ def signed_in() -> Actor:
                         st.session_state[LAST_ACTIVE] = time.time()
                         st.rerun()
                     except ConvergenceError as problem:
-                        st.error(str(problem))
+                        st.error(plain(str(problem)))
         st.stop()
     st.subheader("Sign in")
     with st.form("signin_form"):
@@ -115,7 +115,7 @@ def signed_in() -> Actor:
                 st.session_state[LAST_ACTIVE] = time.time()
                 st.rerun()
             except ConvergenceError as problem:
-                st.error(str(problem))
+                st.error(plain(str(problem)))
     st.stop()
     raise AssertionError("unreachable")
 

@@ -9,7 +9,15 @@ from sqlmodel import Session
 from convergence.errors import ConvergenceError
 from convergence.store import storage
 from convergence.store.access import ROLES
-from pages.common import current_actor, current_estate, database, database_url, through_the_router
+from pages.common import (
+    DEMO_OPEN,
+    current_actor,
+    current_estate,
+    database,
+    database_url,
+    plain,
+    through_the_router,
+)
 
 through_the_router(__file__)
 
@@ -61,6 +69,7 @@ with st.form("users_form"):
                     email=email.strip().lower(),
                     actor=actor,
                 )
-            st.success(f"Saved {name}.")
+            st.session_state.pop(DEMO_OPEN, None)  # a demo password may have changed
+            st.success(plain(f"Saved {name}."))
         except ConvergenceError as problem:
-            st.error(str(problem))
+            st.error(plain(str(problem)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +92,9 @@ def assert_links_hold(estate: Estate) -> None:
         else:
             c = estate.contracts[slot]
             assert (c.council, c.reference) == (s.council, s.contract), s
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as a person reads it: each backslash escape shown as the character it
+    escapes (the screens escape people's text with pages.common.plain)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)

@@ -17,6 +17,7 @@ from convergence.records.estate import Dependency, Estate
 from convergence.registers.importing import preview_file
 from convergence.store import storage
 from convergence.store.access import SYSTEM, Actor, NotAllowed
+from convergence.store.db import prepare_database
 
 VIEWER = Actor("vic", "viewer")
 WCC_EDITOR = Actor("wendy", "editor", frozenset({"WCC"}))
@@ -199,25 +200,27 @@ def test_command_line_writes_act_for_the_named_user(
     assert main(["--database", database_url, "init", "--sample"]) == 0
     capsys.readouterr()
     monkeypatch.setattr("sys.stdin", io.StringIO("wendys-password\n"))
-    assert (
-        main(
-            [
-                "--database",
-                database_url,
-                "--user",
-                "admin",
-                "users",
-                "add",
-                "wendy",
-                "--role",
-                "editor",
-                "--council",
-                "WCC",
-                "--password-stdin",
-            ]
-        )
-        == 0
-    )
+    add_wendy = [
+        "--database",
+        database_url,
+        "--user",
+        "admin",
+        "users",
+        "add",
+        "wendy",
+        "--role",
+        "editor",
+        "--council",
+        "WCC",
+        "--password-stdin",
+    ]
+    assert main(add_wendy) == 2, "once there are users, --user needs the person's password"
+    assert "--user admin: give their password in CONVERGENCE_PASSWORD" in capsys.readouterr().err
+    monkeypatch.setenv("CONVERGENCE_PASSWORD", "not-the-password")
+    assert main(add_wendy) == 2
+    assert "--user admin: Name or password not recognised" in capsys.readouterr().err
+    monkeypatch.setenv("CONVERGENCE_PASSWORD", "sample-admin-2026")
+    assert main(add_wendy) == 0
     args = [
         "--database",
         database_url,
@@ -227,13 +230,15 @@ def test_command_line_writes_act_for_the_named_user(
         "line_of_business",
         "--valid-only",
     ]
+    monkeypatch.setenv("CONVERGENCE_PASSWORD", "wendys-password")
     assert main([args[0], args[1], "--user", "wendy", *args[2:], "--council", "LBHF"]) == 2
     assert "wendy edits the records of WCC only" in capsys.readouterr().err
     assert main([args[0], args[1], "--user", "wendy", *args[2:], "--council", "WCC"]) == 0
+    monkeypatch.setenv("CONVERGENCE_PASSWORD", "sample-board-2026")
     assert main([args[0], args[1], "--user", "board", "import", str(sample)]) == 2
     assert "can view the estate but not change it" in capsys.readouterr().err
     assert main([args[0], args[1], "--user", "nobody", "import", str(sample)]) == 2
-    assert "no user called 'nobody'" in capsys.readouterr().err
+    assert "--user nobody: Name or password not recognised" in capsys.readouterr().err
     main([args[0], args[1], "users", "list"])
     listed = capsys.readouterr().out
     assert "wendy\teditor\tWCC" in listed and "argon2" not in listed
@@ -278,3 +283,96 @@ def test_a_scenario_belongs_to_its_creator_and_every_change_is_in_the_history(
             ("ada", "deleted", "overrides"),
         ]
     )
+
+
+def test_guesses_made_at_once_are_counted_one_by_one(loaded: Engine) -> None:
+    """Twelve wrong passwords at the same moment: only the first three are checked; the rest
+    wait out the lock, and the count in the database says so."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    with Session(loaded) as session:
+        storage.add_user(
+            session=session, name="ada", role="admin", password="correct horse battery", actor=None
+        )
+    start = Barrier(12)
+
+    def guess(_: int) -> str:
+        with Session(loaded) as session:
+            start.wait()
+            try:
+                storage.sign_in(session=session, name="ada", password="a wrong guess")
+            except NotAllowed as refused:
+                return str(refused)
+            return "signed in"
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    checked = [a for a in answers if a == "Name or password not recognised"]
+    assert len(checked) == 3, answers
+    assert all(
+        a.startswith("Too many failed sign-ins for ada") for a in answers if a not in checked
+    )
+    with loaded.connect() as connection:
+        failures = connection.execute(text("SELECT failures FROM sign_in_failure")).scalar()
+    assert failures == 3
+
+
+def test_an_unknown_name_is_answered_as_a_known_one(loaded: Engine) -> None:
+    with Session(loaded) as session:
+        storage.add_user(
+            session=session, name="ada", role="admin", password="correct horse battery", actor=None
+        )
+        answers = {}
+        for name in ("ada", "nobody"):
+            said = []
+            for _ in range(4):
+                with pytest.raises(NotAllowed) as refused:
+                    storage.sign_in(session=session, name=name, password="a wrong guess")
+                said.append(str(refused.value).replace(name, "NAME").split(": try again")[0])
+            answers[name] = said
+    assert (
+        answers["ada"]
+        == answers["nobody"]
+        == [
+            "Name or password not recognised",
+            "Name or password not recognised",
+            "Name or password not recognised",
+            "Too many failed sign-ins for NAME",
+        ]
+    )
+
+
+def test_an_editor_imports_an_estate_folder_of_their_own_council(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder names the towers (admin records) its systems use, unchanged, and another
+    council's records, unchanged: rights are checked on what changes."""
+    import csv
+
+    assert main(["--database", database_url, "init", "--sample"]) == 0
+    folder = tmp_path / "wcc"
+    assert main(["--database", database_url, "export", str(folder)]) == 0
+    path = folder / "contracts.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        if row["reference"] == "WCC-PK-014":
+            row["notice_months"] = "5"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    monkeypatch.setenv("CONVERGENCE_PASSWORD", "sample-wcc-2026")
+    as_editor = ["--database", database_url, "--user", "wcc-editor", "import", str(folder)]
+    assert main(as_editor) == 0
+    with Session(prepare_database(database_url)) as session:
+        estate = storage.load_estate(session=session)
+    assert contract(estate, "WCC-PK-014").notice_months == 5
+    for row in rows:
+        if row["reference"] == "LBHF-PK-014":
+            row["notice_months"] = "7"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(as_editor) == 2, "another council's change is still refused"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from convergence.store.access import SYSTEM, Actor
 from convergence.store.db import prepare_database
 from pages import common
 from pages.common import plain
+from tests.conftest import shown
 
 TODAY = "2026-11-22"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -85,11 +87,13 @@ def chart_rows(at: AppTest, index: int = 0) -> pd.DataFrame:
 
 
 def text_of(at: AppTest) -> str:
+    """The text a person reads on the screen: Markdown's backslash escapes shown as the
+    characters they escape (see pages.common.plain)."""
     parts = [m.value for m in at.markdown] + [str(m.value) for m in at.metric]
     parts += (
         [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
     )
-    return "\n".join(parts)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(parts))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -216,7 +220,7 @@ def test_a_cycle_is_shown_in_words(
     add_cycle(database(tmp_path, monkeypatch, sample_estate))
     at = app().switch_page(page).run()
     assert not at.exception
-    errors = " ".join(e.value for e in at.error)
+    errors = shown(" ".join(e.value for e in at.error))
     assert "wait for each other in a circle" in errors
     assert "Service desk (WCC)" in errors and "Desktop (WCC)" in errors
     assert not at.get("vega_lite_chart"), "no chart of an impossible schedule"

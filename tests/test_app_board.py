@@ -15,6 +15,7 @@ from convergence.records.estate import Estate
 from convergence.store import storage
 from convergence.store.access import Actor
 from convergence.store.db import prepare_database
+from tests.conftest import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -50,12 +51,12 @@ def test_a_what_if_shows_its_effect_and_saves_without_touching_live(fresh: str) 
     at.number_input(key="scenarios_days").set_value(400)
     next(b for b in at.button if b.label == "Add this change").click().run()
     assert not at.exception
-    assert any("Transition of Hosting (RBKC) takes 400 days" in m.value for m in at.markdown)
+    assert any("Transition of Hosting (RBKC) takes 400 days" in shown(m.value) for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Programme convergence"].startswith("+")
     at.text_input(key="scenarios_name_➕ New scenario").set_value("Slow RBKC hosting").run()
     at.button(key="scenarios_save").click().run()
-    assert any("Saved the scenario" in s.value for s in at.success)
+    assert any("Saved the scenario" in shown(s.value) for s in at.success)
     with Session(prepare_database(fresh)) as session:
         live = storage.load_estate(session=session)
         assert [s.name for s in storage.scenarios(session=session)] == ["Slow RBKC hosting"]
@@ -65,11 +66,11 @@ def test_a_what_if_shows_its_effect_and_saves_without_touching_live(fresh: str) 
 
 def test_freezing_a_baseline_and_comparing(fresh: str) -> None:
     at = screen("pages/board.py")
-    assert any("No baseline yet" in i.value for i in at.info)
+    assert any("No baseline yet" in shown(i.value) for i in at.info)
     at.button(key="board_freeze").click().run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}[
         "Programme convergence since the baseline"
     ] == "+0 days"
     at.button(key="board_freeze").click().run()
-    assert any("never changed" in e.value for e in at.error)
+    assert any("never changed" in shown(e.value) for e in at.error)

@@ -18,6 +18,7 @@ from convergence.records.estate import Contract, Estate
 from convergence.store import storage
 from convergence.store.access import Actor
 from convergence.store.db import prepare_database
+from tests.conftest import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 REGISTER = Path(__file__).resolve().parent / "fixtures" / "registers" / "transparency-wcc.csv"
@@ -68,9 +69,9 @@ def test_the_preview_says_what_changes_and_the_import_keeps_the_rest(url: str) -
     parking = ready.set_index("Reference").loc["WCC-PK-014"]
     assert parking["Import as"] == "Update"
     assert parking["What changes"] == "Supplier: Civica → Civica UK Ltd"
-    assert any("0 new contracts, 2 updated, 0 unchanged" in m.value for m in at.markdown)
+    assert any("0 new contracts, 2 updated, 0 unchanged" in shown(m.value) for m in at.markdown)
     at.button(key="imports_valid").click().run()
-    assert any("Imported: contracts 0 added, 2 changed" in s.value for s in at.success)
+    assert any("Imported: contracts 0 added, 2 changed" in shown(s.value) for s in at.success)
     after = stored(url)
     assert after["WCC-PK-014"] == replace(before["WCC-PK-014"], supplier="Civica UK Ltd")
 
@@ -78,7 +79,7 @@ def test_the_preview_says_what_changes_and_the_import_keeps_the_rest(url: str) -
 def test_the_readers_warnings_are_shown(url: str) -> None:
     windows = REGISTER.read_bytes().decode().encode("cp1252")
     at = uploaded(windows)
-    assert any("read as Windows-1252 text" in w.value for w in at.warning)
+    assert any("read as Windows-1252 text" in shown(w.value) for w in at.warning)
 
 
 def test_an_estate_file_without_a_column_keeps_what_the_estate_holds(url: str) -> None:
@@ -87,9 +88,11 @@ def test_an_estate_file_without_a_column_keeps_what_the_estate_holds(url: str) -
     network = ready.set_index("Record").loc["Corporate network (LBHF)"]
     assert network["Import as"] == "Update"
     assert network["What changes"] == "Transition (days): 120 → 150"
-    assert any("Systems: 0 new systems, 1 updated, 0 unchanged" in m.value for m in at.markdown)
+    assert any(
+        "Systems: 0 new systems, 1 updated, 0 unchanged" in shown(m.value) for m in at.markdown
+    )
     at.button(key="imports_all").click().run()
-    assert any("Imported: systems 0 added, 1 changed" in s.value for s in at.success)
+    assert any("Imported: systems 0 added, 1 changed" in shown(s.value) for s in at.success)
     with Session(prepare_database(url)) as session:
         systems = {s.key: s for s in storage.load_estate(session=session).systems}
     network = systems[("LBHF", "Corporate network")]

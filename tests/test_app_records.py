@@ -16,6 +16,7 @@ from convergence.records.estate import Estate
 from convergence.store import storage
 from convergence.store.access import Actor
 from convergence.store.db import prepare_database
+from tests.conftest import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RECORD = "WCC-DT-004 — Desktop managed service (WCC)"
@@ -71,7 +72,7 @@ def test_an_edit_saves_and_enters_the_history(url: str) -> None:
     field(at, "notice_months").set_value(9)
     save(at)
     assert not at.exception
-    assert any("Saved" in s.value for s in at.success)
+    assert any("Saved" in shown(s.value) for s in at.success)
     contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
     assert contract.notice_months == 9
     at.switch_page("pages/history.py").run()
@@ -84,7 +85,7 @@ def test_an_invalid_value_is_shown_next_to_its_field_and_not_saved(url: str) -> 
     at = editor("alice")
     field(at, "annual_value").set_value(-10)
     save(at)
-    assert any("cannot be negative" in e.value for e in at.error)
+    assert any("cannot be negative" in shown(e.value) for e in at.error)
     contract = next(c for c in stored(url).contracts if c.reference == "WCC-DT-004")
     assert contract.annual_value == 2150000
 

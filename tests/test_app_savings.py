@@ -22,6 +22,7 @@ from convergence.records.estate import Estate
 from convergence.store import storage
 from convergence.store.access import Actor
 from convergence.store.db import prepare_database
+from tests.conftest import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TODAY = date(2026, 11, 22)
@@ -95,7 +96,7 @@ def test_an_editor_records_a_realised_saving_for_their_council(fresh: str) -> No
     at.text_input(key="savings_note").set_value("Period 7 outturn")
     at.get("form_submit_button")[0].click().run()
     assert not at.exception
-    assert any("Recorded £42,500 saved by WCC in Oct 2026" in s.value for s in at.success)
+    assert any("Recorded £42,500 saved by WCC in Oct 2026" in shown(s.value) for s in at.success)
     with Session(prepare_database(fresh)) as session:
         [saved] = storage.realised_savings(session=session)
         lines = storage.history(session=session, user="wcc-editor")

@@ -16,6 +16,7 @@ from convergence.records.estate import Estate
 from convergence.store import storage
 from convergence.store.access import SYSTEM, Actor
 from convergence.store.db import prepare_database
+from tests.conftest import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -78,7 +79,7 @@ def sign_in(name: str, password: str) -> AppTest:
 def test_sign_in_with_a_wrong_password_is_refused(database: str, sample_estate: Estate) -> None:
     users(database, sample_estate)
     at = sign_in("vic", "not-the-password")
-    assert any("not recognised" in e.value for e in at.error)
+    assert any("not recognised" in shown(e.value) for e in at.error)
     assert not at.metric
 
 
@@ -109,7 +110,7 @@ def test_inactivity_signs_people_out(
     at.session_state["common_actor"] = Actor("ada", "admin")
     at.session_state["signin_last_active"] = time.time() - 120
     run(at)
-    assert any("signed out after 1 minutes" in i.value for i in at.info)
+    assert any("signed out after 1 minutes" in shown(i.value) for i in at.info)
     assert any("Sign in" in h.value for h in at.subheader)
 
 
@@ -133,3 +134,26 @@ def test_a_changed_role_takes_effect_at_once(database: str, sample_estate: Estat
         storage.add_user(session=session, name="ada", role="viewer", actor=Actor("ada", "admin"))
     at.run()
     assert "Signed in as **ada** (viewer)" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_an_admin_is_warned_while_a_demo_password_still_works(
+    database: str, sample_estate: Estate
+) -> None:
+    with Session(prepare_database(database)) as session:
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
+        storage.add_demo_users(session=session)
+    warned = sign_in("admin", "sample-admin-2026")
+    (warning,) = [w.value for w in warned.warning if "demo accounts" in w.value]
+    assert "accounts admin\\, wcc\\-editor\\, board still" in warning
+    assert not [w for w in sign_in("board", "sample-board-2026").warning if "demo" in w.value]
+    with Session(prepare_database(database)) as session:
+        for name in ("wcc-editor", "board"):
+            storage.add_user(
+                session=session,
+                name=name,
+                role="viewer",
+                password=f"{name}-changed-password",
+                actor=Actor("admin", "admin"),
+            )
+    (warning,) = [w.value for w in sign_in("admin", "sample-admin-2026").warning]
+    assert "accounts admin still" in warning

@@ -169,3 +169,35 @@ def test_the_planning_date_comes_from_the_setting_unless_the_command_names_one(
     code, _, err = run(capsys, "schedule", "--estate", str(SAMPLE), "--format", "csv")
     assert code == 2
     assert err == "error: CONVERGENCE_TODAY: '22/11/2026' is not a date in the form YYYY-MM-DD\n"
+
+
+def test_a_reset_removes_the_demo_accounts_and_realised_savings(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlmodel import Session
+
+    from convergence.money.realised import RealisedSaving
+    from convergence.store import storage
+    from convergence.store.access import SYSTEM
+    from convergence.store.db import prepare_database
+
+    assert run(capsys, "--database", database_url, "init", "--sample")[0] == 0
+    engine = prepare_database(database_url)
+    with Session(engine) as session:
+        storage.record_realised_saving(
+            session=session,
+            saving=RealisedSaving("WCC", date(2027, 4, 1), Decimal(5)),
+            actor=SYSTEM,
+        )
+    monkeypatch.setenv("CONVERGENCE_PASSWORD", "sample-admin-2026")
+    code, out, err = run(capsys, "--database", database_url, "--user", "admin", "init", "--reset")
+    assert (code, err) == (0, "")
+    assert "Removed the sample's demo accounts: admin, wcc-editor, board." in out
+    with Session(engine) as session:
+        assert not storage.has_users(session=session)
+        assert storage.is_empty(session=session)
+        assert storage.realised_savings(session=session) == []
+    engine.dispose()

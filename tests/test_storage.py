@@ -43,7 +43,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
         )
     again.dispose()
 
@@ -169,3 +169,33 @@ def test_a_wrong_setting_is_one_clear_line(url: str, words: str) -> None:
         prepare_database(url)
     assert words in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_an_upgrade_keeps_the_users_and_their_failed_sign_ins(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from convergence.store.db import MIGRATIONS, make_engine
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+        connection.execute(
+            text(
+                'INSERT INTO "user" (name, email, role, councils, password_hash, '
+                "failed_sign_ins, version) VALUES ('ada', '', 'admin', '', 'x', 2, 1)"
+            )
+        )
+    engine.dispose()
+    upgraded = prepare_database(database_url)
+    with upgraded.connect() as connection:
+        assert connection.execute(text('SELECT name, role FROM "user"')).all() == [
+            ("ada", "admin")
+        ]
+        assert connection.execute(text("SELECT name, failures FROM sign_in_failure")).all() == [
+            ("ada", 2)
+        ]
+    upgraded.dispose()

@@ -162,6 +162,14 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=10)  # viewer, editor, admin
     councils: str = Field(default="", max_length=2000)  # codes, comma separated
     password_hash: str = Field(default="", max_length=500)
-    failed_sign_ins: int = 0
-    locked_until: datetime | None = None
     version: int = 1
+
+
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins in a row under one name, whether or not anyone has that name (so
+    whether a name exists never shows), and until when the name is locked."""
+
+    __tablename__ = "sign_in_failure"
+    name: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    locked_until: datetime | None = None

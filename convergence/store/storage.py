@@ -32,13 +32,19 @@ from convergence.store.users import (
     accounts,
     actor_by_email,
     actor_named,
+    add_demo_users,
     add_user,
+    demo_accounts_open,
     has_users,
+    remove_demo_accounts,
     sign_in,
 )
 from convergence.store.writing import ImportSummary, check_references, clear_estate, save_estate
 
 __all__ = [
+    "add_demo_users",
+    "demo_accounts_open",
+    "remove_demo_accounts",
     "Account",
     "Change",
     "ImportSummary",

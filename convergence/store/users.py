@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import case, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
@@ -14,11 +17,20 @@ from convergence.store.access import (
     Actor,
     NotAllowed,
     check_admin,
+    dummy_hash,
     hash_password,
     password_matches,
 )
 
 # --- users and signing in ------------------------------------------------------------------
+
+# the sample's demo accounts (created only with the sample estate; their passwords are
+# published in the README, so they must not outlive the sample)
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("admin", "admin", (), "sample-admin-2026"),
+    ("wcc-editor", "editor", ("WCC",), "sample-wcc-2026"),
+    ("board", "viewer", (), "sample-board-2026"),
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,42 @@ def add_user(
     session.commit()
 
 
+def add_demo_users(*, session: Session) -> None:
+    """Create the sample's demo accounts (see DEMO_USERS)."""
+    for name, role, councils, password in DEMO_USERS:
+        add_user(
+            session=session,
+            name=name,
+            role=role,
+            councils=councils,
+            password=password,
+            actor=Actor("system", "admin"),
+        )
+
+
+def demo_accounts_open(*, session: Session) -> list[str]:
+    """The demo accounts whose published sample password still works."""
+    names = [name for name, *_ in DEMO_USERS]
+    rows = {
+        u.name: u
+        for u in session.exec(select(m.User).where(m.User.name.in_(names))).all()  # type: ignore[attr-defined]
+    }
+    return [
+        name
+        for name, _, _, password in DEMO_USERS
+        if name in rows and password_matches(rows[name].password_hash, password)
+    ]
+
+
+def remove_demo_accounts(*, session: Session) -> list[str]:
+    """Delete the demo accounts whose published sample password still works; their names."""
+    names = demo_accounts_open(session=session)
+    for row in session.exec(select(m.User).where(m.User.name.in_(names))).all():  # type: ignore[attr-defined]
+        session.delete(row)
+    session.commit()
+    return names
+
+
 def actor_named(*, session: Session, name: str) -> Actor | None:
     """The user called `name`, as an Actor; None when there is none."""
     row = session.exec(select(m.User).where(m.User.name == name)).first()
@@ -105,25 +153,65 @@ def actor_by_email(*, session: Session, email: str) -> Actor | None:
 
 
 def sign_in(*, session: Session, name: str, password: str) -> Actor:
-    """Check a name and password. After three failures in a row the name is locked for a
-    while that doubles with each further failure (up to 15 minutes)."""
+    """Check a name and password, the same way and in the same time whether or not the name
+    exists. After three failures in a row a name is locked for a while that doubles with
+    each further failure (up to 15 minutes). Each attempt is counted in the database before
+    its password is checked, atomically, so attempts made at once are counted one by one
+    and those beyond the third wait out the lock instead of being checked."""
     now = datetime.now(UTC)
+    failures = _count_attempt(session, name, now)
     row = session.exec(select(m.User).where(m.User.name == name)).first()
-    if row is not None and row.locked_until is not None:
-        locked = row.locked_until.replace(tzinfo=row.locked_until.tzinfo or UTC)
-        if locked > now:
-            wait = int((locked - now).total_seconds()) + 1
-            raise SignInRefused(f"Too many failed sign-ins for {name}: try again in {wait} s")
-    if row is None or not password_matches(row.password_hash, password):
-        if row is not None:
-            row.failed_sign_ins += 1
-            if row.failed_sign_ins >= 3:
-                delay = min(2 ** (row.failed_sign_ins - 3) * 5, 900)
-                row.locked_until = now + timedelta(seconds=delay)
-            session.add(row)
-            session.commit()
+    stored = row.password_hash if row is not None else ""
+    if not password_matches(stored or dummy_hash(), password) or not stored or row is None:
+        if failures >= 3:
+            delay = min(2 ** (failures - 3) * 5, 900)
+            _set_lock(session, name, now + timedelta(seconds=delay))
         raise SignInRefused("Name or password not recognised")
-    row.failed_sign_ins, row.locked_until = 0, None
-    session.add(row)
+    session.execute(
+        update(m.SignInFailure)
+        .where(m.SignInFailure.name == name)  # type: ignore[arg-type]
+        .values(failures=0, locked_until=None)
+    )
     session.commit()
     return _actor(row)
+
+
+def _count_attempt(session: Session, name: str, now: datetime) -> int:
+    """Count one more attempt under `name` and return the count, or raise SignInRefused while
+    the name is locked. From the third attempt the name is held locked for the longest delay
+    until this attempt's password is checked (then sign_in sets the real delay, or clears
+    it), so attempts made at the same moment cannot all be checked."""
+    table = m.SignInFailure.__table__  # type: ignore[attr-defined]
+    dialect = session.connection().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(name=name, failures=0).on_conflict_do_nothing())
+    counted = session.execute(
+        update(table)
+        .where(table.c.name == name)
+        .where(or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .values(
+            failures=table.c.failures + 1,
+            locked_until=case(
+                (table.c.failures + 1 >= 3, now + timedelta(seconds=900)), else_=None
+            ),
+        )
+        .returning(table.c.failures)
+    ).scalar()
+    if counted is None:
+        locked = session.execute(
+            select(table.c.locked_until).where(table.c.name == name)
+        ).scalar_one()
+        session.commit()
+        wait = int((locked.replace(tzinfo=locked.tzinfo or UTC) - now).total_seconds()) + 1
+        raise SignInRefused(f"Too many failed sign-ins for {name}: try again in {wait} s")
+    session.commit()
+    return int(counted)
+
+
+def _set_lock(session: Session, name: str, until: datetime) -> None:
+    session.execute(
+        update(m.SignInFailure)
+        .where(m.SignInFailure.name == name)  # type: ignore[arg-type]
+        .values(locked_until=until)
+    )
+    session.commit()

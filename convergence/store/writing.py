@@ -31,10 +31,7 @@ from convergence.records.fields import (
 )
 from convergence.records.validation import refusals
 from convergence.store import models as m
-from convergence.store.access import (
-    Actor,
-    check_write,
-)
+from convergence.store.access import Actor, check_can_edit, check_write
 from convergence.store.db import begin_writing
 from convergence.store.history import describe, history_rows
 from convergence.store.reading import load_estate
@@ -109,8 +106,17 @@ def refuse_moved(moved: list[str]) -> None:
 
 
 def clear_estate(*, session: Session) -> None:
-    """Delete every record of the estate (not the schema)."""
-    for table in (m.Dependency, m.System, m.Contract, m.FrameworkLot, m.Tower, m.Council):
+    """Delete every record of the estate, with the realised savings recorded against its
+    councils (not the schema, the users, scenarios, baselines or history)."""
+    for table in (
+        m.RealisedSaving,
+        m.Dependency,
+        m.System,
+        m.Contract,
+        m.FrameworkLot,
+        m.Tower,
+        m.Council,
+    ):
         session.execute(delete(table))
     bump_revision(session)
     session.commit()
@@ -127,6 +133,18 @@ KEY_OF: dict[str, Callable[[Any], Key]] = {
     "systems": lambda s: s.key,
     "dependencies": lambda d: (d.dependant, d.prerequisite),
 }
+
+
+def check_changes_allowed(actor: Actor, estate: Estate, current: Estate) -> None:
+    """Raise NotAllowed for the first record `estate` would add or change that `actor` may
+    not change. Rights are checked on what changes, not on what a file mentions: an editor's
+    estate folder may name the towers (admin records) its systems use, unchanged."""
+    for kind in KINDS:
+        key = KEY_OF[kind]
+        held = {key(r): r for r in getattr(current, kind)}
+        for record in getattr(estate, kind):
+            if held.get(key(record)) != record:
+                check_write(actor, record)
 
 
 def _overlay(old: Iterable[Any], new: Iterable[Any], key: Callable[[Any], Key]) -> tuple[Any, ...]:
@@ -214,12 +232,11 @@ def save_estate(
     estate the save would produce, DependencyCycle when it would close a cycle, and
     RecordConflict when someone else changed a record during the save.
     """
-    for kind in KINDS:
-        for record in getattr(estate, kind):
-            check_write(actor, record)
+    check_can_edit(actor)
     user = actor.name
     lock_estate(session)
     current = load_estate(session=session)
+    check_changes_allowed(actor, estate, current)
     if based_on is not None:
         refuse_moved(moved_since(based_on, current, estate))
     mine = expected or {}
