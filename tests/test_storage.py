@@ -192,9 +192,7 @@ def test_an_upgrade_keeps_the_users_and_their_failed_sign_ins(database_url: str)
     engine.dispose()
     upgraded = prepare_database(database_url)
     with upgraded.connect() as connection:
-        assert connection.execute(text('SELECT name, role FROM "user"')).all() == [
-            ("ada", "admin")
-        ]
+        assert connection.execute(text('SELECT name, role FROM "user"')).all() == [("ada", "admin")]
         assert connection.execute(text("SELECT name, failures FROM sign_in_failure")).all() == [
             ("ada", 2)
         ]
