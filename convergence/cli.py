@@ -146,6 +146,7 @@ def cmd_import(args: argparse.Namespace) -> None:
             estate=current,
             council=args.council or "",
             tower=args.tower,
+            any_buyer=args.any_buyer,
         )
         _print_preview(path.name, preview)
         if preview.problems and not args.valid_only:
@@ -257,7 +258,9 @@ def cmd_schedule(args: argparse.Namespace) -> None:
     roadmap = schedule(_estate_for(args), _today(args.today))
     table = roadmap_table(roadmap, uk_dates=args.format == "table")
     if args.format == "csv":
-        text = table.to_csv(index=False)
+        from convergence.spreadsheets import csv_text
+
+        text = csv_text(table)
     elif args.format == "json":
         text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
     else:
@@ -279,7 +282,9 @@ def cmd_savings(args: argparse.Namespace) -> None:
     result = savings(estate, schedule(estate, _today(args.today)), charges_from=args.charges_from)
     table = savings_table(result, args.by, for_people=args.format == "table")
     if args.format == "csv":
-        text = table.to_csv(index=False)
+        from convergence.spreadsheets import csv_text
+
+        text = csv_text(table)
     elif args.format == "json":
         text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
     else:
@@ -415,6 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--valid-only",
         action="store_true",
         help="import the valid rows even when others have problems",
+    )
+    imp.add_argument(
+        "--any-buyer",
+        action="store_true",
+        help="file contracts whose buyer is not a council of the estate under --council "
+        "(by default they are listed as problems and left out)",
     )
     imp.set_defaults(run=cmd_import)
 

@@ -5,7 +5,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence.charts.overview import rag_trend_chart
-from convergence.errors import ValidationError
+from convergence.errors import ConvergenceError, ValidationError
 from convergence.formatting import uk_date
 from convergence.money.realised import promised_json
 from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
@@ -72,8 +72,17 @@ if frozen:
     against = st.selectbox("Plan to compare", ["The live plan", *stored], key="board_against")
     compared = roadmap
     if against in stored:
-        overrides = overrides_from_json(stored[against].overrides)
-        compared = scenario_roadmap(estate, overrides, roadmap.today)
+        try:
+            overrides = overrides_from_json(stored[against].overrides)
+            compared = scenario_roadmap(estate, overrides, roadmap.today)
+        except ConvergenceError as problem:
+            st.error(
+                plain(
+                    f"The scenario '{against}' no longer fits the live records: {problem}. "
+                    "Compare the live plan, or change the scenario on the Scenarios screen."
+                )
+            )
+            st.stop()
     since = since_baseline(thaw(baseline.plans), compared, changes)
     days = since.programme_change_days
     st.metric(

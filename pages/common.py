@@ -21,11 +21,11 @@ from sqlmodel import Session
 from convergence.charts.overview import chart_png, chart_svg
 from convergence.errors import ConvergenceError
 from convergence.money.savings import ChargesFrom, Savings, savings
-from convergence.outputs.export import safe_cell
 from convergence.planning.engine import Roadmap, schedule
 from convergence.records.estate import Estate
 from convergence.records.estate_files import read_estate
 from convergence.settings import settings
+from convergence.spreadsheets import csv_text
 from convergence.store import storage
 from convergence.store.access import Actor
 from convergence.store.db import prepare_database
@@ -174,7 +174,7 @@ def downloads(chart: Any, data: pd.DataFrame, name: str, key: str) -> None:
     )
     csv.download_button(
         "Download data (CSV)",
-        data=data.map(safe_cell).to_csv(index=False).encode("utf-8"),  # never a formula
+        data=csv_text(data).encode("utf-8"),  # never a formula
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",

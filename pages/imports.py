@@ -44,6 +44,12 @@ tower = right.selectbox(
     key="imports_tower",
     help="Used when a row's CPV codes and title do not tell its tower",
 )
+any_buyer = st.checkbox(
+    "Also file other buyers' contracts under this council",
+    key="imports_any_buyer",
+    help="A Contracts Finder or OCDS file lists every buyer's awards (NHS trusts, other "
+    "councils …); by default those whose buyer is not a council of the estate are left out",
+)
 
 if upload is not None:
     data = upload.getvalue()
@@ -62,6 +68,7 @@ if upload is not None:
             tower=tower or None,
             mapping=mapping,
             progress=lambda share: bar.progress(min(share, 1.0), text="Checking rows…"),
+            any_buyer=any_buyer,
         )
     except ConvergenceError as problem:
         bar.empty()

@@ -86,6 +86,7 @@ with st.form(key=f"{prefix}_form"):
                 min_value=EARLIEST,
                 max_value=LATEST,
                 disabled=fixed,
+                help=f"From {EARLIEST:%d/%m/%Y} to {LATEST:%d/%m/%Y}",
             )
         elif spec.input in ("whole", "money"):
             number = None if current is None else float(current)
@@ -107,7 +108,12 @@ with st.form(key=f"{prefix}_form"):
             entered[spec.name] = current
     saved = st.form_submit_button("Save", type="primary")
 
-if saved:
+if saved and record is not None and build(form, entered) == record:
+    st.warning(
+        "Nothing changed, so nothing was saved. A date box takes only dates from "
+        f"{EARLIEST:%d/%m/%Y} to {LATEST:%d/%m/%Y}: a date typed outside them is not taken."
+    )
+elif saved:
     candidate = build(form, entered)
     found = problems_of(candidate, estate)
     st.session_state[f"records_problems_{ident}"] = found

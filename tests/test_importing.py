@@ -17,11 +17,12 @@ from sqlmodel import Session
 
 from convergence.cli import main
 from convergence.errors import EstateFileError
-from convergence.outputs.export import estate_workbook, register_csv, safe_cell
+from convergence.outputs.export import estate_workbook, register_csv
 from convergence.records.estate import Contract, Estate
 from convergence.records.estate_files import read_estate, write_estate
 from convergence.registers.importing import FilePreview, preview_file
 from convergence.registers.previews import RowProblem
+from convergence.spreadsheets import safe_cell
 from convergence.store import storage
 from convergence.store.access import SYSTEM, Actor
 
@@ -298,3 +299,103 @@ def test_estate_files_guard_formulas_and_read_them_back(
     assert ("'" + text in raw) == (safe_cell(text) != text)
     back = read_estate(tmp_path)
     assert {c.name for c in back.councils} == {c.name for c in estate.councils}
+
+
+def spreadsheet_rows(text: str) -> list[list[str]]:
+    """Rows as a spreadsheet splits them: at CR, LF or CRLF outside quotes (what Excel and
+    LibreOffice do with a bare carriage return)."""
+    import csv
+
+    return list(csv.reader(io.StringIO(text.replace("\r\n", "\n"), newline="")))
+
+
+def test_no_csv_the_product_writes_starts_a_row_with_a_formula(
+    sample_estate: Estate, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A carriage return inside a cell used to end the row for a spreadsheet, so the text
+    after it ("=1+2") began a row of its own, as a live formula."""
+    from convergence.cli import main
+
+    sneaky = "Renewal\r=1+2"
+    contract = replace(sample_estate.contracts[0], title=sneaky, supplier="=cmd|' /C calc'!A0")
+    system = replace(sample_estate.systems[0], name="+SUM(A1)")
+    estate = replace(
+        sample_estate,
+        contracts=(contract, *sample_estate.contracts[1:]),
+        systems=(system, *sample_estate.systems[1:]),
+        dependencies=(),
+    )
+    write_estate(estate, tmp_path / "estate")
+    outputs = [register_csv(estate, contract.council).decode("utf-8-sig")]
+    for command in ("schedule", "savings"):
+        assert main([command, "--estate", str(tmp_path / "estate"), "--format", "csv"]) == 0
+        outputs.append(capsys.readouterr().out)
+    outputs += [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "estate").glob("*.csv"))]
+    for text in outputs:
+        for row in spreadsheet_rows(text):
+            assert not any(cell.startswith(("=", "+", "@")) for cell in row), row
+    assert any(sneaky in row for row in spreadsheet_rows(outputs[0])), "kept whole, in one cell"
+
+
+def test_the_workbook_holds_control_characters_and_long_text(sample_estate: Estate) -> None:
+    odd = replace(sample_estate.contracts[0], title="Bell\x07 and NUL\x00", supplier="x" * 40_000)
+    estate = replace(sample_estate, contracts=(odd, *sample_estate.contracts[1:]))
+    book = load_workbook(io.BytesIO(estate_workbook(estate)))
+    cells = [c.value for row in book["contracts"].iter_rows() for c in row]
+    assert "Bell and NUL" in cells
+    (long,) = [c for c in cells if isinstance(c, str) and c.startswith("xxx")]
+    assert len(long) <= 32_767 and long.endswith("more characters]")
+
+
+def test_the_same_award_from_contracts_finder_and_ocds_is_one_contract(
+    engine: Engine, sample_estate: Estate
+) -> None:
+    """Contracts Finder's CSV names an award by its notice identifier, its OCDS by the award's
+    id; both carry the notice's ocid, by which the second import updates the first's contract.
+    A buyer that is not a council of the estate (an NHS trust) is listed and left out."""
+    import csv
+    import json
+
+    notice = "8905889a-ae54-4628-aff1-12facc78256a"
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [
+            ["Notice Identifier", "Organisation Name", "Title", "Contract end date", "OCID"],
+            [notice, "Westminster City Council", "Digital repository", "31/03/2028",
+             f"ocds-b5fd17-{notice}"],
+            ["n-2", "Barts Health NHS Trust", "Pathology IT", "31/03/2029", "ocds-b5fd17-n-2"],
+        ]
+    )  # fmt: skip
+    release = {
+        "ocid": f"ocds-b5fd17-{notice}",
+        "date": "2027-01-10T00:00:00Z",
+        "buyer": {"name": "Westminster City Council"},
+        "tender": {"title": "Digital repository"},
+        "awards": [{"id": "AWD-77", "contractPeriod": {"endDate": "2029-03-31T23:59:59Z"}}],
+    }
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=sample_estate, actor=SYSTEM)
+        first = preview_file(
+            out.getvalue().encode(), "notices.csv", estate=sample_estate, council="WCC",
+            tower="line_of_business",
+        )  # fmt: skip
+        assert [p.problem for p in first.problems] == [
+            "buyer 'Barts Health NHS Trust' is not a council of the estate: left out"
+        ]
+        storage.save_estate(
+            session=session, estate=first.to_estate(valid_only=True), actor=Actor("fay", "admin")
+        )
+        held = storage.load_estate(session=session)
+        second = preview_file(
+            json.dumps({"releases": [release]}).encode(), "release.json", estate=held,
+            council="WCC", tower="line_of_business",
+        )  # fmt: skip
+        assert second.problems == ()
+        assert [c.changes for c in second.contracts] == [
+            ("Current end date: 31 Mar 2028 → 31 Mar 2029",)
+        ]
+        storage.save_estate(session=session, estate=second.to_estate(), actor=Actor("fay", "admin"))
+        after = storage.load_estate(session=session)
+    assert len(after.contracts) == len(sample_estate.contracts) + 1
+    (repository,) = [c for c in after.contracts if c.notice == f"ocds-b5fd17-{notice}"]
+    assert (repository.reference, repository.end) == (notice, date(2029, 3, 31))

@@ -324,4 +324,5 @@ def test_an_ocds_package_never_replaces_a_held_contracts_tower(sample_estate: Es
     assert held.changes == (
         "Title: Parking permits → Desktop devices",
         "Current end date: 31 Mar 2027 → 31 Mar 2028",
+        f"Published notice (ocid): not set → {package['releases'][0]['ocid']}",
     )

@@ -90,6 +90,7 @@ def test_contracts_finder_export() -> None:
         "council": "Organisation Name",
         "cpv": "Cpv Codes",
         "description": "Description",
+        "notice": "OCID",
     }
     preview = register(data, "contracts-finder.csv")
     assert preview.problems == () and preview.rows == 5
@@ -103,6 +104,7 @@ def test_contracts_finder_export() -> None:
         start=date(2024, 4, 1),
         end=date(2029, 3, 31),
         annual_value=Decimal("2500000.00"),  # £12.5m over five years
+        notice="ocds-b5fd17-0001",
     )
     assert (desk.tower, desk.annual_value) == ("service_desk", Decimal("700000.00"))
     assert (hosting.tower, hosting.annual_value) == ("data_centre", None)  # a framework: £0
@@ -217,6 +219,7 @@ def test_ocds_release_package() -> None:
         end=date(2028, 12, 31),
         max_end=date(2028, 12, 31),
         annual_value=Decimal("640000.00"),  # £3.84m over six years
+        notice="ocds-h6vhtk-0001",
     )
     assert desk == Contract(  # buyer from parties; a short award id gets its ocid
         council="WCC",
@@ -228,6 +231,7 @@ def test_ocds_release_package() -> None:
         end=date(2026, 3, 31),
         max_end=date(2027, 3, 31),
         annual_value=Decimal("240000.00"),
+        notice="ocds-b5fd17-0002",
     )
     assert preview.warnings == (
         "1 of 4 releases have no award or contract (tenders, plans): "
@@ -578,7 +582,12 @@ def test_a_council_column_names_the_council_of_each_row() -> None:
         ]
     )
     preview = register(data, "x.csv")
-    assert [(c.reference, c.council) for c in preview.contracts] == [("A", "LBHF"), ("B", "WCC")]
+    assert [(c.reference, c.council) for c in preview.contracts] == [("A", "LBHF")]
+    assert [(p.row, p.column, p.problem) for p in preview.problems] == [
+        (3, "Organisation Name", "buyer 'Somewhere Else' is not a council of the estate: left out")
+    ]
+    anyone = register(data, "x.csv", any_buyer=True)
+    assert [(c.reference, c.council) for c in anyone.contracts] == [("A", "LBHF"), ("B", "WCC")]
     nobody = register(data, "x.csv", council="", council_for=None)
     assert {(p.row, p.problem) for p in nobody.problems} == {
         (2, "council not known: choose one for the file"),

@@ -168,3 +168,16 @@ def test_calendar_has_the_expected_events() -> None:
     assert all("LBHF" not in str(e["summary"]) for e in only_wcc.walk("VEVENT"))
     uids = [str(e["uid"]) for e in calendar.walk("VEVENT")]
     assert len(uids) == len(set(uids))
+
+
+def test_calendar_events_of_names_differing_only_by_spaces_keep_apart() -> None:
+    from dataclasses import replace as changed
+
+    systems = tuple(
+        changed(s, name=name)
+        for s, name in zip(LIVE.systems[:2], ("Payroll HR", "Payroll_HR"), strict=False)
+    )
+    estate = changed(LIVE, systems=(*systems, *LIVE.systems[2:]), dependencies=())
+    calendar = Calendar.from_ical(roadmap_calendar(schedule(estate, TODAY)))
+    uids = [str(e["uid"]) for e in calendar.walk("VEVENT")]
+    assert len(uids) == len(set(uids))

@@ -43,7 +43,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
         )
     again.dispose()
 
@@ -197,3 +197,27 @@ def test_an_upgrade_keeps_the_users_and_their_failed_sign_ins(database_url: str)
             ("ada", 2)
         ]
     upgraded.dispose()
+
+
+def test_each_text_column_holds_what_the_description_allows() -> None:
+    """The records' description (fields.py) bounds each text as its database column does, so
+    validation refuses what PostgreSQL would (SQLite would store anything)."""
+    from convergence.records.fields import KINDS
+    from convergence.store import models as m
+
+    tables = {t.name: t for t in m.SQLModel.metadata.sorted_tables}
+    table_of = {
+        "council": "council",
+        "tower": "tower",
+        "framework lot": "framework_lot",
+        "contract": "contract",
+        "system": "system",
+        "dependency": "dependency",
+    }
+    for kind in KINDS:
+        table = tables[table_of[kind.name]]
+        for field in kind.fields:
+            column = field.database_column
+            if field.type != "text" or field.refers_to or column is None:
+                continue
+            assert table.c[column].type.length == field.longest, (kind.name, field.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ from sqlmodel import Session
 from convergence.cli import main
 from convergence.errors import ValidationError
 from convergence.records.estate import Dependency, Estate, System
-from convergence.records.estate_files import write_estate
+from convergence.records.estate_files import read_estate, write_estate
 from convergence.records.generate import generate_estate
 from convergence.records.validation import LIMITS, Limit, problems, refusals
 from convergence.store import storage
 from convergence.store.access import SYSTEM
 from convergence.store.db import prepare_database
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
 @pytest.fixture
@@ -78,7 +81,7 @@ def test_the_same_bad_records_get_the_same_refusal_at_any_size(sqlite: Engine, c
             "A transition takes between 0 and 3,650 days"
         ),
         f"Dependency {second.name} ({second.council}) needs {first.name} ({first.council}), "
-        "lag_days": "The lag cannot be negative",
+        "lag_days": "A lag is between 0 and 3,650 days",
     }
 
 
@@ -111,7 +114,7 @@ def test_the_issue_reproductions_are_refused_by_convergence_import(
         slow, systems=(*slow.systems[:-1], replace(slow.systems[-1], transition_days=99_999))
     )
     for name, estate, words in (
-        ("lagging", lagging, "The lag cannot be negative"),
+        ("lagging", lagging, "A lag is between 0 and 3,650 days"),
         ("slow", slow, "A transition takes between 0 and 3,650 days"),
     ):
         write_estate(estate, tmp_path / name)
@@ -140,3 +143,47 @@ def test_a_limit_is_one_entry_in_the_table(monkeypatch: pytest.MonkeyPatch) -> N
     assert problems([system], _with_systems(40))[0] == {}
     monkeypatch.setitem(LIMITS[System], "name", Limit("A name takes at most 3 letters", longest=3))
     assert problems([system], _with_systems(40))[0] == {"name": "A name takes at most 3 letters"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"annual_value": Decimal("9" * 400)}, "annual_value", "between £0 and £10,000,000,000"),
+        ({"termination_fee": Decimal(-1)}, "termination_fee", "between £0 and"),
+        ({"notice_months": 10**27}, "notice_months", "between 0 and 120 months"),
+        ({"title": "t" * 501}, "title", "Title is 501 characters long; at most 500"),
+        ({"supplier": "Acme\x00Ltd"}, "supplier", "control character"),
+    ],
+)
+def test_every_number_and_text_is_bounded(
+    change: dict[str, object], field: str, words: str
+) -> None:
+    estate = read_estate(SAMPLE)
+    contract = replace(estate.contracts[0], **change)  # type: ignore[arg-type]
+    (found,) = problems([contract], estate)
+    assert words in found[field]
+
+
+def test_a_dependency_lag_or_a_long_name_is_bounded_too() -> None:
+    estate = read_estate(SAMPLE)
+    lag = replace(estate.dependencies[0], lag_days=10**30)
+    name = replace(estate.systems[0], name="n" * 201)
+    assert problems([lag, name], estate) == [
+        {"lag_days": "A lag is between 0 and 3,650 days"},
+        {"name": "System name is 201 characters long; at most 200 are kept"},
+    ]
+
+
+def test_a_number_too_large_in_an_estate_file_is_named_by_row_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "estate"
+    write_estate(read_estate(SAMPLE), folder)
+    path = folder / "dependencies.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + "," + "9" * 30
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["schedule", "--estate", str(folder), "--today", "2026-11-22"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: dependencies.csv, row 2, column lag_days: '999")
+    assert "is too large a number (at most 999,999,999)" in err

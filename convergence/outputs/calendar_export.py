@@ -8,6 +8,7 @@ duplicating them.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -17,9 +18,16 @@ from convergence.formatting import days
 from convergence.planning.engine import Roadmap
 
 
+def _uid(kind: str, *names: str) -> str:
+    """A stable event ID from the exact names it is about: names differing only by spaces or
+    line breaks give different IDs (a hash of the names, not a cleaned-up copy of them)."""
+    digest = hashlib.sha256("\x1f".join(names).encode("utf-8")).hexdigest()[:32]
+    return f"{kind}-{digest}@convergence"
+
+
 def _event(uid: str, day: date, summary: str, description: str, stamp: datetime) -> Event:
     event = Event()
-    event.add("uid", f"{uid}@convergence")
+    event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
@@ -48,7 +56,6 @@ def roadmap_calendar(roadmap: Roadmap, council: str | None = None) -> bytes:
     notices: set[tuple[str, str]] = set()
     for r in plans[plans["state"].isin(("legacy", "in_transition"))].itertuples():
         who = f"{r.system} ({r.council})"
-        key = f"{r.council}-{r.system}".replace(" ", "_")
         contract = f"{r.supplier} ({r.contract})" if r.contract else ""
         if (
             r.contract
@@ -59,7 +66,7 @@ def roadmap_calendar(roadmap: Roadmap, council: str | None = None) -> bytes:
             notices.add((r.council, r.contract))
             calendar.add_component(
                 _event(
-                    f"notice-{r.council}-{r.contract}",
+                    _uid("notice", r.council, r.contract),
                     r.notice_deadline.date(),
                     f"Serve notice on {contract}",
                     f"Last day to serve notice on {contract} to leave for the framework.",
@@ -70,7 +77,7 @@ def roadmap_calendar(roadmap: Roadmap, council: str | None = None) -> bytes:
             cover = "within its options" if r.extension_covered else "BEYOND its options"
             calendar.add_component(
                 _event(
-                    f"extension-{key}",
+                    _uid("extension", r.council, r.system),
                     r.contract_end.date(),
                     f"Agree extension of {contract}",
                     f"{who} needs {days(int(r.extension_days))} extension, {cover}.",
@@ -80,7 +87,7 @@ def roadmap_calendar(roadmap: Roadmap, council: str | None = None) -> bytes:
         if pd.notna(r.start) and r.lot:
             calendar.add_component(
                 _event(
-                    f"calloff-{key}",
+                    _uid("calloff", r.council, r.system),
                     r.start.date(),
                     f"Call off {r.lot} for {who}",
                     f"Transition starts; {r.binding}.",
@@ -90,7 +97,7 @@ def roadmap_calendar(roadmap: Roadmap, council: str | None = None) -> bytes:
         if pd.notna(r.cutover):
             calendar.add_component(
                 _event(
-                    f"cutover-{key}",
+                    _uid("cutover", r.council, r.system),
                     r.cutover.date(),
                     f"Cutover: {who}",
                     f"{who} runs on the framework from today.",

@@ -1,30 +1,17 @@
 """Exports: the whole estate as an Excel workbook (one sheet per kind of record) and a
-Transparency Code shaped contract register per council. Text that a spreadsheet would run as a
-formula (starting = + - @, tab or carriage return) is neutralised with a leading apostrophe."""
+Transparency Code shaped contract register per council, each cell written as
+convergence.spreadsheets says (never a formula; what Excel can hold)."""
 
 from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Any
 
 import pandas as pd
 
 from convergence.records.estate import Estate
 from convergence.records.estate_files import COLUMNS, estate_rows
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell value a spreadsheet will show, never run."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.map(safe_cell)
+from convergence.spreadsheets import csv_text, xlsx_cell
 
 
 def estate_workbook(estate: Estate) -> bytes:
@@ -37,7 +24,7 @@ def estate_workbook(estate: Estate) -> bytes:
                 [[float(v) if isinstance(v, Decimal) else v for v in row] for row in rows],
                 columns=list(COLUMNS[name]),
             )
-            _safe(frame).to_excel(writer, sheet_name=name.removesuffix(".csv"), index=False)
+            frame.map(xlsx_cell).to_excel(writer, sheet_name=name.removesuffix(".csv"), index=False)
     return out.getvalue()
 
 
@@ -65,26 +52,23 @@ def transparency_register(estate: Estate, council: str) -> pd.DataFrame:
                 "Review Date": c.review_date.strftime("%d/%m/%Y") if c.review_date else "",
             }
         )
-    return _safe(
-        pd.DataFrame(
-            rows,
-            columns=[
-                "Reference Number",
-                "Title of Agreement",
-                "Department",
-                "Supplier Name",
-                "Value of Contract (£)",
-                "Estimated Annual Value (£)",
-                "Start Date",
-                "End Date",
-                "Maximum End Date",
-                "Review Date",
-            ],
-        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Reference Number",
+            "Title of Agreement",
+            "Department",
+            "Supplier Name",
+            "Value of Contract (£)",
+            "Estimated Annual Value (£)",
+            "Start Date",
+            "End Date",
+            "Maximum End Date",
+            "Review Date",
+        ],
     )
 
 
 def register_csv(estate: Estate, council: str) -> bytes:
     """The Transparency Code register as CSV (UTF-8 with a byte-order mark, for Excel)."""
-    text: str = transparency_register(estate, council).to_csv(index=False)
-    return text.encode("utf-8-sig")
+    return csv_text(transparency_register(estate, council)).encode("utf-8-sig")

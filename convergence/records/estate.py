@@ -95,6 +95,7 @@ class Contract:
     annual_value: Decimal | None = None
     department: str = ""
     review_date: date | None = None
+    notice: str = ""  # the published notice it was awarded under (its OCDS ocid)
 
 
 def system_label(system: str, council: str) -> str:

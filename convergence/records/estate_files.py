@@ -21,7 +21,16 @@ from typing import Any
 
 from convergence.errors import EstateFileError
 from convergence.records.estate import Estate, Record, Tower
-from convergence.records.fields import KIND_OF_FILE, KINDS, TOWERS, Field, Kind
+from convergence.records.fields import (
+    KIND_OF_FILE,
+    KINDS,
+    LARGEST_WHOLE,
+    MOST_MONEY,
+    TOWERS,
+    Field,
+    Kind,
+)
+from convergence.spreadsheets import unguard, write_csv
 
 # each file's columns, in order, and those that must be filled (see convergence.records.fields)
 COLUMNS: dict[str, tuple[str, ...]] = {k.file: k.columns for k in KINDS}
@@ -58,9 +67,12 @@ def parse_int(text: str) -> int | None:
     if not text:
         return None
     try:
-        return int(text.replace(",", ""))
+        number = int(text.replace(",", ""))
     except ValueError:
-        raise ValueError(f"'{text}' is not a whole number") from None
+        raise ValueError(f"'{text[:40]}' is not a whole number") from None
+    if abs(number) > LARGEST_WHOLE:
+        raise ValueError(f"'{text[:40]}' is too large a number (at most {LARGEST_WHOLE:,})")
+    return number
 
 
 def parse_money(text: str) -> Decimal | None:
@@ -73,7 +85,9 @@ def parse_money(text: str) -> Decimal | None:
     except InvalidOperation:
         raise ValueError(f"'{text}' is not an amount in pounds") from None
     if not value.is_finite():
-        raise ValueError(f"'{text}' is not an amount in pounds")
+        raise ValueError(f"'{text[:40]}' is not an amount in pounds")
+    if abs(value) >= MOST_MONEY:
+        raise ValueError(f"'{text[:40]}' is not below £{MOST_MONEY:,.0f}")
     return value
 
 
@@ -139,16 +153,13 @@ def _reading(kind: Kind) -> tuple[tuple[str, str, Callable[[str], Any], Any], ..
     )
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def format_cell(value: Any) -> str:
-    """The canonical text of a value in an estate file. Text a spreadsheet would run as a
-    formula gets a leading apostrophe, which reading takes off again."""
+    """The canonical text of a value in an estate file (written through
+    convergence.spreadsheets, which guards text a spreadsheet would run as a formula)."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return value
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return str(int(value))
@@ -159,11 +170,6 @@ def format_cell(value: Any) -> str:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def _unguard(text: str) -> str:
-    """Undo the apostrophe that writing puts before formula-like text."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _cells_by_line(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -178,7 +184,7 @@ def _cells_by_line(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 raise EstateFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
             reader.fieldnames = headers
             for line, row in enumerate(reader, start=2):
-                cells = {k: _unguard((v or "").strip()) for k, v in row.items() if k is not None}
+                cells = {k: unguard((v or "").strip()) for k, v in row.items() if k is not None}
                 if any(cells.values()):
                     yield line, cells
     except UnicodeDecodeError:
@@ -270,12 +276,6 @@ def write_estate(estate: Estate, folder: Path | str) -> list[Path]:
     for name, rows in estate_rows(estate).items():
         path = folder / name
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
-            writer.writerow(COLUMNS[name])
-            for row in rows:
-                cells = [format_cell(v) for v in row]
-                # a carriage return is not a line end here, so the row is quoted in full
-                (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
+            write_csv(handle, COLUMNS[name], ([format_cell(v) for v in row] for row in rows))
         written.append(path)
     return written

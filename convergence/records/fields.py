@@ -31,6 +31,9 @@ from convergence.records.estate import (
     Tower,
 )
 
+MOST_MONEY = Decimal(10_000_000_000)  # £10bn: any amount in pounds is below this
+LARGEST_WHOLE = 999_999_999  # any whole number (days, months) in a file or form is at most this
+
 FieldType = Literal["text", "date", "whole", "money", "share", "choice"]
 InputType = Literal["text", "date", "whole", "money", "choice"]
 Options = Callable[[Estate, dict[str, Any]], list[str]]
@@ -67,6 +70,7 @@ class Field:
     refers_to: str = ""
     scope: str = ""
     options: Options | None = None  # a form's choices, given the estate and what is entered
+    longest: int | None = None  # the most characters a text may hold (as its database column)
 
     @property
     def file_column(self) -> str:
@@ -168,9 +172,12 @@ def _needs_systems(estate: Estate, values: dict[str, Any]) -> list[str]:
 
 COUNCIL = Field(
     "council", "Council", "council code", required=True, key=True, refers_to="council",
-    options=_councils,
+    options=_councils, longest=20,
 )  # fmt: skip
-TOWER = Field("tower", "Tower", "tower code", required=True, refers_to="tower", options=_towers)
+TOWER = Field(
+    "tower", "Tower", "tower code", required=True, refers_to="tower", options=_towers,
+    longest=50,
+)  # fmt: skip
 
 COUNCILS = Kind(
     "council",
@@ -179,8 +186,8 @@ COUNCILS = Kind(
     "councils.csv",
     "Councils",
     (
-        Field("code", "Code", "short code, e.g. `WCC`", required=True, key=True),
-        Field("name", "Name", "full name", required=True),
+        Field("code", "Code", "short code, e.g. `WCC`", required=True, key=True, longest=20),
+        Field("name", "Name", "full name", required=True, longest=200),
         Field(
             "share",
             "Share of shared framework charges (%)",
@@ -205,8 +212,9 @@ TOWERS = Kind(
             "e.g. `desktop`, `data_centre`, `service_desk`, `identity`",
             required=True,
             key=True,
+            longest=50,
         ),
-        Field("name", "Name", 'name people use, e.g. "Desktop (end-user computing)"'),
+        Field("name", "Name", 'name people use, e.g. "Desktop (end-user computing)"', longest=200),
     ),
     order=("code",),
 )
@@ -218,7 +226,15 @@ LOTS = Kind(
     "lots.csv",
     "Framework lots",
     (
-        Field("name", "Lot name", "lot name, unique", column="lot", required=True, key=True),
+        Field(
+            "name",
+            "Lot name",
+            "lot name, unique",
+            column="lot",
+            required=True,
+            key=True,
+            longest=200,
+        ),
         Field(
             "tower",
             "Tower",
@@ -226,8 +242,9 @@ LOTS = Kind(
             required=True,
             refers_to="tower",
             options=_towers,
+            longest=50,
         ),  # fmt: skip
-        Field("supplier", "Framework supplier", "framework supplier"),
+        Field("supplier", "Framework supplier", "framework supplier", longest=200),
         Field(
             "calloffs_open",
             "Call-offs open",
@@ -282,11 +299,12 @@ CONTRACTS = Kind(
             "contract reference, unique within the council",
             required=True,
             key=True,
+            longest=100,
         ),
-        Field("title", "Title", "title, as on the contract register"),
-        Field("supplier", "Supplier", "supplier, as on the contract register"),
+        Field("title", "Title", "title, as on the contract register", longest=500),
+        Field("supplier", "Supplier", "supplier, as on the contract register", longest=300),
         TOWER,
-        Field("department", "Department", "department, as on the contract register"),
+        Field("department", "Department", "department, as on the contract register", longest=200),
         Field("start", "Start date", "start date", "date", database="start_date", optional=True),
         Field(
             "end",
@@ -348,6 +366,14 @@ CONTRACTS = Kind(
         ),
         Field("annual_value", "Annual value (£)", "annual value in pounds", "money", optional=True),
         Field("review_date", "Review date", "next contract review", "date", optional=True),
+        Field(
+            "notice",
+            "Published notice (ocid)",
+            "the Contracts Finder or Find a Tender notice it was awarded under, as its OCDS "
+            "ocid (e.g. `ocds-b5fd17-…`): a register of the same award in another format "
+            "updates this contract",
+            longest=200,
+        ),
     ),
     order=("council", "reference"),
 )
@@ -367,6 +393,7 @@ SYSTEMS = Kind(
             column="system",
             required=True,
             key=True,
+            longest=200,
         ),
         TOWER,
         Field(
@@ -377,6 +404,7 @@ SYSTEMS = Kind(
             scope="council",
             optional=True,
             options=_contracts,
+            longest=100,
         ),
         Field(
             "lot",
@@ -386,6 +414,7 @@ SYSTEMS = Kind(
             refers_to="framework lot",
             optional=True,
             options=_lots,
+            longest=200,
         ),
         Field("transition_days", "Transition (days)", "length of the transition", "whole"),
         Field(
@@ -428,6 +457,7 @@ DEPENDENCIES = Kind(
             required=True,
             key=True,
             options=_councils,
+            longest=20,
         ),
         Field(
             "system",
@@ -439,6 +469,7 @@ DEPENDENCIES = Kind(
             scope="council",
             database="system_id",
             options=_systems,
+            longest=200,
         ),
         Field(
             "needs_council",
@@ -448,6 +479,7 @@ DEPENDENCIES = Kind(
             required=True,
             key=True,
             options=_councils,
+            longest=20,
         ),
         Field(
             "needs_system",
@@ -459,6 +491,7 @@ DEPENDENCIES = Kind(
             scope="needs_council",
             database="needs_system_id",
             options=_needs_systems,
+            longest=200,
         ),
         Field(
             "lag_days",
@@ -517,8 +550,8 @@ def build(form: str, values: dict[str, Any]) -> Record:
             value = kind.empty_value(spec.name)
         elif spec.input == "whole":
             value = int(value)
-        elif spec.input == "money":
-            value = Decimal(str(round(float(value), 2)))
+        elif spec.input == "money":  # pence; a share to four places, as stored
+            value = Decimal(str(round(float(value), 2 if spec.type == "money" else 4)))
         data[spec.name] = value
     record: Record = kind.record(**data)
     return record

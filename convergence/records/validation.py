@@ -19,6 +19,7 @@ start, a lot for the system's tower …) are the functions below, one per kind o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,11 +40,16 @@ from convergence.records.estate import (
     System,
     Tower,
 )
+from convergence.records.fields import KIND_OF_RECORD, MOST_MONEY
 
 EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 LONGEST_TRANSITION_DAYS = 3650
-NEGATIVE_MONEY = "An amount in pounds cannot be negative"
-NEGATIVE_NOTICE = "Notice cannot be negative"
+LONGEST_DAYS = 3650  # notice, lag: ten years
+LONGEST_MONTHS = 120
+MONEY = f"An amount in pounds is between £0 and £{MOST_MONEY:,.0f}"
+NOTICE_DAYS = f"Notice is between 0 and {LONGEST_DAYS:,} days"
+NOTICE_MONTHS = f"Notice is between 0 and {LONGEST_MONTHS} months"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what no name or title holds
 
 
 @dataclass(frozen=True)
@@ -77,14 +83,21 @@ DATES: dict[type, tuple[str, ...]] = {
 LIMITS: dict[type, dict[str, Limit]] = {
     Council: {"share": Limit("A share is a percentage between 0 and 100", 0, 100)},
     Lot: {
-        "max_calloff_months": Limit("The longest call-off must be at least one month", 1),
-        "annual_charge": Limit(NEGATIVE_MONEY, 0),
+        "max_calloff_months": Limit(
+            f"The longest call-off is between 1 and {5 * LONGEST_MONTHS} months",
+            1,
+            5 * LONGEST_MONTHS,
+        ),
+        "annual_charge": Limit(MONEY, 0, MOST_MONEY),
     },
     Contract: {
-        "notice_months": Limit(NEGATIVE_NOTICE, 0),
-        "termination_notice_days": Limit(NEGATIVE_NOTICE, 0),
-        "termination_fee": Limit(NEGATIVE_MONEY, 0),
-        "annual_value": Limit(NEGATIVE_MONEY, 0),
+        "renewal_months": Limit(
+            f"A renewal period is between 1 and {LONGEST_MONTHS} months", 1, LONGEST_MONTHS
+        ),
+        "notice_months": Limit(NOTICE_MONTHS, 0, LONGEST_MONTHS),
+        "termination_notice_days": Limit(NOTICE_DAYS, 0, LONGEST_DAYS),
+        "termination_fee": Limit(MONEY, 0, MOST_MONEY),
+        "annual_value": Limit(MONEY, 0, MOST_MONEY),
     },
     System: {
         "transition_days": Limit(
@@ -92,9 +105,11 @@ LIMITS: dict[type, dict[str, Limit]] = {
             0,
             LONGEST_TRANSITION_DAYS,
         ),
-        "transition_cost": Limit(NEGATIVE_MONEY, 0),
+        "transition_cost": Limit(MONEY, 0, MOST_MONEY),
     },
-    Dependency: {"lag_days": Limit("The lag cannot be negative", 0)},
+    Dependency: {
+        "lag_days": Limit(f"A lag is between 0 and {LONGEST_DAYS:,} days", 0, LONGEST_DAYS)
+    },
 }
 
 
@@ -137,6 +152,19 @@ def _limits(problems: dict[str, str], record: Record) -> None:
     for name, limit in LIMITS.get(type(record), {}).items():
         if limit.broken_by(getattr(record, name)):
             problems[name] = limit.words
+    for field in KIND_OF_RECORD[type(record)].fields:
+        value = getattr(record, field.name)
+        if not isinstance(value, str) or field.name in problems:
+            continue
+        if CONTROL.search(value):
+            problems[field.name] = (
+                f"{field.label} holds a control character (such as NUL): type it again"
+            )
+        elif field.longest is not None and len(value) > field.longest:
+            problems[field.name] = (
+                f"{field.label} is {len(value):,} characters long; at most "
+                f"{field.longest:,} are kept"
+            )
 
 
 def _council(c: Council, known: _Known) -> dict[str, str]:

@@ -14,7 +14,14 @@ import pandas as pd
 
 from convergence.registers.columns import header_words
 
-LENGTHS = {"reference": 100, "title": 500, "supplier": 300, "department": 200, "council": 20}
+LENGTHS = {
+    "reference": 100,
+    "title": 500,
+    "supplier": 300,
+    "department": 200,
+    "council": 20,
+    "notice": 200,
+}
 
 DateOrder = Literal["dmy", "iso"]
 

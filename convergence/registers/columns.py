@@ -27,6 +27,7 @@ FIELDS = (
     "tower",
     "cpv",
     "notice_months",
+    "notice",
 )
 # Transparency Code items recognised (they tell a register apart) but not stored: the estate
 # has no place for them yet
@@ -50,6 +51,7 @@ CONTRACTS_FINDER = {
     "council": "Organisation Name",
     "cpv": "Cpv Codes",
     "description": "Description",
+    "notice": "OCID",
 }
 CONTRACTS_FINDER_HEADERS = {h.lower() for h in CONTRACTS_FINDER.values()} | set(
     "notice type|status|published date|nationwide|postcode|region|contact name|value low|"
@@ -117,6 +119,7 @@ SYNONYMS: dict[str, tuple[str, str]] = {
     "tower": ("tower; service tower", ""),
     "cpv": ("cpv codes; cpv code; cpv", "description"),
     "notice_months": ("notice period months; notice months; notice period", "days served date"),
+    "notice": ("ocid; notice ocid; ocds id", ""),
     "description": ("description; contract description; description of goods; summary", "cpv"),
     "irrecoverable_vat": ("irrecoverable vat; vat; irrecoverable", ""),
     "procurement_route": (

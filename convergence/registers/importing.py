@@ -202,9 +202,12 @@ def preview_file(
     tower: str | None = None,
     mapping: dict[str, str | None] | None = None,
     progress: Callable[[float], None] | None = None,
+    any_buyer: bool = False,
 ) -> FilePreview:
     """Read a file and say what importing it over `estate` (the estate as stored now) would
-    write; EstateFileError when the file is unreadable."""
+    write; EstateFileError when the file is unreadable. A contract whose buyer is not a
+    council of the estate (an NHS trust in a Contracts Finder file, say) is listed as a
+    problem and left out, unless `any_buyer` files it under `council`."""
     codes = {c.code for c in estate.councils}
     names = {c.name.lower(): c.code for c in estate.councils}
 
@@ -213,7 +216,12 @@ def preview_file(
 
     if filename.lower().endswith(".json"):
         found = read_ocds(
-            data, council_code_for_buyer=council_for, council=council, tower=tower, estate=estate
+            data,
+            council_code_for_buyer=council_for,
+            council=council,
+            tower=tower,
+            estate=estate,
+            any_buyer=any_buyer,
         )
         return _compared("ocds", found, estate, lambda record: 0)
     frame = read_table(data, filename)
@@ -230,6 +238,7 @@ def preview_file(
         council=council,
         tower=tower,
         council_for=council_for,
+        any_buyer=any_buyer,
         progress=progress,
         estate=estate,
     )
@@ -242,6 +251,23 @@ def preview_file(
         tuple(frame.columns),
         chosen,
     )
+
+
+def _same_notice(
+    name: str,
+    record: Record,
+    held: Record | None,
+    by_notice: dict[tuple[str, str], Contract],
+) -> tuple[str, Record, Record | None]:
+    """A contract the estate holds under another reference but from the same published notice
+    (the same award read from a Contracts Finder CSV and from OCDS) is that contract: it keeps
+    its reference and takes the file's other fields."""
+    if held is not None or not isinstance(record, Contract) or not record.notice:
+        return name, record, held
+    same = by_notice.get((record.council, record.notice))
+    if same is None:
+        return name, record, held
+    return name, replace(record, reference=same.reference), same
 
 
 def _compared(
@@ -264,6 +290,8 @@ def _compared(
         stored = {key_of(r): r for r in getattr(estate, name)}
         written[name] = []
         seen += [(name, record, stored.get(key_of(record))) for record in getattr(found, name)]
+    by_notice = {(c.council, c.notice): c for c in estate.contracts if c.notice}
+    seen = [_same_notice(name, record, old, by_notice) for name, record, old in seen]
     merged_of: dict[int, Record] = {
         i: updated(record, old, found.fields)  # type: ignore[type-var]  # same kind, held and new
         for i, (_, record, old) in enumerate(seen)

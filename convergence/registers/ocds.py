@@ -56,6 +56,7 @@ CONTRACT_FIELDS = (
     "council",
     "end",
     "max_end",
+    "notice",
     "reference",
     "start",
     "supplier",
@@ -86,9 +87,14 @@ def read_ocds(
     tower: str | None = None,
     towers: Iterable[str] | None = None,
     estate: Estate | None = None,
+    any_buyer: bool = False,
 ) -> ImportPreview:
     """Contracts from an OCDS release or record package, with every problem by release,
-    path and words. Each contract also meets the rules storage applies, against `estate`
+    path and words. A release whose buyer is not a council `council_code_for_buyer` knows
+    is a problem ("buyer not this council"), unless `any_buyer` files it under `council`. Each
+    contract keeps its release's ocid as its notice, by which a later import of the same award
+    from the Contracts Finder CSV finds it. Each contract also meets the rules storage
+    applies, against `estate`
     when given (whose towers are then the known ones), so a preview without problems saves.
 
     >>> package = (
@@ -131,6 +137,7 @@ def read_ocds(
                     row,
                     (path, item),
                     (award_path, award),
+                    any_buyer=any_buyer,
                     find_council=find_council,
                     council=council,
                     tower=tower,
@@ -236,6 +243,7 @@ def _candidate(
     contract_at: tuple[str, dict[str, Any]],
     award_at: tuple[str, dict[str, Any]],
     *,
+    any_buyer: bool,
     find_council: Callable[[str], str | None] | None,
     council: str | None,
     tower: str | None,
@@ -274,7 +282,11 @@ def _candidate(
     tender = _dict(release.get("tender"))
     title = _text(item.get("title")) or _text(award.get("title")) or _text(tender.get("title"))
     buyer = _buyer(release)
-    row_council = (find_council(buyer) if find_council and buyer else None) or council
+    buyer_council = find_council(buyer) if find_council and buyer else None
+    if buyer and find_council and buyer_council is None and not any_buyer:
+        words = f"buyer '{buyer}' is not a council of the estate: left out"
+        problems.append(RowProblem(row, "buyer.name", words))
+    row_council = buyer_council or council
     guessed = guess_tower(title, " ".join(_cpv_codes(item, award, tender)))
     if guessed and known_towers is not None and guessed not in known_towers:
         guessed = None
@@ -306,6 +318,7 @@ def _candidate(
             end=dates["end"],
             max_end=dates["max_end"],
             annual_value=annual_from_whole_life(whole, dates["start"], dates["end"]),
+            notice=ocid[: LENGTHS["notice"]],
         )
         where = {**columns, "annual_value": f"{value_path}.value", "council": "buyer.name"}
         for field, words in storage_problems(contract, estate).items():

@@ -50,7 +50,6 @@ from convergence.records.estate import (
 )
 from convergence.records.estate_files import (
     COLUMNS,
-    FORMULA_STARTS,
     REQUIRED,
     carried_fields,
     record_from_cells,
@@ -69,6 +68,7 @@ from convergence.registers.cells import (
     text_of,
 )
 from convergence.registers.columns import ESTATE_FILES, ESTATE_KEYS, FIELDS
+from convergence.spreadsheets import unguard
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,7 @@ def preview_contracts(
     date_order: DateOrder = "dmy",
     towers: Iterable[str] | None = None,
     council_for: Callable[[str], str | None] | None = None,
+    any_buyer: bool = False,
     progress: Callable[[float], None] | None = None,
     estate: Estate | None = None,
 ) -> ImportPreview:
@@ -188,7 +189,9 @@ def preview_contracts(
     `estate` holds under the same council and reference, else told from its CPV codes or title
     (when `towers` lists it), else `tower`; only a tower column counts as carried (see
     ImportPreview.fields). Its council is the importing `council` unless a council column
-    names one that `council_for` knows. Each contract also meets the rules storage applies
+    names one that `council_for` knows; a row naming a buyer `council_for` does not know is a
+    problem ("not a council of the estate: left out") unless `any_buyer` files it under
+    `council`. Each contract also meets the rules storage applies
     (see `storage_problems`), against `estate` when given (whose towers are then the known
     ones), so a preview without problems saves.
 
@@ -207,7 +210,9 @@ def preview_contracts(
         towers = (t.code for t in estate.towers)
     known = set(towers) if towers is not None else None
     held = {(c.council, c.reference): c.tower for c in estate.contracts} if estate else {}
-    register = _Register(mapping, council, tower, date_order, known, council_for, estate, held)
+    register = _Register(
+        mapping, council, tower, date_order, known, council_for, any_buyer, estate, held
+    )
     used = {f: c for f, c in mapping.items() if c and f in FIELDS}
     cells = {f: [text_of(v) for v in frame[c].tolist()] for f, c in used.items()}
     numbers = _row_numbers(frame)
@@ -277,6 +282,7 @@ class _Register:
     date_order: DateOrder
     towers: set[str] | None
     council_for: Callable[[str], str | None] | None
+    any_buyer: bool
     estate: Estate | None
     # the tower of each contract the estate holds, by council and reference
     held: dict[tuple[str, str], str]
@@ -302,7 +308,10 @@ class _Register:
         if annual is None:
             annual = annual_from_whole_life(whole, dates["start"], dates["end"])
         named = read("council")
-        council = (self.council_for(named) if self.council_for and named else None) or self.council
+        found = self.council_for(named) if self.council_for and named else None
+        if named and self.council_for and found is None and not self.any_buyer:
+            read.problem("council", f"buyer '{named}' is not a council of the estate: left out")
+        council = found or self.council
         # a contract the estate holds keeps its tower unless the row names one: a guess from
         # CPV codes or the title, or the tower chosen for the file, never replaces it
         named_tower = read("tower").lower().replace(" ", "_")
@@ -323,6 +332,7 @@ class _Register:
             "supplier": supplier_names(supplier) if "[" in supplier else supplier,
             "department": read("department"),
             "council": council,
+            "notice": read("notice"),
         }
         for field, text in texts.items():
             if len(text) > LENGTHS[field]:
@@ -343,6 +353,7 @@ class _Register:
             notice_months=notice_months,
             annual_value=annual,
             review_date=dates["review_date"],
+            notice=texts["notice"],
         )
         for field, words in storage_problems(contract, self.estate).items():
             read.problem(field, words)
@@ -375,7 +386,7 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         header = tuple(RowProblem(1, c, "this column is missing") for c in missing)
         return ImportPreview(problems=header, rows=len(frame))
     present = [name for name in COLUMNS[file] if name in columns]
-    cells = {n: [_unguard(text_of(v)) for v in frame[columns[n]].tolist()] for n in present}
+    cells = {n: [unguard(text_of(v)) for v in frame[columns[n]].tolist()] for n in present}
     records: list[Any] = []
     found: list[RowProblem] = []
     first_row: dict[tuple[str, ...], int] = {}
@@ -407,8 +418,3 @@ def preview_estate_table(frame: pd.DataFrame, kind: str) -> ImportPreview:
         dependencies=tuple(r for r in records if isinstance(r, Dependency)),
         fields=carried_fields(file, present),
     )
-
-
-def _unguard(text: str) -> str:
-    """Undo the apostrophe our own exports put before formula-like text."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

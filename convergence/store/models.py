@@ -62,6 +62,7 @@ class Contract(SQLModel, table=True):
     termination_fee: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
     annual_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
     review_date: date | None = None
+    notice: str = Field(default="", max_length=200)
     version: int = 1
 
 

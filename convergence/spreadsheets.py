@@ -1,0 +1,89 @@
+"""Text bound for spreadsheets: every CSV the product writes goes through `write_csv` (rows)
+or `csv_text` (tables), and every cell through `safe_cell`, so a spreadsheet shows what a
+person typed and never runs it.
+
+- Text starting as a formula would (= + - @, a tab or a carriage return) gets a leading
+  apostrophe, which our own readers take off again (`unguard`).
+- A cell holding a carriage return is quoted: Python's csv module quotes a bare CR only when
+  it is part of the line ending, and a spreadsheet would start a new row at it, so
+  "Renewal\\r=1+2" would put a formula at the start of a row. A table holding one is written
+  with every cell quoted.
+- An Excel cell holds no control characters and at most 32,767 characters (`xlsx_cell`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_LONGEST = 32_767
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # as openpyxl refuses them
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell value a spreadsheet will show, never run.
+
+    >>> safe_cell("=HYPERLINK(1)"), safe_cell("Acme"), safe_cell(3)
+    ("'=HYPERLINK(1)", 'Acme', 3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unguard(text: str) -> str:
+    """Undo the apostrophe `safe_cell` put before formula-like text."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+def write_csv(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write CSV rows to `handle`: each cell through `safe_cell`, lines ending in "\\n", and a
+    row holding a carriage return quoted in full."""
+    plain = csv.writer(handle, lineterminator="\n")
+    quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writerow(header)
+    for row in rows:
+        cells = [safe_cell(v) for v in row]
+        holds_cr = any(isinstance(c, str) and "\r" in c for c in cells)
+        (quoted if holds_cr else plain).writerow(cells)
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV text, values as pandas writes them: text through `safe_cell` (a column
+    at a time), and every cell quoted when any holds a carriage return.
+
+    >>> csv_text(pd.DataFrame({"a": ["=1+2", "Renewal\\r=1+2"]}))
+    '"a"\\n"\\'=1+2"\\n"Renewal\\r=1+2"\\n'
+    """
+    safe = table.copy(deep=False)
+    holds_cr = False
+    for column in safe.columns:
+        values = safe[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.map(lambda v: v if isinstance(v, str) else "")
+        formula = text.str.startswith(FORMULA_STARTS)
+        if formula.any():
+            safe[column] = values.where(~formula, "'" + text)
+        holds_cr = holds_cr or bool(text.str.contains("\r", regex=False).any())
+    quoting = csv.QUOTE_ALL if holds_cr else csv.QUOTE_MINIMAL
+    out: str = safe.to_csv(index=False, lineterminator="\n", quoting=quoting)
+    return out
+
+
+def xlsx_cell(value: Any) -> Any:
+    """A cell value Excel can hold: formula-safe, control characters taken out, and text over
+    32,767 characters cut with a note saying so (Excel would refuse or cut it silently)."""
+    value = safe_cell(value)
+    if not isinstance(value, str):
+        return value
+    value = _NOT_IN_XLSX.sub("", value)
+    if len(value) > XLSX_LONGEST:
+        note = f" … [cut: {len(value) - XLSX_LONGEST + 40:,} more characters]"
+        value = value[: XLSX_LONGEST - 40] + note
+    return value
