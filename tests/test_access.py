@@ -376,3 +376,25 @@ def test_an_editor_imports_an_estate_folder_of_their_own_council(
         writer.writeheader()
         writer.writerows(rows)
     assert main(as_editor) == 2, "another council's change is still refused"
+
+
+@pytest.mark.parametrize("name", ["   ", "x" * 201, "Board\x00 1"])
+def test_scenario_and_baseline_names_are_checked_before_anything_is_written(
+    loaded: Engine, name: str
+) -> None:
+    """A name of spaces, too long, or holding NUL (which PostgreSQL refuses with a raw error)
+    is refused in words."""
+    from convergence.errors import ValidationError
+
+    before = dump(loaded)
+    with Session(loaded) as session:
+        with pytest.raises(ValidationError):
+            storage.save_scenario(
+                session=session, name=name, description="", overrides="[]", actor=ADMIN
+            )
+        with pytest.raises(ValidationError):
+            storage.freeze_baseline(
+                session=session, name=name, planning_date=date(2026, 11, 22), plans="[]",
+                actor=ADMIN,
+            )  # fmt: skip
+    assert dump(loaded) == before

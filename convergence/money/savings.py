@@ -34,6 +34,10 @@ The rules (also in the README, "Costs and savings"):
 
 Legacy spend and fees count against the contract's tower, framework charges against the lot's
 tower, transition costs against the system's tower.
+
+Over 400 lines: one calculation, the monthly streams of legacy, framework and one-off
+money sharing one ledger; tables for people and realised savings live in tables.py and
+realised.py.
 """
 
 from __future__ import annotations

@@ -141,6 +141,21 @@ def pack_content(
     )
 
 
+LONGEST_CELL = 300  # characters of one cell a page shows; a longer text is cut, and says so
+
+
+def shortened(value: object) -> str:
+    """A value as a pack's table cell shows it: text beyond LONGEST_CELL characters is cut
+    with an ellipsis (a name of a megabyte would otherwise take a page layout minutes, or
+    break it).
+
+    >>> shortened("x" * 400)[-12:], len(shortened("x" * 400))
+    ('xxxxxxxxxxx…', 300)
+    """
+    text = str(value)
+    return text if len(text) <= LONGEST_CELL else text[: LONGEST_CELL - 1] + "…"
+
+
 def _table(frame: pd.DataFrame, widths: list[float]) -> Table:
     styles = getSampleStyleSheet()
     cell = styles["BodyText"]
@@ -148,7 +163,8 @@ def _table(frame: pd.DataFrame, widths: list[float]) -> Table:
     cell.leading = 10
     data = [[Paragraph(f"<b>{escape(str(c))}</b>", cell) for c in frame.columns]]
     data += [
-        [Paragraph(escape(str(v)), cell) for v in row] for row in frame.itertuples(index=False)
+        [Paragraph(escape(shortened(v)), cell) for v in row]
+        for row in frame.itertuples(index=False)
     ]
     table = Table(data, colWidths=[w * cm for w in widths], repeatRows=1)
     table.setStyle(
@@ -250,7 +266,7 @@ def board_pack_pptx(content: PackContent) -> bytes:
             table.cell(0, j).text = str(column)
         for i, row in enumerate(shown.itertuples(index=False), start=1):
             for j, value in enumerate(row):
-                table.cell(i, j).text = str(value)
+                table.cell(i, j).text = shortened(value)
                 table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(11)
 
     title = deck.slides.add_slide(deck.slide_layouts[0])

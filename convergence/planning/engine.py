@@ -32,6 +32,9 @@ References (each dependency's two systems, each system's contract) come as posit
 estate's `links` when its source knows them (the database, the generator), and are looked up
 by name otherwise (see convergence.planning.arrays). The garbage collector is paused while it
 runs (see convergence.bulk).
+
+Over 400 lines: the rules, the date pass and the binding constraint in words are one
+computation over the same arrays.
 """
 
 from __future__ import annotations

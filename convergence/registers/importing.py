@@ -8,7 +8,11 @@ never replaced: it keeps its own value for every field the file does not carry (
 has no notice served, termination fee or renewal type; a systems.csv may have no
 transition_cost column), and the preview says, record by record, whether it is new or an
 update and what changes, in words. One function, `updated`, does this for every kind of
-record, for files (`preview_file`) and estate folders (`over_held`) alike."""
+record, for files (`preview_file`) and estate folders (`over_held`) alike.
+
+Over 400 lines: the one way in for every kind of file, and the comparison with what is
+held, which every format shares.
+"""
 
 from __future__ import annotations
 
@@ -303,8 +307,27 @@ def _compared(
     checked = [i for i, merged in merged_of.items() if not isinstance(merged, Dependency)]
     found_problems = validation.problems([merged_of[i] for i in checked], estate, cycles=False)
     broken_of = dict(zip(checked, found_problems, strict=True))
+    # a new record meets the same rules against the estate it would join (the file's own new
+    # records included), so a preview without problems saves; cycles are storage's to find
+    joined = Estate(
+        **{
+            kind: (*getattr(estate, kind), *(r for n, r, old in seen if n == kind and not old))
+            for kind in ("councils", "lots", "contracts", "systems")
+        },
+        towers=estate.towers,
+        dependencies=estate.dependencies,
+    )
+    new = [i for i, (_, _, old) in enumerate(seen) if old is None]
+    new_problems = validation.problems([seen[i][1] for i in new], joined, cycles=False)
+    broken_of |= dict(zip(new, new_problems, strict=True))
     for i, (name, record, old) in enumerate(seen):
         if old is None:
+            if broken_of.get(i):
+                problems.extend(
+                    RowProblem(row_of(record), _label(type(record), f), f"{_short(record)}: {w}")
+                    for f, w in broken_of[i].items()
+                )
+                continue
             changes.append(_change(record, new=True))
             written[name].append(record)
             continue

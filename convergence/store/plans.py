@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
+from convergence.records.validation import CONTROL
 from convergence.store import models as m
 from convergence.store.access import Actor, NotAllowed, check_admin, check_can_edit
 
@@ -47,6 +48,10 @@ def save_scenario(
     check_can_edit(actor)
     if not name.strip():
         raise ValidationError({"name": "Give the scenario a name"})
+    if len(name) > 200 or len(description) > 2000:
+        raise ValidationError({"name": "A name holds at most 200 characters, a description 2,000"})
+    if CONTROL.search(name + description):
+        raise ValidationError({"name": "The name or description holds a control character"})
     row = session.exec(select(m.Scenario).where(m.Scenario.name == name)).first()
     at = datetime.now(UTC)
     if row is None:
@@ -132,6 +137,8 @@ def freeze_baseline(
     user = actor.name
     if not name.strip():
         raise ValidationError({"name": "Give the baseline a name, e.g. Board 12 Mar 2027"})
+    if len(name) > 200 or CONTROL.search(name):
+        raise ValidationError({"name": "A name is at most 200 characters, with no control ones"})
     if session.exec(select(m.Baseline.id).where(m.Baseline.name == name)).first() is not None:
         raise ValidationError(
             {

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
+from convergence.records.validation import CONTROL
 from convergence.store import models as m
 from convergence.store.access import (
     Actor,
@@ -88,6 +89,8 @@ def add_user(
         raise ValidationError({"role": "A role is viewer, editor or admin"})
     if not name.strip():
         raise ValidationError({"name": "Give the user a name"})
+    if len(name) > 200 or CONTROL.search(name + email):
+        raise ValidationError({"name": "A name is at most 200 characters, with no control ones"})
     known = {c for (c,) in session.execute(select(m.Council.code)).all()}
     unknown = [c for c in councils if c not in known]
     if unknown:
