@@ -255,10 +255,16 @@ def _estate_for(args: argparse.Namespace) -> Estate:
 
 
 def cmd_schedule(args: argparse.Namespace) -> None:
-    from convergence.planning.engine import schedule
+    from convergence.planning.engine import schedule, schedule_columns
     from convergence.planning.roadmap import roadmap_table
+    from convergence.records.columns import read_estate_columns
 
-    roadmap = schedule(_estate_for(args), _today(args.today))
+    today = _today(args.today)
+    # estate files are read as columns; any problem, read record by record, is named there
+    columns = read_estate_columns(args.estate) if args.estate is not None else None
+    roadmap = schedule_columns(columns, today) if columns is not None else None
+    if roadmap is None:
+        roadmap = schedule(_estate_for(args), today)
     table = roadmap_table(roadmap, uk_dates=args.format == "table")
     if args.format == "csv":
         from convergence.spreadsheets import csv_text

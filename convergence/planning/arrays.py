@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from convergence.errors import EstateError
+from convergence.records.columns import EstateColumns
 from convergence.records.estate import Dependency, Estate, System
 
 Ints = npt.NDArray[np.int64]
@@ -315,4 +316,108 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         council_name=_objects(council_names),
         system_name=_objects(system_names),
         tower=_objects(towers),
+    )
+
+
+# --- from columns ----------------------------------------------------------------------------
+
+
+def _texts(column: pd.Series, missing: Any = None) -> Objects:
+    """A column of texts as Python strings, `missing` where there is none."""
+    values: Objects = column.to_numpy(dtype=object, na_value=missing)
+    return values
+
+
+def _keys(*parts: pd.Series) -> pd.Series:
+    """Two-part names, such as a system's council and name, as one text each."""
+    joined: pd.Series = parts[0].astype(object).str.cat(
+        [p.astype(object) for p in parts[1:]], sep="\x1f"
+    )
+    return joined
+
+
+def compile_columns(columns: EstateColumns) -> EstateArrays | None:
+    """`compile_estate` of an estate read as columns (no scenario exits), or None when any
+    reference does not resolve, a key repeats or a value breaks a rule compile_estate checks:
+    the caller then compiles the records, which names the record and the field."""
+    systems, contracts, lots = columns["systems"], columns["contracts"], columns["lots"]
+    deps = columns["dependencies"]
+    n, m = len(systems), len(contracts)
+    system_key = pd.Index(_keys(systems["council"], systems["name"]))
+    if not system_key.is_unique:
+        return None
+    councils = set(columns["councils"]["code"])
+    if councils and not systems["council"].isin(councils).all():
+        return None
+    if not systems["tower"].isin(set(columns["towers"]["code"])).all():
+        return None
+    duration = systems["transition_days"].to_numpy(dtype=np.int64)
+    state = systems["state"].map(STATE_CODES).to_numpy(dtype=np.int64)
+    recorded = np.where(state == CONVERGED, systems["cutover"].to_numpy(dtype=np.int64), NONE)
+    if (duration < 0).any() or ((state == CONVERGED) & (recorded == NONE)).any():
+        return None
+
+    contract_key = pd.Index(_keys(contracts["council"], contracts["reference"]))
+    if not contract_key.is_unique:
+        return None
+    has_contract = systems["contract"].notna().to_numpy()
+    wanted = _keys(systems["council"], systems["contract"].fillna(""))
+    which = np.where(has_contract, contract_key.get_indexer(wanted), -1)
+    if (has_contract & (which < 0)).any():
+        return None
+    sharing = np.bincount(which[which >= 0], minlength=m)
+    per_system = contracts["annual_value"].to_numpy(dtype=np.float64) / np.maximum(sharing, 1)
+    tacit = (contracts["renewal"] == "tacit").to_numpy(dtype=bool)
+    renewal_months = contracts["renewal_months"].to_numpy(dtype=np.int64)
+    slot = np.where(which >= 0, which, 0)
+
+    def gather(column: str, missing: int = NONE) -> Ints:
+        values = contracts[column].to_numpy(dtype=np.int64)
+        return np.where(which >= 0, values[slot] if m else missing, missing)
+
+    lot_index = pd.Index(lots["name"])
+    if not lot_index.is_unique:
+        return None
+    has_lot = systems["lot"].notna().to_numpy()
+    lot_slot = np.where(has_lot, lot_index.get_indexer(systems["lot"].fillna("")), -1)
+    if (has_lot & (lot_slot < 0)).any():
+        return None
+    safe_lot = np.where(lot_slot >= 0, lot_slot, 0)
+
+    def lot_gather(column: str) -> Ints:
+        values = lots[column].to_numpy(dtype=np.int64)
+        return np.where(lot_slot >= 0, values[safe_lot] if len(lots) else NONE, NONE)
+
+    src = system_key.get_indexer(_keys(deps["needs_council"], deps["needs_system"]))
+    dst = system_key.get_indexer(_keys(deps["council"], deps["system"]))
+    if (src < 0).any() or (dst < 0).any():
+        return None
+    council_code, _ = pd.factorize(systems["council"], sort=False)
+    renewal = np.where(renewal_months == NONE, 12, renewal_months)
+    return EstateArrays(
+        systems=(),
+        duration=duration,
+        state=state,
+        recorded_cutover=recorded,
+        lot_label=_pick(list(_texts(lots["name"], "")), lot_slot, ""),
+        lot_open=lot_gather("calloffs_open"),
+        lot_expiry=lot_gather("framework_expiry"),
+        contract_ref=_pick(list(_texts(contracts["reference"], "")), which, None),
+        supplier=_pick(list(_texts(contracts["supplier"], "")), which, ""),
+        contract_end=gather("end"),
+        exit_on=np.full(n, NONE),
+        max_end=gather("max_end"),
+        notice_months=gather("notice_months"),
+        notice_served=gather("notice_served"),
+        renewal_tacit=np.where(which >= 0, tacit[slot] if m else False, False),
+        renewal_months=np.where(which >= 0, renewal[slot] if m else 12, 12),
+        termination_notice_days=np.full(n, NONE),
+        annual_value=np.where(which >= 0, per_system[slot] if m else np.nan, np.nan),
+        src=src.astype(np.int64),
+        dst=dst.astype(np.int64),
+        lag=deps["lag_days"].to_numpy(dtype=np.int64),
+        council=council_code.astype(np.int64),
+        council_name=_texts(systems["council"]),
+        system_name=_texts(systems["name"]),
+        tower=_texts(systems["tower"]),
     )

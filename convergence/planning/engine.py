@@ -58,10 +58,12 @@ from convergence.planning.arrays import (
     STATE_NAMES,
     EstateArrays,
     Ints,
+    compile_columns,
     compile_estate,
 )
 from convergence.planning.calendar_months import to_datetime64
 from convergence.planning.risks import binding_words, contract_terms, rag
+from convergence.records.columns import EstateColumns
 from convergence.records.estate import Estate, system_label
 
 
@@ -355,12 +357,32 @@ def schedule(
         return _schedule(estate, today, exits or {})
 
 
+def schedule_columns(columns: EstateColumns, today: date) -> Roadmap | None:
+    """`schedule` of an estate read as columns (convergence.records.columns), with no object
+    per record; None when the estate has a problem (an unknown reference, a repeated key, a
+    cycle ...), which scheduling its records names."""
+    with collector_paused():
+        arrays = compile_columns(columns)
+        if arrays is None:
+            return None
+        level = _levels(arrays.duration.size, arrays.src, arrays.dst)
+        if arrays.duration.size and (level < 0).any():
+            return None
+        return _roadmap(arrays, level, today)
+
+
 def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]) -> Roadmap:
     arrays = compile_estate(estate, exits)
     n = arrays.duration.size
     level = _levels(n, arrays.src, arrays.dst)
     if n and (level < 0).any():
         _raise_cycle(estate, level)
+    return _roadmap(arrays, level, today)
+
+
+def _roadmap(arrays: EstateArrays, level: Ints, today: date) -> Roadmap:
+    """The date pass, terms, words and RAG of compiled arrays, as a Roadmap."""
+    n = arrays.duration.size
     day = today.toordinal()
     t = _dates(arrays, level, day)
     terms = contract_terms(arrays, t, day)
