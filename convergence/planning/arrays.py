@@ -7,7 +7,11 @@ Python work. Missing dates and numbers are NONE.
 Each dependency's two systems and each system's contract are looked up by name, unless the
 estate carries `links` (see convergence.records.estate): then its source, the database or the
 generator, has already resolved them, and its keys are unique, so they are taken as given.
-At national scale the lookup takes about 0.5 s of the 1.3 s.
+At national scale the lookup takes about 0.5 s of the 1.3 s. `compile_columns` makes the same
+arrays from an estate read as columns (convergence.records.columns).
+
+Over 400 lines: the two ways in, records and columns, make the same arrays and are best read
+side by side.
 """
 
 from __future__ import annotations
@@ -330,8 +334,8 @@ def _texts(column: pd.Series, missing: Any = None) -> Objects:
 
 def _keys(*parts: pd.Series) -> pd.Series:
     """Two-part names, such as a system's council and name, as one text each."""
-    joined: pd.Series = parts[0].astype(object).str.cat(
-        [p.astype(object) for p in parts[1:]], sep="\x1f"
+    joined: pd.Series = (
+        parts[0].astype(object).str.cat([p.astype(object) for p in parts[1:]], sep="\x1f")
     )
     return joined
 
