@@ -66,7 +66,10 @@ def csv_text(table: pd.DataFrame) -> str:
         values = safe[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        text = values.map(lambda v: v if isinstance(v, str) else "")
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            text = values.astype("string[pyarrow]").fillna("")  # texts: Arrow does the work
+        else:  # texts among other things: only the texts are guarded
+            text = values.map(lambda v: v if isinstance(v, str) else "")
         formula = text.str.startswith(FORMULA_STARTS)
         if formula.any():
             safe[column] = values.where(~formula, "'" + text)

@@ -388,7 +388,9 @@ def roadmap_table(roadmap: Roadmap, *, uk_dates: bool = False) -> pd.DataFrame:
     table = roadmap.plans[columns].copy()
     for column in ("start", "cutover", "notice_deadline"):
         values = table[column]
-        table[column] = [
-            "" if pd.isna(v) else (uk_date(v) if uk_dates else v.date().isoformat()) for v in values
-        ]
+        if uk_dates:  # as formatting.uk_date: "3 Dec 2026", a column at a time
+            shown = values.dt.day.astype("Int64").astype(str) + values.dt.strftime(" %b %Y")
+        else:
+            shown = values.dt.strftime("%Y-%m-%d")
+        table[column] = shown.where(values.notna(), "").astype(object)
     return table

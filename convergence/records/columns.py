@@ -123,8 +123,9 @@ def _parsed(text: pd.Series, kind: Kind, field: Field) -> npt.NDArray[Any] | Non
         return np.where(empty.to_numpy(), NONE, numbers + EPOCH_ORDINAL)
     if field.type == "whole":
         digits = text.str.replace(",", "", regex=False)
-        if not digits[~empty].str.fullmatch(WHOLE).all():
-            return None
+        given = digits[~empty]
+        if not given.str.fullmatch(WHOLE).all() or (given.str.len() > 10).any():
+            return None  # not a whole number, or too large for one: the record reader says
         numbers = pd.to_numeric(digits.where(~empty, "0")).to_numpy(dtype=np.int64)
         if (np.abs(numbers) > LARGEST_WHOLE).any():
             return None
@@ -135,8 +136,9 @@ def _parsed(text: pd.Series, kind: Kind, field: Field) -> npt.NDArray[Any] | Non
         cleaned = cleaned.str.replace("%", "", regex=False)
     cleaned = cleaned.str.strip()
     present = cleaned != ""
-    if not cleaned[present].str.fullmatch(AMOUNT).all():
-        return None  # a sign, an exponent, words: the record reader decides
+    given = cleaned[present]
+    if not given.str.fullmatch(AMOUNT).all() or (given.str.len() > 20).any():
+        return None  # a sign, an exponent, words, a huge number: the record reader decides
     amounts = pd.to_numeric(cleaned.where(present, "0")).to_numpy(dtype=np.float64)
     amounts[~present.to_numpy()] = np.nan
     given = amounts[present.to_numpy()]
