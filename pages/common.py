@@ -200,11 +200,6 @@ def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:
     return {c.code: c.name for c in estate.councils}, {t.code: t.name for t in estate.towers}
 
 
-def uk_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    """A copy with date columns written the UK way for tables."""
-    from convergence.formatting import uk_dates as written
-
-    shown = frame.copy()
-    for column in columns:
-        shown[column] = written(shown[column])
-    return shown
+def date_column(label: str, **options: Any) -> Any:
+    """A table column of dates shown the UK way ("3 Dec 2026") that sorts as dates."""
+    return st.column_config.DateColumn(label, format="D MMM YYYY", **options)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from convergence.charts.dependencies import dependency_chart
 from convergence.planning import roadmap as rm
-from pages.common import current_roadmap, downloads, names, plain, through_the_router, uk_dates
+from pages.common import current_roadmap, date_column, downloads, names, plain, through_the_router
 
 through_the_router(__file__)
 
@@ -59,7 +59,7 @@ if focus is not None:
     columns = {
         "council": "Council",
         "system": "System",
-        "cutover": "Cutover",
+        "cutover": date_column("Cutover"),
         "binding": "Why then",
         "rag": "RAG",
     }
@@ -68,7 +68,7 @@ if focus is not None:
         st.markdown(f"**{plain(choice)} waits for**")
         if needs:
             st.dataframe(
-                uk_dates(plans.loc[needs, list(columns)], "cutover"),
+                plans.loc[needs, list(columns)],
                 hide_index=True,
                 column_config=columns,
                 key="dependencies_needs",
@@ -79,7 +79,7 @@ if focus is not None:
         st.markdown(f"**Waiting for {plain(choice)}**")
         if needed_by:
             st.dataframe(
-                uk_dates(plans.loc[needed_by, list(columns)], "cutover"),
+                plans.loc[needed_by, list(columns)],
                 hide_index=True,
                 column_config=columns,
                 key="dependencies_needed_by",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from convergence.charts.overview import grid_chart
 from convergence.planning import roadmap as rm
-from pages.common import current_roadmap, downloads, names, through_the_router, uk_dates
+from pages.common import current_roadmap, date_column, downloads, names, through_the_router
 
 through_the_router(__file__)
 
@@ -45,7 +45,7 @@ else:
         share_converged=cells["share_converged"] * 100,
     )
     st.dataframe(
-        uk_dates(shown, "holding_until"),
+        shown,
         hide_index=True,
         key="grid_cells",
         column_config={
@@ -55,6 +55,6 @@ else:
                 "On the framework", format="%.0f%%", min_value=0, max_value=100
             ),
             "holding_back": "Last system to move",
-            "holding_until": "Its cutover",
+            "holding_until": date_column("Its cutover"),
         },
     )

@@ -12,10 +12,10 @@ from convergence.settings import settings
 from pages.common import (
     current_roadmap,
     current_savings,
+    date_column,
     downloads,
     names,
     through_the_router,
-    uk_dates,
 )
 
 through_the_router(__file__)
@@ -61,7 +61,7 @@ def forecast_table(by: str, label: str, names_by_code: dict[str, str]) -> None:
     table.insert(0, "name", table[by].map(names_by_code).fillna(table[by]))
     table["share_converged"] = table["share_converged"] * 100
     st.dataframe(
-        uk_dates(table.drop(columns=[by, "converged_today"]), "forecast"),
+        table.drop(columns=[by, "converged_today"]),
         hide_index=True,
         key=f"overview_{by}s",
         column_config={
@@ -70,7 +70,7 @@ def forecast_table(by: str, label: str, names_by_code: dict[str, str]) -> None:
             "share_converged": st.column_config.ProgressColumn(
                 "On the framework today", format="%.0f%%", min_value=0, max_value=100
             ),
-            "forecast": "Converged by",
+            "forecast": date_column("Converged by"),
             "red": st.column_config.NumberColumn("Red", format="%d"),
             "amber": st.column_config.NumberColumn("Amber", format="%d"),
         },
@@ -106,7 +106,7 @@ if risks.empty:
 else:
     risks = risks.assign(tower=risks["tower"].map(tower_names).fillna(risks["tower"]))
     st.dataframe(
-        uk_dates(risks, "cutover"),
+        risks,
         hide_index=True,
         key="overview_risks",
         column_config={
@@ -114,7 +114,7 @@ else:
             "system": st.column_config.TextColumn("System", width="medium"),
             "council": st.column_config.TextColumn("Council", width="small"),
             "reasons": st.column_config.TextColumn("Why", width="large"),
-            "cutover": st.column_config.TextColumn("Cutover", width=100),
+            "cutover": date_column("Cutover", width=100),
             "tower": "Tower",
             "contract": "Contract",
             "supplier": "Supplier",
@@ -130,11 +130,11 @@ for tab, decisions in ((six, due_soon), (twelve, due_year)):
             st.write("Nothing to decide in this period.")
         else:
             st.dataframe(
-                uk_dates(decisions, "due"),
+                decisions,
                 hide_index=True,
                 key=f"overview_decisions_{'6' if decisions is due_soon else '12'}",
                 column_config={
-                    "due": st.column_config.TextColumn("By", width=100),
+                    "due": date_column("By", width=100),
                     "action": st.column_config.TextColumn("Decision", width="large"),
                     "council": st.column_config.TextColumn("Council", width="small"),
                     "kind": "Kind",

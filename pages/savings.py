@@ -27,11 +27,11 @@ from pages.common import (
     current_savings,
     database,
     database_url,
+    date_column,
     downloads,
     names,
     plain,
     through_the_router,
-    uk_dates,
 )
 
 through_the_router(__file__)
@@ -128,7 +128,7 @@ else:
         f"{money(extensions['extension_cost'].sum())} in all."
     )
     st.dataframe(
-        uk_dates(extensions, "current_end", "paid_until"),
+        extensions,
         hide_index=True,
         key="savings_extensions",
         column_order=[
@@ -145,8 +145,8 @@ else:
             "council": "Council",
             "contract": "Contract",
             "title": "Title",
-            "current_end": "Current end",
-            "paid_until": "Paid until",
+            "current_end": date_column("Current end"),
+            "paid_until": date_column("Paid until"),
             "extension_days": st.column_config.NumberColumn("Days", format="%d"),
             "extension_cost": st.column_config.NumberColumn("Cost", format="£%,.0f"),
             "extension_covered": st.column_config.CheckboxColumn("Within its options"),

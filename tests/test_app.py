@@ -380,3 +380,28 @@ def test_a_system_name_with_markdown_is_shown_as_typed(
     assert not at.exception
     assert at.subheader[0].value == plain(f"{odd} (LBHF)")
     assert any(plain(odd) in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("page", "column"),
+    [
+        ("pages/overview.py", "forecast"),
+        ("pages/overview.py", "cutover"),
+        ("pages/overview.py", "due"),
+        ("pages/savings.py", "current_end"),
+        ("pages/grid.py", "holding_until"),
+    ],
+)
+def test_dates_in_tables_are_dates(
+    page: str, column: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    """Sorting a column of dates puts 28 Feb 2027 before 2 Apr 2027 (as text it came after)."""
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page(page).run()
+    tables = [d.value for d in at.dataframe if column in d.value.columns]
+    assert tables, f"no table with {column} on {page}"
+    for table in tables:
+        values = table[column]
+        assert pd.api.types.is_datetime64_any_dtype(values) or all(
+            isinstance(v, date) for v in values.dropna()
+        ), values.dtype

@@ -257,3 +257,32 @@ def test_board_pack_and_calendar_from_the_command_line(
     summaries = {str(e["summary"]) for e in events}
     assert "Cutover: Hosting (RBKC)" in summaries
     assert all("(RBKC)" in s or "RBKC-" in s for s in summaries)
+
+
+def test_the_deck_keeps_every_row_and_heads_its_tables_in_words(sample_estate: Estate) -> None:
+    roadmap = schedule(sample_estate, TODAY)
+    content = pack_content(roadmap, since_baseline(thaw(freeze(roadmap)), roadmap), "Board A")
+    assert len(content.risks) > 12 and len(content.decisions) > 12  # more than one slide each
+    deck = Presentation(io.BytesIO(board_pack_pptx(content)))
+
+    def rows_under(section: str) -> list[list[str]]:
+        found = []
+        for page in deck.slides:
+            if page.shapes.title is not None and page.shapes.title.text.startswith(section):
+                for shape in page.shapes:
+                    if shape.has_table:
+                        table = shape.table
+                        found += [[c.text for c in row.cells] for row in table.rows]
+        return found
+
+    risks = rows_under("Risks")
+    headers = [r for r in risks if r[0] == "Council"]
+    assert headers and all(h == ["Council", "System", "Status", "Why"] for h in headers)
+    assert len(risks) - len(headers) == len(content.risks), "every risk, on as many slides"
+    decisions = rows_under("Decisions due")
+    assert len([r for r in decisions if r[0] != "Due"]) == len(content.decisions)
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert any("(continued, 2 of" in t for t in titles)
+    pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(content))).pages)
+    assert "Council System Status Why" in " ".join(pdf.split())
+    assert "rag reasons" not in pdf and "due action" not in pdf

@@ -141,6 +141,19 @@ def pack_content(
     )
 
 
+# each table column's heading in words, as a board reads it
+HEADINGS = {
+    "council": "Council",
+    "system": "System",
+    "rag": "Status",
+    "reasons": "Why",
+    "due": "Due",
+    "action": "Decision",
+    "change": "Change",
+    "cause": "Cause",
+}
+ROWS_PER_SLIDE = 12  # a table longer than this continues on further slides
+
 LONGEST_CELL = 300  # characters of one cell a page shows; a longer text is cut, and says so
 
 
@@ -156,7 +169,13 @@ def shortened(value: object) -> str:
     return text if len(text) <= LONGEST_CELL else text[: LONGEST_CELL - 1] + "…"
 
 
+def in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its headings in words (see HEADINGS)."""
+    return frame.rename(columns=HEADINGS)
+
+
 def _table(frame: pd.DataFrame, widths: list[float]) -> Table:
+    frame = in_words(frame)
     styles = getSampleStyleSheet()
     cell = styles["BodyText"]
     cell.fontSize = 8
@@ -257,8 +276,7 @@ def board_pack_pptx(content: PackContent) -> bytes:
         page.shapes.title.text = title
         return page
 
-    def rows(page, frame: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
-        shown = frame.head(14)
+    def table_on(page, shown: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
         table = page.shapes.add_table(
             len(shown) + 1, len(shown.columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.3)
         ).table
@@ -269,14 +287,29 @@ def board_pack_pptx(content: PackContent) -> bytes:
                 table.cell(i, j).text = shortened(value)
                 table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(11)
 
+    def tables(title: str, frame: pd.DataFrame, first=None) -> None:  # type: ignore[no-untyped-def]
+        """Every row of `frame`, ROWS_PER_SLIDE to a slide, continuing on further slides
+        titled "(continued, 2 of 3)"; a slide saying so when there are none."""
+        frame = in_words(frame)
+        parts = max(1, -(-len(frame) // ROWS_PER_SLIDE))
+        for part in range(parts):
+            name = title if part == 0 else f"{title} (continued, {part + 1} of {parts})"
+            page = first if part == 0 and first is not None else slide(name)
+            shown = frame.iloc[part * ROWS_PER_SLIDE : (part + 1) * ROWS_PER_SLIDE]
+            if len(shown):
+                table_on(page, shown)
+            else:
+                box = page.shapes.add_textbox(Inches(0.5), Inches(1.5), Inches(12), Inches(1))
+                box.text_frame.text = "None."
+
     title = deck.slides.add_slide(deck.slide_layouts[0])
     title.shapes.title.text = content.title
-    rows(slide(SECTIONS[0]), pd.DataFrame(content.figures, columns=["Figure", "Value"]))
+    tables(SECTIONS[0], pd.DataFrame(content.figures, columns=["Figure", "Value"]))
     slide(SECTIONS[1]).shapes.add_picture(
         io.BytesIO(content.curve_png), Inches(0.5), Inches(1.4), height=Inches(5.6)
     )
     money_slide = slide(SECTIONS[2])
-    rows(money_slide, content.savings)
+    tables(SECTIONS[2], content.savings, first=money_slide)
     if content.savings_png is not None:
         money_slide.shapes.add_picture(
             io.BytesIO(content.savings_png), Inches(6.8), Inches(3.0), height=Inches(4.2)
@@ -285,9 +318,9 @@ def board_pack_pptx(content: PackContent) -> bytes:
         slide(f"{SECTIONS[3]}: {council}").shapes.add_picture(
             io.BytesIO(png), Inches(0.5), Inches(1.3), height=Inches(6.0)
         )
-    rows(slide(SECTIONS[4]), content.risks)
-    rows(slide(SECTIONS[5]), content.decisions)
-    rows(slide(SECTIONS[6]), content.changes)
+    tables(SECTIONS[4], content.risks)
+    tables(SECTIONS[5], content.decisions)
+    tables(SECTIONS[6], content.changes)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
