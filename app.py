@@ -9,7 +9,7 @@ from convergence.formatting import uk_date
 from pages.common import database_url, demo_accounts_open, plain, planning_date, routed
 from pages.signin import open_requested, sign_out, signed_in
 
-st.set_page_config(page_title="Convergence roadmap", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Convergence roadmap", page_icon=":material/explore:", layout="wide")
 try:
     actor = signed_in()
 except ConvergenceError as problem:  # a wrong setting: one line, in words

@@ -23,7 +23,7 @@ from pages.common import (
 
 through_the_router(__file__)
 
-NEW = "➕ New record"
+NEW = "(a new record)"
 
 st.title("Edit records")
 actor = current_actor()

@@ -138,7 +138,8 @@ if choice != NONE:
     facts[0].metric("Cutover", uk_date(plan["cutover"]) or "—")
     facts[1].metric("Transition starts", uk_date(plan["start"]) or "—")
     facts[2].metric(
-        "Extension needed", days(int(plan["extension_days"])) if plan["extension_days"] else "None"
+        "Extension needed",
+        days(int(plan["extension_days"])) if plan["extension_days"] else "Not needed",
     )
     facts[3].metric("Serve notice by", uk_date(plan["notice_deadline"]) or "—")
     if plan["contract"]:

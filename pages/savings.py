@@ -177,7 +177,11 @@ compared = rs.cumulative_for(
     None if who == "Programme" else who,
 )
 if not realised:
-    st.info("No realised savings recorded yet. Finance's actuals go in the form below.")
+    records_savings = current_actor().role in ("editor", "admin")
+    st.info(
+        "No realised savings recorded yet."
+        + (" Finance's actuals go in the form below." if records_savings else "")
+    )
 chart = planned_against_realised_chart(compared)
 st.altair_chart(
     chart,

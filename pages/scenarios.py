@@ -33,6 +33,8 @@ from pages.common import (
 
 through_the_router(__file__)
 
+NEW_SCENARIO = "(a new scenario)"
+
 KINDS = {
     "Extend a contract": "extend_contract",
     "Leave a contract early": "exit_early",
@@ -51,7 +53,7 @@ engine = database(database_url())
 with Session(engine) as session:
     saved = {s.name: s for s in storage.scenarios(session=session)}
 
-pick = st.selectbox("Scenario", ["➕ New scenario", *saved], key="scenarios_pick")
+pick = st.selectbox("Scenario", [NEW_SCENARIO, *saved], key="scenarios_pick")
 loaded = st.session_state.setdefault("scenarios_overrides", {})
 if pick not in loaded:
     loaded[pick] = list(overrides_from_json(saved[pick].overrides)) if pick in saved else []
@@ -63,7 +65,10 @@ description = st.text_area(
     key=f"scenarios_description_{pick}",
 )
 
-contracts = {f"{c.reference} ({c.council})": c for c in estate.contracts}
+contracts = {
+    f"{c.reference} — {c.title or 'untitled'}, {c.supplier or 'no supplier'} ({c.council})": c
+    for c in estate.contracts
+}
 systems = {s.label: s for s in estate.systems}
 lots = [lot.name for lot in estate.lots]
 dependencies = {
@@ -188,8 +193,11 @@ second.metric("Extra extension cost", money(result.extension_cost))
 third.metric("Termination fees", money(result.termination_fees))
 dates = st.column_config.DateColumn
 councils_col, towers_col = st.columns(2)
+council_names = {c.code: c.name for c in estate.councils}
 councils_col.dataframe(
-    result.councils,
+    result.councils.assign(
+        council=result.councils["council"].map(council_names).fillna(result.councils["council"])
+    ),
     hide_index=True,
     key="scenarios_councils",
     column_config={
@@ -199,8 +207,11 @@ councils_col.dataframe(
         "change_days": "Change (days)",
     },
 )
+tower_names = {t.code: t.name for t in estate.towers}
 towers_col.dataframe(
-    result.towers,
+    result.towers.assign(
+        tower=result.towers["tower"].map(tower_names).fillna(result.towers["tower"])
+    ),
     hide_index=True,
     key="scenarios_towers",
     column_config={
@@ -219,8 +230,10 @@ first, second = st.columns(2)
 first.metric(
     f"Saved by {money_compared.live.monthly['month'].max():%b %Y}",
     money(programme_money["scenario_savings"]),
-    delta=f"{money(programme_money['change'])} against the live plan",
-    delta_color="normal" if programme_money["change"] >= 0 else "inverse",
+    # an ASCII minus, so the arrow points down for less saved (money() writes "−£")
+    delta=("-" if programme_money["change"] < 0 else "+")
+    + f"{money(abs(programme_money['change']))} against the live plan",
+    delta_color="normal",
 )
 paybacks = money_compared.councils[["live_payback", "scenario_payback"]]
 second.metric(
@@ -271,7 +284,9 @@ if len(money_compared.exits):
     )
 
 moved = result.systems[result.systems["change_days"].fillna(0) != 0]
-st.write(f"{len(moved)} systems move.")
+st.write(
+    f"{len(moved)} system{'' if len(moved) == 1 else 's'} move{'s' if len(moved) == 1 else ''}."
+)
 st.dataframe(
     moved,
     hide_index=True,

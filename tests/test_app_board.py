@@ -54,7 +54,7 @@ def test_a_what_if_shows_its_effect_and_saves_without_touching_live(fresh: str) 
     assert any("Transition of Hosting (RBKC) takes 400 days" in shown(m.value) for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Programme convergence"].startswith("+")
-    at.text_input(key="scenarios_name_➕ New scenario").set_value("Slow RBKC hosting").run()
+    at.text_input(key="scenarios_name_(a new scenario)").set_value("Slow RBKC hosting").run()
     at.button(key="scenarios_save").click().run()
     assert any("Saved the scenario" in shown(s.value) for s in at.success)
     with Session(prepare_database(fresh)) as session:
@@ -74,3 +74,10 @@ def test_freezing_a_baseline_and_comparing(fresh: str) -> None:
     ] == "+0 days"
     at.button(key="board_freeze").click().run()
     assert any("never changed" in shown(e.value) for e in at.error)
+
+
+def test_the_scenario_contract_picker_names_title_and_supplier(fresh: str) -> None:
+    at = screen("pages/scenarios.py")
+    at.selectbox(key="scenarios_kind").set_value("Extend a contract").run()
+    options = at.selectbox(key="scenarios_contract").options
+    assert "WCC-DT-004 — Desktop managed service, Capgemini (WCC)" in options

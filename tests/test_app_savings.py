@@ -136,3 +136,11 @@ def test_a_scenario_shows_whether_leaving_early_pays() -> None:
     assert exits["verdict"].iloc[0] in ("Pays", "Does not pay")
     savings_table = table_with(at, "scenario_savings")
     assert list(savings_table["council"])[-1] == "Programme"
+
+
+def test_a_viewer_is_not_sent_to_a_form_they_do_not_have(fresh: str) -> None:
+    viewer = screen("pages/savings.py", Actor("viewer", "viewer"))
+    (said,) = [i.value for i in viewer.info if "No realised savings" in i.value]
+    assert "form below" not in said and not viewer.get("form")
+    editor = screen("pages/savings.py", Actor("wcc-editor", "editor", frozenset({"WCC"})))
+    assert any("form below" in i.value for i in editor.info)
