@@ -323,6 +323,7 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
     from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
     from convergence.planning.baselines import since_baseline, thaw
     from convergence.planning.engine import schedule
+    from convergence.planning.scenarios import overrides_from_json, scenario_causes, scenario_plan
     from convergence.settings import settings
     from convergence.store import storage
 
@@ -330,6 +331,18 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
     with Session(_engine(args)) as session:
         estate = storage.load_estate(session=session)
         roadmap = schedule(estate, today)
+        result = savings(estate, roadmap, charges_from=settings().charges_from)
+        causes = None
+        if args.scenario:
+            stored = {s.name: s for s in storage.scenarios(session=session)}
+            if args.scenario not in stored:
+                names = ", ".join(stored) or "none yet"
+                raise ConvergenceError(f"--scenario: no scenario '{args.scenario}' ({names})")
+            overrides = overrides_from_json(stored[args.scenario].overrides)
+            estate, roadmap, result = scenario_plan(
+                estate, overrides, today, charges_from=settings().charges_from
+            )
+            causes = scenario_causes(args.scenario, overrides)
         since = None
         if args.baseline:
             found = {b.name: b for b in storage.baselines(session=session)}
@@ -338,13 +351,9 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
                 raise ConvergenceError(f"--baseline: no baseline '{args.baseline}' ({names})")
             chosen = found[args.baseline]
             changes = storage.history(session=session, since=chosen.taken_at)
-            since = since_baseline(thaw(chosen.plans), roadmap, changes)
+            since = since_baseline(thaw(chosen.plans), roadmap, changes, causes)
     content = pack_content(
-        roadmap,
-        since,
-        args.baseline or "",
-        estate=estate,
-        result=savings(estate, roadmap, charges_from=settings().charges_from),
+        roadmap, since, args.baseline or "", estate=estate, result=result, scenario=args.scenario
     )
     path: Path = args.path
     if path.suffix.lower() == ".pptx":
@@ -480,6 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
     pack = commands.add_parser("board-pack", help="write the board pack (PDF, or .pptx)")
     pack.add_argument("path", type=Path, metavar="OUT.pdf|OUT.pptx")
     pack.add_argument("--baseline", metavar="NAME", help="show changes since this baseline")
+    pack.add_argument(
+        "--scenario",
+        metavar="NAME",
+        default="",
+        help="the pack of this saved scenario instead of the live plan, named so on every page",
+    )
     pack.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
     pack.set_defaults(run=cmd_board_pack)
 

@@ -11,7 +11,7 @@ from convergence.money.realised import promised_json
 from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
 from convergence.outputs.calendar_export import roadmap_calendar
 from convergence.planning.baselines import freeze, rag_trend, since_baseline, thaw
-from convergence.planning.scenarios import overrides_from_json, scenario_roadmap
+from convergence.planning.scenarios import overrides_from_json, scenario_causes, scenario_plan
 from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
@@ -62,6 +62,8 @@ if actor.role == "admin":
 
 since = None
 chosen = ""
+# the pack shows one plan throughout: the live one, or the scenario compared below
+pack_estate, pack_roadmap, pack_money, pack_scenario = estate, roadmap, money, ""
 if frozen:
     st.subheader("Since the last board")
     chosen = st.selectbox("Compare with", [b.name for b in reversed(frozen)], key="board_baseline")
@@ -70,11 +72,15 @@ if frozen:
         changes = storage.history(session=session, since=baseline.taken_at)
         stored = {s.name: s for s in storage.scenarios(session=session)}
     against = st.selectbox("Plan to compare", ["The live plan", *stored], key="board_against")
-    compared = roadmap
+    compared, causes = roadmap, None
     if against in stored:
         try:
             overrides = overrides_from_json(stored[against].overrides)
-            compared = scenario_roadmap(estate, overrides, roadmap.today)
+            pack_estate, compared, pack_money = scenario_plan(
+                estate, overrides, roadmap.today, charges_from=settings().charges_from
+            )
+            pack_roadmap, pack_scenario = compared, against
+            causes = scenario_causes(against, overrides)
         except ConvergenceError as problem:
             st.error(
                 plain(
@@ -83,7 +89,7 @@ if frozen:
                 )
             )
             st.stop()
-    since = since_baseline(thaw(baseline.plans), compared, changes)
+    since = since_baseline(thaw(baseline.plans), compared, changes, causes)
     days = since.programme_change_days
     st.metric(
         "Programme convergence since the baseline", f"{days:+,} days" if days is not None else "—"
@@ -122,12 +128,23 @@ else:
     st.info("No baseline yet: freeze one at the end of this board to compare next time.")
 
 st.subheader("Take away")
+if pack_scenario:
+    shown = plain(pack_scenario)
+    st.caption(f"The pack shows the scenario '{shown}' throughout, not the live plan.")
+
+
+def pack():  # type: ignore[no-untyped-def]
+    return pack_content(
+        pack_roadmap, since, chosen, estate=pack_estate, result=pack_money, scenario=pack_scenario
+    )
+
+
 pdf, pptx, ics = st.columns(3)
 pdf.download_button(
     "Board pack (PDF)",
     key="board_pdf",
     on_click="ignore",
-    data=lambda: board_pack_pdf(pack_content(roadmap, since, chosen, estate=estate, result=money)),
+    data=lambda: board_pack_pdf(pack()),
     file_name=f"board-pack-{roadmap.today.isoformat()}.pdf",
     mime="application/pdf",
 )
@@ -135,7 +152,7 @@ pptx.download_button(
     "Board pack (PowerPoint)",
     key="board_pptx",
     on_click="ignore",
-    data=lambda: board_pack_pptx(pack_content(roadmap, since, chosen, estate=estate, result=money)),
+    data=lambda: board_pack_pptx(pack()),
     file_name=f"board-pack-{roadmap.today.isoformat()}.pptx",
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
 )

@@ -18,15 +18,17 @@ from sqlmodel import Session
 
 from convergence.cli import main
 from convergence.errors import ValidationError
-from convergence.formatting import money
+from convergence.formatting import money, uk_date
 from convergence.money.savings import savings
 from convergence.outputs.board_pack import SECTIONS, board_pack_pdf, board_pack_pptx, pack_content
+from convergence.planning import roadmap as rm
 from convergence.planning.baselines import freeze, rag_trend, since_baseline, thaw
 from convergence.planning.engine import schedule
 from convergence.planning.scenarios import Override, adoptable, apply_overrides, overrides_to_json
 from convergence.records.estate import Estate
 from convergence.store import storage
 from convergence.store.access import Actor
+from convergence.store.db import prepare_database
 
 TODAY = date(2026, 11, 22)
 TABLES = ("council", "tower", "framework_lot", "contract", "system", "dependency")
@@ -286,3 +288,48 @@ def test_the_deck_keeps_every_row_and_heads_its_tables_in_words(sample_estate: E
     pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(content))).pages)
     assert "Council System Status Why" in " ".join(pdf.split())
     assert "rag reasons" not in pdf and "due action" not in pdf
+
+
+def test_a_scenario_pack_is_the_scenario_throughout(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], sample_estate: Estate
+) -> None:
+    """Built for a scenario, every page names it, its figures are the scenario's and the
+    movements since the board are caused by its changes, in its words."""
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    assert main(["--database", database_url, "import", str(sample)]) == 0
+    live = schedule(sample_estate, TODAY)
+    slower = (
+        Override("extend_contract", council="RBKC", reference="RBKC-HM-013", on=date(2031, 3, 31)),
+    )
+    changed, _ = apply_overrides(sample_estate, slower)
+    engine = prepare_database(database_url)
+    with Session(engine) as session:
+        storage.freeze_baseline(
+            session=session,
+            name="Board 1",
+            planning_date=TODAY,
+            plans=freeze(live),
+            actor=Actor("ada", "admin"),
+        )
+        storage.save_scenario(
+            session=session,
+            name="Slow RBKC hosting",
+            description="",
+            overrides=overrides_to_json(slower),
+            actor=Actor("ada", "admin"),
+        )
+    engine.dispose()
+    out = tmp_path / "scenario.pdf"
+    args = ["--database", database_url, "board-pack", str(out), "--today", "2026-11-22"]
+    assert main([*args, "--scenario", "Slow RBKC hosting", "--baseline", "Board 1"]) == 0
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(str(out)).pages]
+    assert all("scenario 'Slow RBKC hosting', not the live plan" in p for p in pages)
+    text = " ".join(pages)
+    scenario_end = rm.programme_date(schedule(changed, TODAY))
+    assert scenario_end != rm.programme_date(live)
+    assert f"Programme converged by {uk_date(scenario_end)}" in text
+    assert "scenario 'Slow RBKC hosting': Extend RBKC-HM-013 (RBKC) to 31 Mar 2031" in text
+    assert "no recorded change on its chain" not in text
+    capsys.readouterr()
+    assert main([*args, "--scenario", "Nope"]) == 2
+    assert "--scenario: no scenario 'Nope' (Slow RBKC hosting)" in capsys.readouterr().err

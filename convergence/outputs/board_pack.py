@@ -70,8 +70,11 @@ def pack_content(
     *,
     estate: Estate | None = None,
     result: Savings | None = None,
+    scenario: str = "",
 ) -> PackContent:
-    """What the pack shows; with `estate` and its `result` (savings), the savings section."""
+    """What the pack shows; with `estate` and its `result` (savings), the savings section.
+    A pack is the live plan or one named `scenario` throughout: the caller passes that
+    scenario's roadmap, estate and savings, and every page says which it is."""
     scope = rm.in_scope(roadmap.plans)
     head = rm.headline(roadmap)
     figures = [
@@ -128,7 +131,9 @@ def pack_content(
             change=[f"{d:+,} days" for d in since.movements["change_days"]]
         )[["council", "system", "change", "cause"]]
     return PackContent(
-        title=f"Convergence board pack — {uk_date(roadmap.today)}",
+        title="Convergence board pack — "
+        + (f"scenario '{scenario}', not the live plan" if scenario else "the live plan")
+        + f" — {uk_date(roadmap.today)}",
         figures=figures,
         curve_png=chart_png(convergence_curve_chart(rm.convergence_curve(roadmap))),
         roadmap_pngs=roadmap_pngs,
@@ -262,7 +267,14 @@ def board_pack_pdf(content: PackContent) -> bytes:
         story.append(_table(content.changes, [2, 6, 3, 15]))
     else:
         story.append(Paragraph("No baseline chosen, or nothing moved.", styles["BodyText"]))
-    doc.build(story)
+
+    def footer(canvas: Any, document: Any) -> None:  # the plan the pack shows, on every page
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(1.5 * cm, 0.8 * cm, f"{content.title} — page {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
 
 
@@ -274,6 +286,9 @@ def board_pack_pptx(content: PackContent) -> bytes:
     def slide(title: str):  # type: ignore[no-untyped-def]
         page = deck.slides.add_slide(deck.slide_layouts[5])
         page.shapes.title.text = title
+        box = page.shapes.add_textbox(Inches(0.4), Inches(7.0), Inches(12.5), Inches(0.4))
+        box.text_frame.text = content.title  # the plan the pack shows, on every slide
+        box.text_frame.paragraphs[0].font.size = Pt(10)
         return page
 
     def table_on(page, shown: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]

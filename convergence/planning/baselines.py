@@ -10,7 +10,7 @@ record on the system's chain of binding constraints since the baseline was taken
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,10 +105,15 @@ def cause_in_words(change: Any) -> str:
 
 
 def since_baseline(
-    baseline: pd.DataFrame, roadmap: Roadmap, changes: Sequence[Any] = ()
+    baseline: pd.DataFrame,
+    roadmap: Roadmap,
+    changes: Sequence[Any] = (),
+    scenario: Mapping[tuple[str, str, str], str] | None = None,
 ) -> SinceBaseline:
     """Compare the roadmap with a baseline's plan; `changes` is the history since it was taken
-    (newest first), used to name the cause of each movement."""
+    (newest first), used to name the cause of each movement. When the roadmap is a scenario's,
+    `scenario` (see planning.scenarios.scenario_causes) names the records it changes: a
+    movement whose chain holds one is caused by the scenario, in its words."""
     now = roadmap.plans.reset_index(names="row")
     both = baseline.merge(
         now, on=["council", "system"], how="outer", suffixes=("_was", "_now"), indicator=True
@@ -122,8 +127,14 @@ def since_baseline(
     for r in moved.itertuples():
         cause = ""
         if pd.notna(r.row):
-            related = [by_record[k] for k in _related(roadmap, int(r.row)) if k in by_record]
-            if related:
+            chain_keys = _related(roadmap, int(r.row))
+            by_scenario = (
+                sorted(scenario[k] for k in chain_keys if k in scenario) if scenario else []
+            )
+            related = [by_record[k] for k in chain_keys if k in by_record]
+            if by_scenario:
+                cause = "; ".join(by_scenario)
+            elif related:
                 cause = cause_in_words(max(related, key=lambda c: c.at))
         causes.append(cause or "no recorded change on its chain (dates moved with time)")
     moved["cause"] = causes

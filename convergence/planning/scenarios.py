@@ -277,6 +277,44 @@ def compare_savings(
     return SavingsComparison(councils, early_exits(before, after), before, after)
 
 
+def scenario_causes(name: str, overrides: tuple[Override, ...]) -> dict[tuple[str, str, str], str]:
+    """Each record a scenario changes, keyed as history names records (kind, council,
+    record), with the change in words: "scenario 'Extend RBKC hosting': Extend RBKC-HO-002
+    (RBKC) to 31 Mar 2031". A board paper gives these as the cause of what moved."""
+    causes: dict[tuple[str, str, str], str] = {}
+    for o in overrides:
+        if o.kind in ("extend_contract", "exit_early"):
+            key = ("contract", o.council, o.reference)
+        elif o.kind == "move_lot_opening":
+            key = ("lot", "", o.lot)
+        elif o.kind in ("add_dependency", "remove_dependency"):
+            key = (
+                "dependency",
+                o.council,
+                f"{o.system} needs {o.needs_system} ({o.needs_council})",
+            )
+        else:
+            key = ("system", o.council, o.system)
+        causes[key] = f"scenario '{name}': {o.describe()}"
+    return causes
+
+
+def scenario_plan(
+    estate: Estate,
+    overrides: tuple[Override, ...],
+    today: date,
+    *,
+    charges_from: ChargesFrom = "cutover",
+) -> tuple[Estate, Roadmap, Savings]:
+    """The estate as the scenario changes it, its roadmap and its money (early exits and
+    their fees included): everything a board pack of the scenario shows."""
+    changed, exits = apply_overrides(estate, overrides)
+    fees = {(o.council, o.reference): o.fee for o in overrides if o.kind == "exit_early" and o.fee}
+    roadmap = schedule(changed, today, exits=exits)
+    money = savings(changed, roadmap, charges_from=charges_from, exits=exits, fees=fees)
+    return changed, roadmap, money
+
+
 def scenario_roadmap(estate: Estate, overrides: tuple[Override, ...], today: date) -> Roadmap:
     """The roadmap of the estate with a scenario's overrides laid over it, early exits
     included. Raises EstateError or DependencyCycle when the scenario cannot be scheduled."""
