@@ -353,7 +353,13 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
             changes = storage.history(session=session, since=chosen.taken_at)
             since = since_baseline(thaw(chosen.plans), roadmap, changes, causes)
     content = pack_content(
-        roadmap, since, args.baseline or "", estate=estate, result=result, scenario=args.scenario
+        roadmap,
+        since,
+        args.baseline or "",
+        estate=estate,
+        result=result,
+        scenario=args.scenario,
+        appendix=args.appendix,
     )
     path: Path = args.path
     if path.suffix.lower() == ".pptx":
@@ -494,6 +500,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         default="",
         help="the pack of this saved scenario instead of the live plan, named so on every page",
+    )
+    pack.add_argument(
+        "--appendix",
+        action="store_true",
+        help="add every system at risk as an appendix (the pack lists the first 25)",
     )
     pack.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")
     pack.set_defaults(run=cmd_board_pack)

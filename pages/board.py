@@ -133,9 +133,22 @@ if pack_scenario:
     st.caption(f"The pack shows the scenario '{shown}' throughout, not the live plan.")
 
 
+with_appendix = st.checkbox(
+    "With an appendix of every system at risk",
+    key="board_appendix",
+    help="The pack lists the 25 most pressing risks and decisions; the appendix lists them all",
+)
+
+
 def pack():  # type: ignore[no-untyped-def]
     return pack_content(
-        pack_roadmap, since, chosen, estate=pack_estate, result=pack_money, scenario=pack_scenario
+        pack_roadmap,
+        since,
+        chosen,
+        estate=pack_estate,
+        result=pack_money,
+        scenario=pack_scenario,
+        appendix=with_appendix,
     )
 
 

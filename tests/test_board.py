@@ -333,3 +333,33 @@ def test_a_scenario_pack_is_the_scenario_throughout(
     capsys.readouterr()
     assert main([*args, "--scenario", "Nope"]) == 2
     assert "--scenario: no scenario 'Nope' (Slow RBKC hosting)" in capsys.readouterr().err
+
+
+def test_a_large_programme_gets_a_board_sized_pack_and_an_appendix_on_request() -> None:
+    from convergence.outputs.board_pack import APPENDIX, DETAIL_ROWS, SUMMARY
+    from convergence.records.generate import generate_estate
+
+    estate = generate_estate(councils=12, systems_per_council=40, dependencies=600, seed=5)
+    roadmap = schedule(estate, TODAY)
+    content = pack_content(roadmap, estate=estate, result=savings(estate, roadmap))
+    at_risk = len(rm.at_risk(roadmap))
+    assert at_risk > DETAIL_ROWS
+    assert len(content.risks) == DETAIL_ROWS and content.more_risks == at_risk - DETAIL_ROWS
+    assert [title for title, _ in content.roadmap_pngs][:2] == [
+        "C001 to C010, by tower",
+        "C011 to C012, by tower",
+    ]
+    text = " ".join(
+        " ".join(p.extract_text().split())
+        for p in PdfReader(io.BytesIO(board_pack_pdf(content))).pages
+    )
+    assert SUMMARY in text and APPENDIX not in text
+    assert (
+        f"… and {at_risk - DETAIL_ROWS:,} more systems at risk (in the appendix, on request)"
+        in text
+    )
+    full = pack_content(roadmap, estate=estate, result=savings(estate, roadmap), appendix=True)
+    assert full.appendix is not None and len(full.appendix) == at_risk
+    assert APPENDIX in " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(full))).pages
+    )

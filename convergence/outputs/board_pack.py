@@ -1,11 +1,19 @@
-"""The board pack: one PDF (and a PowerPoint deck) for the meeting — overview figures, the
-convergence curve, the roadmap, risks, decisions due in the next 6 months and what changed
-since the chosen baseline. Charts are rendered offline."""
+"""The board pack: one PDF (and a PowerPoint deck) for the meeting — an executive summary,
+overview figures, the convergence curve, the roadmap, risks, decisions due in the next 6 months
+and what changed since the chosen baseline. Charts are rendered offline. A pack is 10-20
+pages whatever the size of the programme: above 300 systems the roadmap is summed up by
+council and tower, with detail only for red and critical-path systems, and risks and decisions
+list the 25 most pressing (every system at risk in an appendix, on request).
+
+Over 400 lines: what the pack shows and its two renderings, PDF and PowerPoint, change
+together.
+"""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -27,6 +35,7 @@ from reportlab.platypus import (
 )
 
 from convergence.charts.overview import chart_png, convergence_curve_chart, roadmap_gantt
+from convergence.charts.roadmap import SUMMARY_THRESHOLD
 from convergence.charts.savings import cumulative_savings_chart
 from convergence.formatting import money, uk_date
 from convergence.money.savings import Savings
@@ -45,6 +54,8 @@ SECTIONS = (
     "Decisions due in the next 6 months",
     "Changes since the baseline",
 )
+SUMMARY = "Executive summary"
+APPENDIX = "Appendix: every system at risk"
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +72,10 @@ class PackContent:
     baseline: str
     savings: pd.DataFrame  # one row per council and the programme; empty without money
     savings_png: bytes | None = None
+    summary: list[str] = field(default_factory=list)  # the executive summary, line by line
+    more_risks: int = 0  # risks left to the appendix
+    more_decisions: int = 0  # decisions left to the appendix
+    appendix: pd.DataFrame | None = None  # every system at risk, when asked for
 
 
 def pack_content(
@@ -71,6 +86,7 @@ def pack_content(
     estate: Estate | None = None,
     result: Savings | None = None,
     scenario: str = "",
+    appendix: bool = False,
 ) -> PackContent:
     """What the pack shows; with `estate` and its `result` (savings), the savings section.
     A pack is the live plan or one named `scenario` throughout: the caller passes that
@@ -88,14 +104,17 @@ def pack_content(
         figures.append(
             (f"Programme change since {baseline}", f"{since.programme_change_days:+,} days")
         )
-    roadmap_pngs = [
-        (str(council), chart_png(roadmap_gantt(roadmap, rows)[0]))
-        for council, rows in scope.groupby("council")
-    ]
-    risks = rm.at_risk(roadmap)[["council", "system", "rag", "reasons"]]
-    decisions = rm.decisions_due(roadmap, 6)[["due", "action"]].assign(
-        due=lambda f: [uk_date(d) for d in f["due"]]
-    )
+    roadmap_pngs = _roadmap_pages(roadmap, scope)
+    at_risk = rm.at_risk(roadmap)[["council", "system", "rag", "reasons"]]
+    plans = roadmap.plans
+    critical = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
+    keys = zip(at_risk["council"], at_risk["system"], strict=True)
+    ranked = at_risk.assign(
+        _path=[key in critical for key in keys], _red=at_risk["rag"] == "red"
+    ).sort_values(["_red", "_path"], ascending=False, kind="stable")
+    risks = ranked.head(DETAIL_ROWS).drop(columns=["_path", "_red"])
+    all_decisions = rm.decisions_due(roadmap, 6)[["due", "action"]]
+    decisions = all_decisions.head(DETAIL_ROWS).assign(due=lambda f: [uk_date(d) for d in f["due"]])
     money_table = pd.DataFrame(columns=["Who", "Saves a year", "Share of spend", "Pays back"])
     savings_png = None
     if estate is not None and result is not None:
@@ -127,10 +146,24 @@ def pack_content(
         )
     changes = pd.DataFrame(columns=["council", "system", "change", "cause"])
     if since is not None:
-        changes = since.movements.assign(
-            change=[f"{d:+,} days" for d in since.movements["change_days"]]
+        changes = since.movements.head(DETAIL_ROWS).assign(
+            change=lambda f: [f"{d:+,} days" for d in f["change_days"]]
         )[["council", "system", "change", "cause"]]
+    briefing = [f"The programme converges by {uk_date(head.programme_date) or '—'}."]
+    if since is not None and since.programme_change_days is not None:
+        briefing[0] += f" That is {since.programme_change_days:+,} days since {baseline}."
+        for m in since.movements.head(3).itertuples():
+            briefing.append(
+                f"Moved most: {m.system} ({m.council}), {m.change_days:+,} days — {m.cause}."
+            )
+    briefing.append(f"{head.red} systems red, {head.amber} amber, of {head.systems} in the plan.")
+    for d in all_decisions.head(5).itertuples():
+        briefing.append(f"To decide by {uk_date(d.due)}: {d.action}.")
     return PackContent(
+        summary=briefing,
+        more_risks=len(at_risk) - len(risks),
+        more_decisions=len(all_decisions) - len(decisions),
+        appendix=at_risk if appendix else None,
         title="Convergence board pack — "
         + (f"scenario '{scenario}', not the live plan" if scenario else "the live plan")
         + f" — {uk_date(roadmap.today)}",
@@ -158,6 +191,8 @@ HEADINGS = {
     "cause": "Cause",
 }
 ROWS_PER_SLIDE = 12  # a table longer than this continues on further slides
+DETAIL_ROWS = 25  # risks and decisions a pack lists; the rest are counted (and in the appendix)
+COUNCILS_PER_PAGE = 10  # councils on one summary page of a large roadmap
 
 LONGEST_CELL = 300  # characters of one cell a page shows; a longer text is cut, and says so
 
@@ -172,6 +207,46 @@ def shortened(value: object) -> str:
     """
     text = str(value)
     return text if len(text) <= LONGEST_CELL else text[: LONGEST_CELL - 1] + "…"
+
+
+def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, bytes]]:
+    """The roadmap's pages: a Gantt per council for a small programme; above
+    SUMMARY_THRESHOLD systems, councils COUNCILS_PER_PAGE to a page, each row summing up a
+    council's tower, then the systems that are red or on the critical path, in detail."""
+    if len(scope) <= SUMMARY_THRESHOLD:
+        return [
+            (str(council), chart_png(roadmap_gantt(roadmap, rows)[0]))
+            for council, rows in scope.groupby("council")
+        ]
+    councils = sorted(scope["council"].unique())
+    charts = []
+    for start in range(0, len(councils), COUNCILS_PER_PAGE):
+        group = councils[start : start + COUNCILS_PER_PAGE]
+        rows = scope[scope["council"].isin(group)]
+        charts.append(
+            (f"{group[0]} to {group[-1]}, by tower", roadmap_gantt(roadmap, rows, threshold=0)[0])
+        )
+    critical = set(rm.critical_path(roadmap))
+    detail = scope[(scope["rag"] == "red") | scope.index.isin(critical)].sort_values("cutover")
+    if len(detail):
+        shown = detail.head(DETAIL_ROWS)
+        title = "red and critical-path systems" + (
+            f" (the first {len(shown)} of {len(detail):,} by cutover)"
+            if len(detail) > len(shown)
+            else ""
+        )
+        charts.append((title, roadmap_gantt(roadmap, shown, threshold=len(shown) + 1)[0]))
+    with ThreadPoolExecutor(max_workers=2) as rendering:  # the renderer runs outside the GIL
+        images = list(rendering.map(chart_png, [chart for _, chart in charts]))
+    return [(title, image) for (title, _), image in zip(charts, images, strict=True)]
+
+
+def _more(count: int, what: str, content: PackContent) -> str:
+    """The line under a shortened table: how many more, and where they are."""
+    if count <= 0:
+        return ""
+    where = "in the appendix" if content.appendix is not None else "in the appendix, on request"
+    return f"… and {count:,} more {what} ({where})."
 
 
 def in_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -221,6 +296,9 @@ def board_pack_pdf(content: PackContent) -> bytes:
     )
     story: list[Any] = [
         Paragraph(escape(content.title), styles["Title"]),
+        Paragraph(SUMMARY, styles["Heading2"]),
+        *(Paragraph("• " + escape(line), styles["BodyText"]) for line in content.summary),
+        PageBreak(),
         Paragraph(SECTIONS[0], styles["Heading2"]),
         _table(pd.DataFrame(content.figures, columns=["Figure", "Value"]), [10, 8]),
         Spacer(1, 12),
@@ -254,10 +332,14 @@ def board_pack_pdf(content: PackContent) -> bytes:
         _table(content.risks, [2, 6, 2, 16])
         if len(content.risks)
         else Paragraph("No system is at risk.", styles["BodyText"]),
+        Paragraph(
+            escape(_more(content.more_risks, "systems at risk", content)), styles["BodyText"]
+        ),
         Paragraph(SECTIONS[5], styles["Heading2"]),
         _table(content.decisions, [3, 23])
         if len(content.decisions)
         else Paragraph("Nothing to decide in the next 6 months.", styles["BodyText"]),
+        Paragraph(escape(_more(content.more_decisions, "decisions", content)), styles["BodyText"]),
         Paragraph(
             SECTIONS[6] + (f" ({escape(content.baseline)})" if content.baseline else ""),
             styles["Heading2"],
@@ -267,6 +349,9 @@ def board_pack_pdf(content: PackContent) -> bytes:
         story.append(_table(content.changes, [2, 6, 3, 15]))
     else:
         story.append(Paragraph("No baseline chosen, or nothing moved.", styles["BodyText"]))
+    if content.appendix is not None:
+        story += [PageBreak(), Paragraph(APPENDIX, styles["Heading2"])]
+        story.append(_table(content.appendix, [2, 6, 2, 16]))
 
     def footer(canvas: Any, document: Any) -> None:  # the plan the pack shows, on every page
         canvas.saveState()
@@ -302,7 +387,7 @@ def board_pack_pptx(content: PackContent) -> bytes:
                 table.cell(i, j).text = shortened(value)
                 table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(11)
 
-    def tables(title: str, frame: pd.DataFrame, first=None) -> None:  # type: ignore[no-untyped-def]
+    def tables(title: str, frame: pd.DataFrame, first=None, note: str = "") -> None:  # type: ignore[no-untyped-def]
         """Every row of `frame`, ROWS_PER_SLIDE to a slide, continuing on further slides
         titled "(continued, 2 of 3)"; a slide saying so when there are none."""
         frame = in_words(frame)
@@ -316,9 +401,22 @@ def board_pack_pptx(content: PackContent) -> bytes:
             else:
                 box = page.shapes.add_textbox(Inches(0.5), Inches(1.5), Inches(12), Inches(1))
                 box.text_frame.text = "None."
+            if note and part == parts - 1:
+                box = page.shapes.add_textbox(Inches(0.5), Inches(6.5), Inches(12), Inches(0.4))
+                box.text_frame.text = note
 
     title = deck.slides.add_slide(deck.slide_layouts[0])
     title.shapes.title.text = content.title
+    briefing = slide(SUMMARY).shapes.add_textbox(
+        Inches(0.5), Inches(1.4), Inches(12.3), Inches(5.4)
+    )
+    briefing.text_frame.word_wrap = True
+    for n, line in enumerate(content.summary):
+        paragraph = (
+            briefing.text_frame.paragraphs[0] if n == 0 else briefing.text_frame.add_paragraph()
+        )
+        paragraph.text = "• " + line
+        paragraph.font.size = Pt(16)
     tables(SECTIONS[0], pd.DataFrame(content.figures, columns=["Figure", "Value"]))
     slide(SECTIONS[1]).shapes.add_picture(
         io.BytesIO(content.curve_png), Inches(0.5), Inches(1.4), height=Inches(5.6)
@@ -333,9 +431,11 @@ def board_pack_pptx(content: PackContent) -> bytes:
         slide(f"{SECTIONS[3]}: {council}").shapes.add_picture(
             io.BytesIO(png), Inches(0.5), Inches(1.3), height=Inches(6.0)
         )
-    tables(SECTIONS[4], content.risks)
-    tables(SECTIONS[5], content.decisions)
+    tables(SECTIONS[4], content.risks, note=_more(content.more_risks, "systems at risk", content))
+    tables(SECTIONS[5], content.decisions, note=_more(content.more_decisions, "decisions", content))
     tables(SECTIONS[6], content.changes)
+    if content.appendix is not None:
+        tables(APPENDIX, content.appendix)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
