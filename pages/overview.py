@@ -15,6 +15,7 @@ from pages.common import (
     date_column,
     downloads,
     names,
+    plain,
     through_the_router,
 )
 
@@ -28,6 +29,8 @@ head = rm.headline(roadmap)
 due_year = rm.decisions_due(roadmap, 12)
 six_months = pd.Timestamp(roadmap.today) + pd.DateOffset(months=6)
 due_soon = due_year[due_year["due"] <= six_months]
+due_90_days = due_year[due_year["due"] <= pd.Timestamp(roadmap.today) + pd.Timedelta(days=90)]
+overdue = rm.overdue_decisions(roadmap)
 
 first, second, third, fourth = st.columns(4)
 first.metric("Programme converged by", uk_date(head.programme_date) or "—")
@@ -99,6 +102,13 @@ st.altair_chart(
 )
 downloads(chart, curve, "convergence-curve", "overview_curve")
 
+st.subheader("What sets the programme's date")
+chain = rm.what_sets_the_date(roadmap)
+for step, line in enumerate(chain, start=1):
+    st.markdown(f"{step}. {plain(line)}")
+if not chain:
+    st.write("Nothing is left to move.")
+
 st.subheader("Systems at risk")
 risks = rm.at_risk(roadmap)
 if risks.empty:
@@ -123,16 +133,24 @@ else:
     )
 
 st.subheader("Decisions due")
-six, twelve = st.tabs([f"Next 6 months ({len(due_soon)})", f"Next 12 months ({len(due_year)})"])
-for tab, decisions in ((six, due_soon), (twelve, due_year)):
+late, ninety, six, twelve = st.tabs(
+    [
+        f"Overdue ({len(overdue)})",
+        f"Next 90 days ({len(due_90_days)})",
+        f"Next 6 months ({len(due_soon)})",
+        f"Next 12 months ({len(due_year)})",
+    ]
+)
+periods = (("late", late, overdue), ("90", ninety, due_90_days), ("6", six, due_soon))
+for name, tab, decisions in (*periods, ("12", twelve, due_year)):
     with tab:
         if decisions.empty:
-            st.write("Nothing to decide in this period.")
+            st.write("Nothing overdue." if name == "late" else "Nothing to decide in this period.")
         else:
             st.dataframe(
                 decisions,
                 hide_index=True,
-                key=f"overview_decisions_{'6' if decisions is due_soon else '12'}",
+                key=f"overview_decisions_{name}",
                 column_config={
                     "due": date_column("By", width=100),
                     "action": st.column_config.TextColumn("Decision", width="large"),

@@ -405,3 +405,25 @@ def test_dates_in_tables_are_dates(
         assert pd.api.types.is_datetime64_any_dtype(values) or all(
             isinstance(v, date) for v in values.dropna()
         ), values.dtype
+
+
+def test_the_overview_answers_the_cios_three_questions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    """What sets the programme's date (the critical path in words), what is overdue (a notice
+    deadline passed with no notice served), and what is due in the next 90 days."""
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page("pages/overview.py").run()
+    assert not at.exception
+    text = text_of(at)
+    assert (
+        "Housing management (RBKC) cuts over 1 Oct 2030: contract RBKC-HM-013 ends 30 Sep 2030"
+        in text
+    )
+    assert [t.label for t in at.tabs][0] == "Overdue (1)"
+    assert [t.label for t in at.tabs][1].startswith("Next 90 days (")
+    overdue = at.tabs[0].dataframe[0].value
+    assert list(overdue["action"]) == [
+        "Serve notice on Bytes Software Services (LBHF-ID-004): the deadline, 30 Sep 2026, "
+        "has passed"
+    ]

@@ -314,6 +314,41 @@ def decisions_due(roadmap: Roadmap, months: int = 12) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).sort_values(["due", "council"], kind="stable")
 
 
+def overdue_decisions(roadmap: Roadmap) -> pd.DataFrame:
+    """Decisions whose day has passed: a notice deadline gone by with no notice served, one per
+    contract, oldest first; the columns of decisions_due."""
+    plans = roadmap.plans
+    today = pd.Timestamp(roadmap.today)
+    late = plans[
+        plans["state"].isin(MOVING)
+        & plans["contract"].notna()
+        & (plans["notice_deadline"] < today)
+        & plans["notice_served"].isna()
+    ].drop_duplicates(["council", "contract"])
+    columns = ["due", "kind", "action", "council", "system", "contract", "supplier"]
+    rows = [
+        {
+            "due": r.notice_deadline,
+            "kind": "Serve notice (overdue)",
+            "action": f"Serve notice on {r.supplier} ({r.contract}): the deadline, "
+            f"{uk_date(r.notice_deadline)}, has passed",
+            "council": r.council,
+            "system": r.system,
+            "contract": r.contract,
+            "supplier": r.supplier,
+        }
+        for r in late.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=columns).sort_values(["due", "council"], kind="stable")
+
+
+def what_sets_the_date(roadmap: Roadmap) -> list[str]:
+    """The chain of binding constraints that sets the programme's date, root cause first, in
+    words (see explain); empty for an estate with nothing to move."""
+    path = critical_path(roadmap)
+    return explain(roadmap, path[-1]) if path else []
+
+
 def at_risk(roadmap: Roadmap) -> pd.DataFrame:
     """Red and amber systems with their reasons, red first, then by cutover."""
     plans = roadmap.plans[roadmap.plans["rag"].isin(("red", "amber"))]
