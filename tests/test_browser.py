@@ -266,3 +266,36 @@ def test_a_direct_address_to_an_admin_screen_opens_it_for_no_one_else(
         expect(
             page.locator('[data-testid="stMain"]').get_by_role("heading", name="Users")
         ).to_be_visible(timeout=30_000)
+
+
+def test_the_board_rag_trend_draws_its_bars(
+    page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from datetime import date
+
+    from convergence.planning.baselines import freeze
+    from convergence.planning.engine import schedule
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('trend') / 'estate.sqlite'}"
+    assert convergence(["--database", url, "init", "--sample"]) == 0
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        estate = storage.load_estate(session=session)
+        storage.freeze_baseline(
+            session=session,
+            name="Board 1",
+            planning_date=date(2026, 11, 22),
+            plans=freeze(schedule(estate, date(2026, 11, 22))),
+            actor=SYSTEM,
+        )
+    engine.dispose()
+    with running_app(url) as base:
+        open_screen(page, f"{base}/board")
+        page.get_by_text("RAG trend: Programme").first.wait_for(timeout=30_000)
+        chart = page.locator('[data-testid="stVegaLiteChart"]').last
+        chart.scroll_into_view_if_needed()
+        settle(page)
+        painted(page)
+        bars = chart.locator("svg.marks g.mark-rect path")
+        expect(bars).to_have_count(6, timeout=30_000)  # red, amber, green at two dates
+        chart.screenshot(path=str(ARTIFACTS / "board-rag-trend.png"))

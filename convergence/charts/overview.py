@@ -195,7 +195,7 @@ def rag_trend_chart(trend: pd.DataFrame, council: str = "Programme") -> Any:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("baseline:N", sort=order, title=None),
+            x=alt.X("baseline:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("systems:Q", title="Systems"),
             color=alt.Color(
                 "rag:N",
