@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from convergence.charts.overview import convergence_curve_chart
+from convergence.charts.style import MOST_SERIES
 from convergence.formatting import money as formatted
 from convergence.formatting import uk_date
 from convergence.planning import roadmap as rm
@@ -92,7 +93,9 @@ measure = st.radio(
     horizontal=True,
     key="overview_measure",
 )
-curve = rm.convergence_curve(roadmap)
+curve = rm.convergence_curve(roadmap, most=MOST_SERIES)
+others = len(estate.councils) - MOST_SERIES
+council_names = {**council_names, rm.OTHERS: f"Other councils ({others})"}
 column = "share_systems" if measure == "Share of systems" else "share_value"
 chart = convergence_curve_chart(curve, column, today=roadmap.today, names=council_names)
 st.altair_chart(

@@ -228,3 +228,20 @@ def test_every_chart_renders_offline(sample: Roadmap) -> None:
         assert chart_png(chart).startswith(PNG)
         svg = ElementTree.fromstring(chart_svg(chart))
         assert svg.tag.endswith("svg")
+
+
+def test_charts_of_forty_councils_draw_eight_and_the_rest_as_one_grey_line() -> None:
+    from convergence.charts.savings import cumulative_savings_chart
+    from convergence.charts.style import GREY
+    from convergence.money.savings import savings
+    from convergence.records.generate import generate_estate
+
+    estate = generate_estate(councils=40, systems_per_council=12, dependencies=100, seed=3)
+    roadmap = schedule(estate, TODAY)
+    curve = rm.convergence_curve(roadmap, most=8)
+    assert curve["council"].nunique() == 9 and rm.OTHERS in set(curve["council"])
+    spec = cumulative_savings_chart(savings(estate, roadmap).by("council"), today=TODAY).to_dict()
+    lines = next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "line")
+    scale = lines["encoding"]["color"]["scale"]
+    assert len(scale["domain"]) == 9 and scale["domain"][-1] == "Other councils (32)"
+    assert scale["range"][-1] == GREY and "strokeDash" not in lines["encoding"]

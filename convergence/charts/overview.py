@@ -20,10 +20,10 @@ import vl_convert
 
 from convergence.charts.style import (
     BLACK,
-    COUNCIL_COLOURS,
     FONT,
     RAG_COLOURS,
     configure,
+    series_colours,
     tower_label,
 )
 from convergence.formatting import uk_date, uk_dates
@@ -80,7 +80,7 @@ def convergence_curve_chart(
             color=alt.Color(
                 "name:N",
                 title=None,
-                scale=alt.Scale(range=COUNCIL_COLOURS),
+                scale=series_colours(list(dict.fromkeys(data["name"]))),
                 legend=alt.Legend(columns=2, symbolStrokeWidth=3),
             ),
             tooltip=[

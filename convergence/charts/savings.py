@@ -13,7 +13,15 @@ import altair as alt
 import pandas as pd
 
 from convergence.charts.overview import today_rule
-from convergence.charts.style import BLACK, COUNCIL_COLOURS, GREY, configure, tower_label
+from convergence.charts.style import (
+    BLACK,
+    COUNCIL_COLOURS,
+    GREY,
+    MOST_SERIES,
+    configure,
+    series_colours,
+    tower_label,
+)
 from convergence.formatting import money
 from convergence.money.savings import NLGN_BEST, NLGN_REALISTIC
 
@@ -26,10 +34,28 @@ def _names(codes: pd.Series, names: Mapping[str, str] | None) -> list[str]:
 
 
 def cumulative_savings_chart(
-    by_council: pd.DataFrame, *, today: date, names: Mapping[str, str] | None = None
+    by_council: pd.DataFrame,
+    *,
+    today: date,
+    names: Mapping[str, str] | None = None,
+    most: int = MOST_SERIES,
 ) -> Any:
     """Cumulative savings by month, one line per council; below the zero line, the programme
-    has spent more than doing nothing would have. `by_council` is `Savings.by("council")`."""
+    has spent more than doing nothing would have. `by_council` is `Savings.by("council")`.
+    Beyond `most` councils, those with the smallest savings by the end are summed as one
+    line, so the lines and the legend stay readable."""
+    councils = by_council["council"].unique()
+    if len(councils) > most:
+        final = by_council[by_council["month"] == by_council["month"].max()]
+        largest = set(final.set_index("council")["cumulative"].abs().nlargest(most).index)
+        label = f"Other councils ({len(councils) - most})"
+        names = {**(names or {}), label: label}
+        grouped = by_council.assign(
+            council=by_council["council"].where(by_council["council"].isin(largest), label)
+        )
+        by_council = grouped.groupby(["month", "council"], as_index=False, sort=False)[
+            "cumulative"
+        ].sum()
     data = pd.DataFrame(
         {
             "month": by_council["month"],
@@ -45,8 +71,12 @@ def cumulative_savings_chart(
         .encode(
             x=alt.X("month:T", title=None, axis=MONTH_AXIS),
             y=alt.Y("cumulative:Q", title="Cumulative savings", axis=POUNDS),
-            color=alt.Color("council:N", title="Council", scale=alt.Scale(range=COUNCIL_COLOURS)),
-            strokeDash=alt.StrokeDash("council:N", title="Council"),
+            color=alt.Color(
+                "council:N",
+                title="Council",
+                scale=series_colours(list(dict.fromkeys(data["council"]))),
+                legend=alt.Legend(columns=4, symbolStrokeWidth=3),
+            ),
             tooltip=[
                 alt.Tooltip("council:N", title="Council"),
                 alt.Tooltip("month_text:N", title="Month"),

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 from convergence.charts.overview import chart_png, convergence_curve_chart, roadmap_gantt
 from convergence.charts.roadmap import SUMMARY_THRESHOLD
 from convergence.charts.savings import cumulative_savings_chart
+from convergence.charts.style import MOST_SERIES
 from convergence.formatting import money, uk_date
 from convergence.money.savings import Savings
 from convergence.money.tables import summary
@@ -168,7 +169,12 @@ def pack_content(
         + (f"scenario '{scenario}', not the live plan" if scenario else "the live plan")
         + f" — {uk_date(roadmap.today)}",
         figures=figures,
-        curve_png=chart_png(convergence_curve_chart(rm.convergence_curve(roadmap))),
+        curve_png=chart_png(
+            convergence_curve_chart(
+                rm.convergence_curve(roadmap, most=MOST_SERIES),
+                names={rm.OTHERS: "Other councils"},
+            )
+        ),
         roadmap_pngs=roadmap_pngs,
         risks=risks,
         decisions=decisions,

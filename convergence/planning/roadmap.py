@@ -192,13 +192,22 @@ def explain(roadmap: Roadmap, row: int) -> list[str]:
     return lines
 
 
-def convergence_curve(roadmap: Roadmap, by: str = "council") -> pd.DataFrame:
+OTHERS = "others"  # the group that sums up every group past the largest few
+
+
+def convergence_curve(
+    roadmap: Roadmap, by: str = "council", most: int | None = None
+) -> pd.DataFrame:
     """Month by month and per group: share of systems and of annual value on the framework.
 
     Columns: month (first day), group, share_systems, share_value. Months run from the
-    planning date's month to the month after the last cutover.
+    planning date's month to the month after the last cutover. With `most`, only the `most`
+    groups with the most systems keep a line; the rest are one group, OTHERS.
     """
     plans = _in_scope(roadmap)
+    if most is not None and plans[by].nunique() > most:
+        largest = plans[by].value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        plans = plans.assign(**{by: plans[by].where(plans[by].isin(largest.index[:most]), OTHERS)})
     columns = ["month", by, "share_systems", "share_value"]
     if plans.empty or plans["cutover"].isna().all():
         return pd.DataFrame(columns=columns)
