@@ -3,6 +3,11 @@
 # the first time, serve on http://127.0.0.1:8501 (see README, "Configuration").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e .
-convergence init --sample
-exec python3 -m streamlit run app.py "$@"
+# the project's own virtual environment: Debian and Ubuntu refuse pip installs into the
+# system Python ("externally-managed-environment"); it sees what is already installed
+# system-wide, so nothing is fetched twice
+[ -x .venv/bin/python ] || python3 -m venv --system-site-packages .venv
+PY=.venv/bin/python
+"$PY" -m pip install --quiet --disable-pip-version-check -e .
+"$PY" -m convergence.cli init --sample
+exec "$PY" -m streamlit run app.py "$@"

@@ -17,9 +17,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-python3 -m ruff check .
-python3 -m ruff format --check .
-python3 -m mypy
-python3 -m pytest -p no:cacheprovider "$@"
-python3 -m benchmarks.run --smallest
+# the project's own virtual environment: Debian and Ubuntu refuse pip installs into the
+# system Python ("externally-managed-environment"); it sees what is already installed
+# system-wide, so nothing is fetched twice
+[ -x .venv/bin/python ] || python3 -m venv --system-site-packages .venv
+PY=.venv/bin/python
+"$PY" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+"$PY" -m ruff check .
+"$PY" -m ruff format --check .
+"$PY" -m mypy
+"$PY" -m pytest -p no:cacheprovider "$@"
+"$PY" -m benchmarks.run --smallest

@@ -106,7 +106,10 @@ def test_mistakes_are_one_line_and_exit_2(
 
 
 def test_the_entry_point_is_installed() -> None:
-    result = subprocess.run(["convergence", "--help"], capture_output=True, text=True, check=True)
+    """The `convergence` command, installed beside the Python running the tests (the
+    project's virtual environment, when scripts/test.sh runs them)."""
+    command = Path(sys.executable).parent / "convergence"
+    result = subprocess.run([str(command), "--help"], capture_output=True, text=True, check=True)
     assert "schedule" in result.stdout and "generate" in result.stdout
 
 
