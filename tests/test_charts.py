@@ -245,3 +245,9 @@ def test_charts_of_forty_councils_draw_eight_and_the_rest_as_one_grey_line() -> 
     scale = lines["encoding"]["color"]["scale"]
     assert len(scale["domain"]) == 9 and scale["domain"][-1] == "Other councils (32)"
     assert scale["range"][-1] == GREY and "strokeDash" not in lines["encoding"]
+
+
+def test_a_printed_gantt_does_not_invite_a_click(sample: Roadmap) -> None:
+    on_screen = json.dumps(roadmap_gantt(sample, sample.plans)[0].to_dict())
+    printed = json.dumps(roadmap_gantt(sample, sample.plans, on_screen=False)[0].to_dict())
+    assert "Click a bar" in on_screen and "Click a bar" not in printed

@@ -250,13 +250,15 @@ def roadmap_gantt(
     tower_names: Mapping[str, str] | None = None,
     threshold: int = SUMMARY_THRESHOLD,
     chosen: tuple[str, str] | None = None,
+    on_screen: bool = True,
 ) -> tuple[Any, pd.DataFrame]:
     """The roadmap as a Gantt chart, one panel per council, and the bar rows it draws.
 
     `plans` is the part of `roadmap.plans` in view. Above `threshold` systems, each row sums
     up a council's tower. Clicking a bar selects it: the selection parameter "system" carries
     the bar's council, system (empty on a summary row) and tower. A `chosen` (council, system)
-    stands out: the other rows fade.
+    stands out: the other rows fade. A chart for print (`on_screen=False`) does not invite a
+    click.
 
     >>> chart, drawn = roadmap_gantt(roadmap, roadmap.plans)  # doctest: +SKIP
     """
@@ -395,8 +397,8 @@ def roadmap_gantt(
                     f"Each row sums up a council's tower ({len(scope):,} systems in view), from "
                     "its first transition start to its last cutover. The dashed line is today."
                     if summary
-                    else "One row per system; the dashed line is today. Click a bar to see why "
-                    "it moves when it does."
+                    else "One row per system; the dashed line is today."
+                    + (" Click a bar to see why it moves when it does." if on_screen else "")
                 ),
                 subtitleFontSize=FONT,
             )

@@ -221,7 +221,7 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
     council's tower, then the systems that are red or on the critical path, in detail."""
     if len(scope) <= SUMMARY_THRESHOLD:
         return [
-            (str(council), chart_png(roadmap_gantt(roadmap, rows)[0]))
+            (str(council), chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]))
             for council, rows in scope.groupby("council")
         ]
     councils = sorted(scope["council"].unique())
@@ -230,7 +230,10 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
         group = councils[start : start + COUNCILS_PER_PAGE]
         rows = scope[scope["council"].isin(group)]
         charts.append(
-            (f"{group[0]} to {group[-1]}, by tower", roadmap_gantt(roadmap, rows, threshold=0)[0])
+            (
+                f"{group[0]} to {group[-1]}, by tower",
+                roadmap_gantt(roadmap, rows, threshold=0, on_screen=False)[0],
+            )
         )
     critical = set(rm.critical_path(roadmap))
     detail = scope[(scope["rag"] == "red") | scope.index.isin(critical)].sort_values("cutover")
@@ -241,7 +244,9 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
             if len(detail) > len(shown)
             else ""
         )
-        charts.append((title, roadmap_gantt(roadmap, shown, threshold=len(shown) + 1)[0]))
+        charts.append(
+            (title, roadmap_gantt(roadmap, shown, threshold=len(shown) + 1, on_screen=False)[0])
+        )
     with ThreadPoolExecutor(max_workers=2) as rendering:  # the renderer runs outside the GIL
         images = list(rendering.map(chart_png, [chart for _, chart in charts]))
     return [(title, image) for (title, _), image in zip(charts, images, strict=True)]
