@@ -39,9 +39,26 @@ councils = narrow.multiselect(
     placeholder="All councils",
 )
 focus = labels.get(choice)
-rows = list(plans.index[plans["council"].isin(councils)]) if councils else None
-if len(plans if rows is None else rows) > LARGEST_GRAPH:
-    st.info("Choose one or two councils to draw the graph: it is too large to read whole.")
+views = ["Around the chosen system", "The critical path", "Whole councils"]
+small = len(plans) <= LARGEST_GRAPH  # a small estate is drawn whole to begin with
+view = st.radio("Draw", views, index=2 if small else 0, horizontal=True, key="dependencies_view")
+depth = st.slider(
+    "Steps from the chosen system", 1, 6, 2, key="dependencies_depth",
+    disabled=view != views[0],
+)  # fmt: skip
+if view == views[0] and focus is not None:
+    rows = rm.around(roadmap, focus, depth)
+elif view == views[1]:
+    rows = sorted(set(critical))
+else:
+    rows = list(plans.index[plans["council"].isin(councils)]) if councils else None
+if view == views[0] and focus is None:
+    st.info("Pick a system to draw what it waits for and what waits for it.")
+elif len(plans if rows is None else rows) > LARGEST_GRAPH:
+    st.info(
+        f"{len(plans if rows is None else rows):,} systems are too many to read in one graph: "
+        "pick a system and fewer steps, or one or two councils."
+    )
 else:
     chart, nodes = dependency_chart(
         roadmap, critical, rows, focus=focus, council_names=council_names

@@ -427,3 +427,19 @@ def test_the_overview_answers_the_cios_three_questions(
         "Serve notice on Bytes Software Services (LBHF-ID-004): the deadline, 30 Sep 2026, "
         "has passed"
     ]
+
+
+def test_a_large_estate_draws_the_graph_around_a_chosen_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    estate = generate_estate(councils=2, systems_per_council=300, dependencies=500, seed=7)
+    database(tmp_path, monkeypatch, estate)
+    at = app().switch_page("pages/dependencies.py").run()
+    assert not at.get("vega_lite_chart")
+    assert any("Pick a system" in i.value for i in at.info)
+    roadmap = schedule(estate, date.fromisoformat(TODAY))
+    waiting = int(roadmap.edges[0, 1])
+    at.selectbox(key="dependencies_system").set_value(rm.label(roadmap.plans, waiting)).run()
+    assert not at.exception and at.get("vega_lite_chart"), "drawn around the system"
+    at.radio(key="dependencies_view").set_value("Whole councils").run()
+    assert any("too many to read" in shown(i.value) for i in at.info)

@@ -242,3 +242,15 @@ def test_decisions_due_picks_the_same_rows_as_reading_every_system() -> None:
     notices = due[due["kind"] == "Serve notice"]
     assert not notices.duplicated(["council", "contract"]).any()
     assert list(due["due"]) == sorted(due["due"])
+
+
+def test_around_a_system_reaches_as_many_steps_as_asked(roadmap: Roadmap) -> None:
+    desktop = row(roadmap, "WCC", "Desktop")
+    needs, needed_by = rm.neighbours(roadmap, desktop)
+    one = rm.around(roadmap, desktop, 1)
+    assert set(one) == {desktop, *needs, *needed_by}
+    two = rm.around(roadmap, desktop, 2)
+    assert set(one) <= set(two)
+    for r in set(two) - set(one):  # each a step from one of the first ring
+        first_ring = set(one) - {desktop}
+        assert any(r in (a, b) and ({a, b} & first_ring) for a, b in roadmap.dependency_rows())

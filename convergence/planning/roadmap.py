@@ -162,6 +162,21 @@ def neighbours(roadmap: Roadmap, row: int) -> tuple[list[int], list[int]]:
     return edges[edges[:, 1] == row, 0].tolist(), edges[edges[:, 0] == row, 1].tolist()
 
 
+def around(roadmap: Roadmap, row: int, depth: int = 2) -> list[int]:
+    """Rows of `row` and of the systems up to `depth` dependencies away from it, both ways:
+    what it waits for (and what those wait for ...) and what waits for it, in row order."""
+    edges = roadmap.edges
+    found, frontier = {row}, {row}
+    for _ in range(depth):
+        hop = np.isin(edges[:, 0], list(frontier)) | np.isin(edges[:, 1], list(frontier))
+        reached = set(edges[hop].ravel().tolist()) - found
+        if not reached:
+            break
+        found |= reached
+        frontier = reached
+    return sorted(found)
+
+
 def explain(roadmap: Roadmap, row: int) -> list[str]:
     """Why a system cuts over when it does, in words, from the root cause to the system.
 
