@@ -2,6 +2,10 @@
 where it does, convergence curves, decisions due and the council × tower grid.
 
 Pure functions of a `Roadmap` (see convergence.planning.engine); frames in, frames out.
+
+Over 400 lines: every figure a board reads off the same plans, in the same vocabulary (in
+scope, moving, convergence by, the critical path), kept together so the screens, the pack and
+the command line agree.
 """
 
 from __future__ import annotations
