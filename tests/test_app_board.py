@@ -81,3 +81,27 @@ def test_the_scenario_contract_picker_names_title_and_supplier(fresh: str) -> No
     at.selectbox(key="scenarios_kind").set_value("Extend a contract").run()
     options = at.selectbox(key="scenarios_contract").options
     assert "WCC-DT-004 — Desktop managed service, Capgemini (WCC)" in options
+
+
+def test_comparing_with_a_scenario_that_no_longer_fits_says_why(fresh: str) -> None:
+    """A scenario extending a contract since deleted: the board is told, in words."""
+    from datetime import date
+
+    from convergence.planning.scenarios import Override, overrides_to_json
+
+    gone = (
+        Override("extend_contract", council="WCC", reference="WCC-GONE-1", on=date(2030, 1, 1)),
+    )
+    with Session(prepare_database(fresh)) as session:
+        storage.save_scenario(
+            session=session,
+            name="Old idea",
+            description="",
+            overrides=overrides_to_json(gone),
+            actor=Actor("kim", "admin"),
+        )
+    at = screen("pages/board.py")
+    at.button(key="board_freeze").click().run()
+    at.selectbox(key="board_against").set_value("Old idea").run()
+    assert not at.exception
+    assert any("no longer fits the live records" in shown(e.value) for e in at.error)

@@ -125,3 +125,14 @@ def test_a_name_with_links_and_images_is_never_a_link_in_an_error(
     assert "Still used by" in refusal and "phish" in refusal
     for live in ("](", "![", "https://", "**B**"):
         assert live not in refusal, f"{live!r} would render as Markdown"
+
+
+def test_a_save_that_changes_nothing_says_so_and_writes_nothing(url: str) -> None:
+    """A date typed outside 1990-2100 is not taken by the date box, so the form comes back
+    unchanged: the screen says nothing was saved, and why, instead of "Saved"."""
+    at = save(editor("alice"))
+    (said,) = [w.value for w in at.warning if "Nothing changed" in w.value]
+    assert "01/01/1990 to 31/12/2100" in said
+    assert not [s for s in at.success if "Saved" in s.value]
+    with Session(prepare_database(url)) as session:
+        assert not [c for c in storage.history(session=session) if c.user == "alice"]
