@@ -75,6 +75,7 @@ class Field:
     scope: str = ""
     options: Options | None = None  # a form's choices, given the estate and what is entered
     longest: int | None = None  # the most characters a text may hold (as its database column)
+    register: bool = False  # a published contract register may give it (the import maps it)
 
     @property
     def file_column(self) -> str:
@@ -176,11 +177,11 @@ def _needs_systems(estate: Estate, values: dict[str, Any]) -> list[str]:
 
 COUNCIL = Field(
     "council", "Council", "council code", required=True, key=True, refers_to="council",
-    options=_councils, longest=20,
+    options=_councils, longest=20, register=True,
 )  # fmt: skip
 TOWER = Field(
     "tower", "Tower", "tower code", required=True, refers_to="tower", options=_towers,
-    longest=50,
+    longest=50, register=True,
 )  # fmt: skip
 
 COUNCILS = Kind(
@@ -304,12 +305,33 @@ CONTRACTS = Kind(
             required=True,
             key=True,
             longest=100,
+            register=True,
         ),
-        Field("title", "Title", "title, as on the contract register", longest=500),
-        Field("supplier", "Supplier", "supplier, as on the contract register", longest=300),
+        Field("title", "Title", "title, as on the contract register", longest=500, register=True),
+        Field(
+            "supplier",
+            "Supplier",
+            "supplier, as on the contract register",
+            longest=300,
+            register=True,
+        ),
         TOWER,
-        Field("department", "Department", "department, as on the contract register", longest=200),
-        Field("start", "Start date", "start date", "date", database="start_date", optional=True),
+        Field(
+            "department",
+            "Department",
+            "department, as on the contract register",
+            longest=200,
+            register=True,
+        ),
+        Field(
+            "start",
+            "Start date",
+            "start date",
+            "date",
+            database="start_date",
+            optional=True,
+            register=True,
+        ),
         Field(
             "end",
             "Current end date",
@@ -317,6 +339,7 @@ CONTRACTS = Kind(
             "date",
             database="end_date",
             optional=True,
+            register=True,
         ),  # fmt: skip
         Field(
             "max_end",
@@ -325,6 +348,7 @@ CONTRACTS = Kind(
             "date",
             database="max_end_date",
             optional=True,
+            register=True,
         ),
         Field(
             "renewal",
@@ -346,6 +370,7 @@ CONTRACTS = Kind(
             "notice needed to leave at the end of a term",
             "whole",
             optional=True,
+            register=True,
         ),
         Field(
             "notice_served",
@@ -368,8 +393,22 @@ CONTRACTS = Kind(
             "money",
             optional=True,
         ),
-        Field("annual_value", "Annual value (£)", "annual value in pounds", "money", optional=True),
-        Field("review_date", "Review date", "next contract review", "date", optional=True),
+        Field(
+            "annual_value",
+            "Annual value (£)",
+            "annual value in pounds",
+            "money",
+            optional=True,
+            register=True,
+        ),
+        Field(
+            "review_date",
+            "Review date",
+            "next contract review",
+            "date",
+            optional=True,
+            register=True,
+        ),
         Field(
             "notice",
             "Published notice (ocid)",
@@ -377,6 +416,7 @@ CONTRACTS = Kind(
             "ocid (e.g. `ocds-b5fd17-…`): a register of the same award in another format "
             "updates this contract",
             longest=200,
+            register=True,
         ),
     ),
     order=("council", "reference"),

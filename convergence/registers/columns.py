@@ -9,25 +9,14 @@ from convergence.records.estate_files import (
     COLUMNS,
     REQUIRED,
 )
-from convergence.records.fields import KINDS
+from convergence.records.fields import CONTRACTS, KINDS
 
-# our fields a register can fill; the import screen offers one column choice per field
+# our fields a register can fill (those the records' description marks), then the register's
+# own items we turn into fields; the import screen offers one column choice per field
 FIELDS = (
-    "reference",
-    "title",
-    "supplier",
-    "department",
-    "start",
-    "end",
-    "max_end",
-    "annual_value",
-    "whole_life_value",
-    "review_date",
-    "council",
-    "tower",
-    "cpv",
-    "notice_months",
-    "notice",
+    *(f.name for f in CONTRACTS.fields if f.register),
+    "whole_life_value",  # spread over the term into an annual value
+    "cpv",  # tells the tower
 )
 # Transparency Code items recognised (they tell a register apart) but not stored: the estate
 # has no place for them yet
