@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
 from convergence.outputs.export import estate_workbook, register_csv
+from convergence.records.fields import CONTRACTS
 from convergence.registers.columns import FIELDS
 from convergence.registers.importing import preview_file
 from convergence.store import storage
@@ -23,6 +24,8 @@ from pages.common import (
 )
 
 through_the_router(__file__)
+
+LABELS = {f.name: f.label for f in CONTRACTS.fields}  # as the records' description names them
 
 st.title("Import and export")
 actor = current_actor()
@@ -90,7 +93,7 @@ if upload is not None:
                 current = preview.mapping.get(field) or ""
                 chosen[field] = (
                     grid[n % 3].selectbox(
-                        field.replace("_", " ").capitalize(),
+                        LABELS.get(field) or field.replace("_", " ").capitalize(),
                         options,
                         index=options.index(current) if current in options else 0,
                         key=f"imports_map_{field}",
