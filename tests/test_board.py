@@ -363,3 +363,22 @@ def test_a_large_programme_gets_a_board_sized_pack_and_an_appendix_on_request() 
     assert APPENDIX in " ".join(
         p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(full))).pages
     )
+
+
+def test_no_page_of_the_pack_ends_with_a_heading(sample_estate: Estate) -> None:
+    from convergence.outputs.board_pack import SUMMARY
+
+    roadmap = schedule(sample_estate, TODAY)
+    content = pack_content(
+        roadmap,
+        since_baseline(thaw(freeze(roadmap)), roadmap),
+        "Board A",
+        estate=sample_estate,
+        result=savings(sample_estate, roadmap),
+    )
+    headings = (*SECTIONS, SUMMARY)
+    for page in PdfReader(io.BytesIO(board_pack_pdf(content))).pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith("Convergence board pack")]
+        if body and body[-1] in headings:  # only what it heads may follow: a chart
+            assert page.images, f"'{body[-1]}' ends a page"

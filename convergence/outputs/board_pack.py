@@ -299,8 +299,10 @@ def _image(png: bytes, width_cm: float) -> Image:
 
 
 def board_pack_pdf(content: PackContent) -> bytes:
-    """The pack as a landscape A4 PDF."""
+    """The pack as a landscape A4 PDF. A heading never ends a page: it moves on with what it
+    heads."""
     styles = getSampleStyleSheet()
+    styles["Heading2"].keepWithNext = 1
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out, pagesize=landscape(A4), title=content.title, leftMargin=1.5 * cm, rightMargin=1.5 * cm
