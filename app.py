@@ -13,13 +13,13 @@ st.set_page_config(page_title="Convergence roadmap", page_icon=":material/explor
 try:
     actor = signed_in()
 except ConvergenceError as problem:  # a wrong setting: one line, in words
-    st.error(str(problem))
+    st.error(plain(str(problem)))
     st.stop()
 
 with st.sidebar:
     st.caption(
         f"Signed in as **{plain(actor.name)}** ({actor.role}"
-        + (f", {', '.join(sorted(actor.councils))}" if actor.councils else "")
+        + (f", {plain(', '.join(sorted(actor.councils)))}" if actor.councils else "")
         + ")"
     )
     st.button("Sign out", on_click=sign_out, key="app_sign_out")

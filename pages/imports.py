@@ -160,7 +160,7 @@ first.download_button(
 if councils:
     which = second.selectbox("Transparency Code register of", councils, key="imports_register")
     second.download_button(
-        f"Contract register of {which} (CSV)",
+        plain(f"Contract register of {which} (CSV)"),
         data=lambda: register_csv(estate, which),
         file_name=f"contract-register-{which}.csv",
         mime="text/csv",

@@ -332,6 +332,6 @@ with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
                 )
             st.success(f"Adopted: {count} records changed.")
         except ConvergenceError as problem:
-            st.error(f"Not adopted: {problem}")
+            st.error(plain(f"Not adopted: {problem}"))
 if actor.role != "admin":
     st.caption("Only the programme office (admin) adopts scenarios into the live plan.")
