@@ -289,6 +289,19 @@ def test_realised_savings_are_recorded_corrected_and_guarded(
                 saving=RealisedSaving("XYZ", date(2027, 4, 1), Decimal(1)),
                 actor=admin,
             )
+        for amount, note, words in [
+            (Decimal("9" * 400), "", "A saving is between -£10,000,000,000 and £10,000,000,000"),
+            (Decimal("Infinity"), "", "A saving is between"),
+            (Decimal(1), "x" * 501, "A note holds at most 500 characters"),
+            (Decimal(1), "P1\x00", "A note cannot hold control characters"),
+        ]:
+            with pytest.raises(ValidationError, match=words):  # not a database error
+                storage.record_realised_saving(
+                    session=session,
+                    saving=RealisedSaving("WCC", date(2027, 5, 1), amount, note),
+                    actor=admin,
+                )
+            session.rollback()
         [kept] = storage.realised_savings(session=session)
         lines = storage.history(session=session, user="jo")
     assert (kept.month, kept.amount, kept.note, kept.recorded_by) == (

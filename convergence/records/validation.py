@@ -367,3 +367,36 @@ def validate_dependencies(
 ) -> list[dict[str, str]]:
     """`validate_dependency` for each of many at once (see `problems`)."""
     return problems(dependencies, estate, cycles=cycles)
+
+
+# --- realised savings ----------------------------------------------------------------------
+
+MOST_SAVED = Decimal(10_000_000_000)  # £10bn: what a council may report saved in one month
+# what finance reports as saved (money.realised.RealisedSaving): not an estate record, but
+# held to limits the same way, and its database columns
+SAVING_LIMITS: dict[str, Limit] = {
+    "amount": Limit(
+        f"A saving is between -£{MOST_SAVED:,.0f} and £{MOST_SAVED:,.0f}",
+        -MOST_SAVED + Decimal("0.01"),
+        MOST_SAVED - Decimal("0.01"),
+    ),
+    "note": Limit("A note holds at most 500 characters", longest=500),
+}
+SAVING_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no text a person typed holds
+
+
+def saving_problems(amount: Decimal, note: str) -> dict[str, str]:
+    """The rules a realised saving meets: a finite amount within `SAVING_LIMITS`, a note of
+    at most 500 characters with no control characters (PostgreSQL refuses NUL).
+
+    >>> saving_problems(Decimal("1e12"), "P6 outturn")
+    {'amount': 'A saving is between -£10,000,000,000 and £10,000,000,000'}
+    """
+    found: dict[str, str] = {}
+    if not amount.is_finite() or SAVING_LIMITS["amount"].broken_by(amount):
+        found["amount"] = SAVING_LIMITS["amount"].words
+    if SAVING_LIMITS["note"].broken_by(note):
+        found["note"] = SAVING_LIMITS["note"].words
+    elif SAVING_CONTROL.search(note):
+        found["note"] = "A note cannot hold control characters (such as NUL): type it again"
+    return found

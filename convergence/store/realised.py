@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
 from convergence.money.realised import RealisedSaving
+from convergence.records.validation import saving_problems
 from convergence.store import models as m
 from convergence.store.access import (
     Actor,
@@ -23,6 +24,8 @@ def record_realised_saving(*, session: Session, saving: RealisedSaving, actor: A
     check_can_edit(actor)
     if actor.role != "admin" and saving.council not in actor.councils:
         raise NotAllowed(f"{actor.name} cannot record savings for {saving.council}")
+    if found := saving_problems(saving.amount, saving.note):
+        raise ValidationError(found)  # before the database, which would refuse it in its words
     council_id = session.exec(select(m.Council.id).where(m.Council.code == saving.council)).first()
     if council_id is None:
         raise ValidationError({"council": f"There is no council '{saving.council}'"})
