@@ -343,6 +343,26 @@ def test_an_unknown_name_is_answered_as_a_known_one(loaded: Engine) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [("x" * 201, "a wrong guess"), ("ada\x00", "a wrong guess"), ("ada\udcff", "wrong\udcff")],
+    ids=["too-long", "nul", "not-utf8"],
+)
+def test_a_name_no_one_can_have_is_answered_as_an_unknown_one(
+    loaded: Engine, name: str, password: str
+) -> None:
+    """A name over 200 characters or holding NUL reached PostgreSQL as it was and came back as
+    a raw DataError; a password or name from the environment that is not UTF-8 crashed the
+    hashing. Each is answered in the same words and with the same lockout as any name."""
+    with Session(loaded) as session:
+        said = []
+        for _ in range(4):
+            with pytest.raises(NotAllowed) as refused:
+                storage.sign_in(session=session, name=name, password=password)
+            said.append(str(refused.value).split(" for ")[0])
+    assert said == ["Name or password not recognised"] * 3 + ["Too many failed sign-ins"]
+
+
 def test_an_editor_imports_an_estate_folder_of_their_own_council(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -109,7 +109,7 @@ def password_matches(stored_hash: str, password: str) -> bool:
     """True when `password` matches the stored argon2 hash."""
     if not stored_hash:
         return False
-    try:
-        return bool(_hasher.verify(stored_hash, password))
+    try:  # a password from the environment may hold bytes that are not UTF-8
+        return bool(_hasher.verify(stored_hash, password.encode("utf-8", "surrogatepass")))
     except (VerificationError, InvalidHashError):
         return False

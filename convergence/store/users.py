@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -160,30 +161,49 @@ def sign_in(*, session: Session, name: str, password: str) -> Actor:
     exists. After three failures in a row a name is locked for a while that doubles with
     each further failure (up to 15 minutes). Each attempt is counted in the database before
     its password is checked, atomically, so attempts made at once are counted one by one
-    and those beyond the third wait out the lock instead of being checked."""
+    and those beyond the third wait out the lock instead of being checked. A name no user
+    can have (too long, control characters) is answered as any unknown name: counted under a
+    digest of itself, never sent to the database as it is (PostgreSQL would refuse it)."""
     now = datetime.now(UTC)
-    failures = _count_attempt(session, name, now)
-    row = session.exec(select(m.User).where(m.User.name == name)).first()
+    usable = _usable(name)
+    counted_as = name if usable else "unusable " + _digest(name)
+    shown = name if usable else name[:40] + "…"
+    failures = _count_attempt(session, counted_as, shown, now)
+    row = session.exec(select(m.User).where(m.User.name == name)).first() if usable else None
     stored = row.password_hash if row is not None else ""
     if not password_matches(stored or dummy_hash(), password) or not stored or row is None:
         if failures >= 3:
             delay = min(2 ** (failures - 3) * 5, 900)
-            _set_lock(session, name, now + timedelta(seconds=delay))
+            _set_lock(session, counted_as, now + timedelta(seconds=delay))
         raise SignInRefused("Name or password not recognised")
     session.execute(
         update(m.SignInFailure)
-        .where(m.SignInFailure.name == name)  # type: ignore[arg-type]
+        .where(m.SignInFailure.name == counted_as)  # type: ignore[arg-type]
         .values(failures=0, locked_until=None)
     )
     session.commit()
     return _actor(row)
 
 
-def _count_attempt(session: Session, name: str, now: datetime) -> int:
-    """Count one more attempt under `name` and return the count, or raise SignInRefused while
-    the name is locked. From the third attempt the name is held locked for the longest delay
-    until this attempt's password is checked (then sign_in sets the real delay, or clears
-    it), so attempts made at the same moment cannot all be checked."""
+def _usable(name: str) -> bool:
+    """Whether `name` could be a user's (add_user refuses the rest), so may be looked up."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return len(name) <= 200 and not CONTROL.search(name)
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _count_attempt(session: Session, name: str, shown: str, now: datetime) -> int:
+    """Count one more attempt under `name` and return the count, or raise SignInRefused
+    (naming it as `shown`) while the name is locked. From the third attempt the name is held
+    locked for the longest delay until this attempt's password is checked (then sign_in sets
+    the real delay, or clears it), so attempts made at the same moment cannot all be
+    checked."""
     table = m.SignInFailure.__table__  # type: ignore[attr-defined]
     dialect = session.connection().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -206,7 +226,7 @@ def _count_attempt(session: Session, name: str, now: datetime) -> int:
         ).scalar_one()
         session.commit()
         wait = int((locked.replace(tzinfo=locked.tzinfo or UTC) - now).total_seconds()) + 1
-        raise SignInRefused(f"Too many failed sign-ins for {name}: try again in {wait} s")
+        raise SignInRefused(f"Too many failed sign-ins for {shown}: try again in {wait} s")
     session.commit()
     return int(counted)
 
