@@ -35,7 +35,11 @@ if TYPE_CHECKING:
 ROLES = ("viewer", "editor", "admin")  # convergence.store.access.ROLES
 CHARGES_FROM = ("cutover", "start")  # convergence.money.savings.CHARGES_FROM
 
-SAMPLE_ESTATE = Path(__file__).resolve().parent.parent / "data" / "sample"
+DATA = Path(__file__).resolve().parent.parent / "data"
+SAMPLE_ESTATE = DATA / "sample"
+# the sample estates `init --sample NAME` loads: the tri-borough, and a fictional two-tier
+# county becoming two unitary councils on vesting day
+SAMPLES = {"tri-borough": SAMPLE_ESTATE, "county": DATA / "county"}
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -111,9 +115,11 @@ def cmd_init(args: argparse.Namespace) -> None:
         if args.sample:
             if storage.is_empty(session=session):
                 summary = storage.save_estate(
-                    session=session, estate=read_estate(SAMPLE_ESTATE), actor=_acting(args, session)
+                    session=session,
+                    estate=read_estate(SAMPLES[args.sample]),
+                    actor=_acting(args, session),
                 )
-                print(f"Loaded the sample estate: {summary}")
+                print(f"Loaded the {args.sample} sample estate: {summary}")
                 if not storage.has_users(session=session):
                     storage.add_demo_users(session=session)
                     print("Created the sample's demo users (see the README).")
@@ -269,7 +275,10 @@ def cmd_schedule(args: argparse.Namespace) -> None:
     if args.format == "csv":
         from convergence.spreadsheets import csv_text
 
-        text = csv_text(table)
+        yes_no = table.select_dtypes(bool).columns  # true/false, as JSON writes them
+        text = csv_text(
+            table.assign(**{c: table[c].map({True: "true", False: "false"}) for c in yes_no})
+        )
     elif args.format == "json":
         text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
     else:
@@ -428,7 +437,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="create or upgrade the database")
-    init.add_argument("--sample", action="store_true", help="load the sample estate if empty")
+    init.add_argument(
+        "--sample",
+        nargs="?",
+        const="tri-borough",
+        choices=tuple(SAMPLES),
+        help="load a sample estate if the database is empty: tri-borough (the default) or "
+        "county (a fictional two-tier county becoming two unitaries)",
+    )
     init.add_argument("--reset", action="store_true", help="delete the whole estate first")
     init.set_defaults(run=cmd_init)
 

@@ -13,7 +13,13 @@ through_the_router(__file__)
 st.title("Council × tower grid")
 estate, roadmap = current_roadmap()
 council_names, tower_names = names(estate)
-grid = rm.quarter_grid(roadmap)
+by = "council"
+if estate.successors:
+    rows = st.radio("Rows", ["Councils", "Successor authorities"], horizontal=True, key="grid_rows")
+    if rows == "Successor authorities":
+        by = "successor"
+        council_names = {s.code: s.name for s in estate.successors}
+grid = rm.quarter_grid(roadmap, by)
 if grid.empty:
     st.info("No system is left in the plan: every one is converged or retained.")
     st.stop()

@@ -81,6 +81,49 @@ def forecast_table(by: str, label: str, names_by_code: dict[str, str]) -> None:
     )
 
 
+vesting = rm.successors_at_vesting(roadmap)
+if not vesting.empty:
+    st.subheader("Successor authorities on vesting day")
+    successor_names = {s.code: s.name for s in estate.successors}
+    soonest = vesting.sort_values("vesting_day").iloc[0]
+    st.metric(
+        f"Days to vesting day ({successor_names.get(soonest['successor'], soonest['successor'])})",
+        f"{int(soonest['days_to_vesting']):,}",
+        help=f"Vesting day {uk_date(soonest['vesting_day'])}",
+    )
+    vesting.insert(
+        0, "name", vesting["successor"].map(successor_names).fillna(vesting["successor"])
+    )
+    st.dataframe(
+        vesting.drop(columns=["successor", "days_to_vesting"]),
+        hide_index=True,
+        key="overview_successors",
+        column_config={
+            "name": "Successor authority",
+            "vesting_day": date_column("Vesting day"),
+            "systems": st.column_config.NumberColumn("Systems", format="%d"),
+            "day_one": st.column_config.NumberColumn("Day-one systems", format="%d"),
+            "day_one_on_time": st.column_config.NumberColumn(
+                "On their target by vesting day", format="%d"
+            ),
+            "day_one_late": st.column_config.NumberColumn("Late for vesting day", format="%d"),
+            "converged_by": date_column("Converged by"),
+        },
+    )
+    late_day_one = rm.day_one_at_risk(roadmap)
+    if not late_day_one.empty:
+        st.error(
+            plain(
+                f"{len(late_day_one)} day-one system(s) will not be on their target by vesting "
+                "day: "
+                + "; ".join(
+                    f"{r.system} ({r.council}), cuts over {uk_date(r.cutover)}"
+                    for r in late_day_one.head(5).itertuples()
+                )
+                + (" …" if len(late_day_one) > 5 else "")
+            )
+        )
+
 st.subheader("By council")
 forecast_table("council", "Council", council_names)
 st.subheader("By tower")

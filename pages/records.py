@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from convergence.errors import ConvergenceError, RecordConflict, ValidationError
 from convergence.records.fields import FORMS, build, records_of, title_of
-from convergence.records.validation import EARLIEST, LATEST, problems_of
+from convergence.records.validation import EARLIEST, LATEST, cautions, problems_of
 from convergence.store import storage
 from pages.common import (
     current_actor,
@@ -35,7 +35,7 @@ records = records_of(estate, form)
 councils = sorted(
     c.code for c in estate.councils if actor.role == "admin" or c.code in actor.councils
 )
-if form not in ("Framework lots", "Councils"):
+if form not in ("Framework lots", "Councils", "Successor authorities"):
     council = st.selectbox("Council", ["All councils", *councils], key="records_council")
     shown = set(councils) if council == "All councils" else {council}
     records = [r for r in records if getattr(r, "council", None) in shown]
@@ -98,6 +98,10 @@ with st.form(key=f"{prefix}_form"):
                 key=key,
                 disabled=fixed,
             )
+        elif spec.input == "yes_no":
+            entered[spec.name] = st.checkbox(
+                spec.label, value=bool(current), key=key, disabled=fixed, help=spec.help
+            )
         else:
             entered[spec.name] = st.text_input(
                 spec.label, value=current or "", key=key, disabled=fixed
@@ -148,6 +152,9 @@ elif saved:
 
 if message := st.session_state.pop("records_saved", None):
     st.success(plain(message))
+if record is not None:
+    for caution in cautions(record, estate).values():
+        st.warning(plain(caution))
 
 if record is not None:
     with st.expander("Delete this record"):

@@ -37,6 +37,18 @@ council_names, tower_names = names(estate)
 plans = roadmap.plans
 in_plan = rm.in_scope(plans)
 
+successor_names = {s.code: s.name for s in estate.successors}
+successors = (
+    st.multiselect(
+        "Successor authority",
+        sorted(successor_names),
+        format_func=lambda code: successor_names.get(code, code),
+        key="roadmap_successors",
+        placeholder="All successor authorities",
+    )
+    if successor_names
+    else []
+)
 council_col, tower_col, supplier_col, rag_col = st.columns(4)
 councils = council_col.multiselect(
     "Council",
@@ -83,6 +95,7 @@ shown = rm.filtered(
     towers=towers,
     suppliers=suppliers,
     rags=rags,
+    successors=successors,
     cutover_between=(window[0], window[1])
     if isinstance(window, tuple) and len(window) == 2
     else None,
@@ -142,6 +155,21 @@ if choice != NONE:
         days(int(plan["extension_days"])) if plan["extension_days"] else "Not needed",
     )
     facts[3].metric("Serve notice by", uk_date(plan["notice_deadline"]) or "—")
+    if plan["consolidates_onto"]:
+        st.markdown(plain(f"Consolidates onto the surviving system {plan['consolidates_onto']}."))
+    if plan["successor"]:
+        vesting = successor_names.get(plan["successor"], plan["successor"])
+        st.markdown(
+            plain(
+                f"Serves {vesting}, vesting day {uk_date(plan['vesting_day']) or 'not recorded'}"
+                + (": a day-one system, due on its target by then." if plan["day_one"] else ".")
+                + (
+                    f" Hosted until {uk_date(plan['hosted_until'])}."
+                    if pd.notna(plan["hosted_until"])
+                    else ""
+                )
+            )
+        )
     if plan["contract"]:
         st.markdown(
             plain(

@@ -99,6 +99,23 @@ downloads(
     chart, tables.savings_table(result, "council"), "cumulative-savings", "savings_cumulative"
 )
 
+if estate.successors:
+    st.subheader("Cumulative savings by successor authority")
+    successor_of = {c.code: c.successor for c in estate.councils if c.successor}
+    by_successor = result.by_successor(successor_of)
+    successor_names = {**council_names, **{s.code: s.name for s in estate.successors}}
+    chart = cumulative_savings_chart(by_successor, today=roadmap.today, names=successor_names)
+    st.caption(
+        "Each council's savings count to the successor it becomes part of; a council split "
+        "between successors keeps its own line."
+    )
+    st.altair_chart(
+        chart,
+        key="savings_successors",
+        alt="Cumulative savings against doing nothing, one line per successor authority.",
+    )
+    downloads(chart, by_successor, "savings-by-successor", "savings_successors")
+
 st.subheader("Against the NLGN marks")
 chart = share_of_spend_chart(summary)
 st.altair_chart(

@@ -2,6 +2,7 @@
 or retain a system? The roadmap is recomputed at once beside the live plan; live records are
 untouched until someone adopts the scenario."""
 
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -34,6 +35,7 @@ from pages.common import (
 through_the_router(__file__)
 
 NEW_SCENARIO = "(a new scenario)"
+VESTING = date(2028, 4, 1)  # most reorganised areas vest then
 
 KINDS = {
     "Extend a contract": "extend_contract",
@@ -44,6 +46,9 @@ KINDS = {
     "Remove a dependency": "remove_dependency",
     "Retain a system (out of scope)": "retain_system",
     "Bring a system back into scope": "bring_into_scope",
+    "Weigh a new successor authority": "add_successor",
+    "Move a council to another successor": "move_council",
+    "Change a vesting day": "change_vesting_day",
 }
 
 st.title("Scenarios")
@@ -147,6 +152,42 @@ with st.expander("Add a change", expanded=not overrides):
                 needs_system=needs.name,
                 days=lag,
             )
+        elif kind == "add_successor":
+            code = st.text_input("Code", key="scenarios_successor_code")
+            change = Override(
+                kind,
+                successor=code.strip(),
+                name=st.text_input("Name", key="scenarios_successor_name").strip(),
+                on=st.date_input(
+                    "Vesting day", value=VESTING, format="DD/MM/YYYY", key="scenarios_vesting"
+                ),
+            )
+        elif kind == "move_council":
+            council = st.selectbox(
+                "Council", sorted(c.code for c in estate.councils), key="scenarios_council"
+            )
+            successor_codes = sorted(
+                {s.code for s in estate.successors}
+                | {o.successor for o in overrides if o.kind == "add_successor"}
+            )
+            into = st.selectbox(
+                "Becomes part of", ["(not reorganised)", *successor_codes], key="scenarios_into"
+            )
+            change = Override(kind, council=council, successor="" if into.startswith("(") else into)
+        elif kind == "change_vesting_day":
+            successor_codes = sorted(s.code for s in estate.successors)
+            if successor_codes:
+                change = Override(
+                    kind,
+                    successor=st.selectbox(
+                        "Successor authority", successor_codes, key="scenarios_successor"
+                    ),
+                    on=st.date_input(
+                        "Vesting day", value=VESTING, format="DD/MM/YYYY", key="scenarios_vests"
+                    ),
+                )
+            else:
+                st.write("The estate has no successor authorities yet.")
         elif dependencies:
             d = dependencies[
                 st.selectbox("Dependency", sorted(dependencies), key="scenarios_dependency")
@@ -192,6 +233,13 @@ first.metric(
 second.metric("Extra extension cost", money(result.extension_cost))
 third.metric("Termination fees", money(result.termination_fees))
 dates = st.column_config.DateColumn
+
+
+def whole_number(label: str) -> object:
+    """A whole-number column."""
+    return st.column_config.NumberColumn(label, format="%d")
+
+
 councils_col, towers_col = st.columns(2)
 council_names = {c.code: c.name for c in estate.councils}
 councils_col.dataframe(
@@ -221,6 +269,26 @@ towers_col.dataframe(
         "change_days": "Change (days)",
     },
 )
+if not result.successors.empty:
+    st.subheader("Structures compared: each successor authority on vesting day")
+    st.dataframe(
+        result.successors,
+        hide_index=True,
+        key="scenarios_successors",
+        column_config={
+            "successor": "Successor authority",
+            "vesting_day_live": dates("Live: vesting day", format="D MMM YYYY"),
+            "vesting_day_scenario": dates("Scenario: vesting day", format="D MMM YYYY"),
+            "systems_live": whole_number("Live: systems"),
+            "systems_scenario": whole_number("Scenario: systems"),
+            "day_one_live": whole_number("Live: day-one systems"),
+            "day_one_scenario": whole_number("Scenario: day-one systems"),
+            "day_one_late_live": whole_number("Live: day one at risk"),
+            "day_one_late_scenario": whole_number("Scenario: day one at risk"),
+            "converged_by_live": dates("Live: converged by", format="D MMM YYYY"),
+            "converged_by_scenario": dates("Scenario: converged by", format="D MMM YYYY"),
+        },
+    )
 st.subheader("Savings against the live plan")
 money_compared = compare_savings(
     estate, live, tuple(overrides), what_if, charges_from=settings().charges_from
@@ -239,7 +307,7 @@ paybacks = money_compared.councils[["live_payback", "scenario_payback"]]
 second.metric(
     "Pays back",
     "Not in view"
-    if programme_money["scenario_payback"] is None
+    if pd.isna(programme_money["scenario_payback"])  # None or NaT: it does not pay back
     else f"{programme_money['scenario_payback']:%b %Y}",
 )
 shown = money_compared.councils.assign(

@@ -121,7 +121,7 @@ def test_a_wrong_database_setting_is_one_line_on_the_page(
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert [e.value for e in at.error][0].startswith(
+    assert shown([e.value for e in at.error][0]).startswith(
         "CONVERGENCE_DATABASE_URL: no database driver for 'nosuchdriver'"
     )
 

@@ -99,7 +99,8 @@ def test_gantt_spec_colours_selection_markers_and_today(sample: Roadmap) -> None
     names = {"WCC": "Westminster City Council"}
     chart, drawn = roadmap_gantt(sample, sample.plans, council_names=names)
     spec = chart.to_dict()
-    bars, points, rule = layers(spec)
+    bars, points, rule, vesting = layers(spec)
+    assert vesting["mark"]["type"] == "rule"  # a successor's vesting day, where there is one
     colour = bars["encoding"]["color"]["scale"]
     assert dict(zip(colour["domain"], colour["range"], strict=True)) == PHASES
     assert PHASES["Extension within options"] == "#E69F00"

@@ -27,7 +27,7 @@ def test_import_then_export_reproduces_the_sample_exactly(
 ) -> None:
     assert run(capsys, "--database", database_url, "import", str(SAMPLE))[0] == 0
     code, out, _ = run(capsys, "--database", database_url, "export", str(tmp_path / "out"))
-    assert code == 0 and "Wrote 6 estate files" in out
+    assert code == 0 and "Wrote 7 estate files" in out
     for path in sorted(SAMPLE.glob("*.csv")):
         assert (tmp_path / "out" / path.name).read_bytes() == path.read_bytes(), path.name
 
@@ -35,7 +35,7 @@ def test_import_then_export_reproduces_the_sample_exactly(
 def test_init_loads_the_sample_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"
     code, out, _ = run(capsys, "--database", url, "init", "--sample")
-    assert code == 0 and "Loaded the sample estate" in out
+    assert code == 0 and "Loaded the tri-borough sample estate" in out
     code, out, _ = run(capsys, "--database", url, "init", "--sample")
     assert code == 0 and "already holds an estate" in out
 

@@ -21,6 +21,7 @@ from convergence.records.estate import (
     Estate,
     Links,
     Lot,
+    Successor,
     System,
     Tower,
     linked,
@@ -344,7 +345,9 @@ def estates(draw: st.DrawFn) -> Estate:
             st.sampled_from([None, "Lot 1 Desktop" if tower == "desktop" else "Lot 2 Hosting"])
         )
         state = draw(
-            st.sampled_from(["legacy", "legacy", "in_transition", "converged", "retained"])
+            st.sampled_from(
+                ["legacy", "legacy", "in_transition", "converged", "retained", "surviving"]
+            )
         )
         ref = None
         if draw(st.booleans()):
@@ -365,16 +368,28 @@ def estates(draw: st.DrawFn) -> Estate:
                     notice_served=draw(st.none() | day),
                 )
             )
+        # reorganisation: consolidating onto an earlier system (any state but retained) instead
+        # of a lot, day-one, hosted, serving one of two successors
+        onto = (
+            draw(st.none() | st.integers(0, max(i - 1, 0))) if i and state != "surviving" else None
+        )
+        if onto is not None and systems[onto].state == "retained":
+            onto = None
         systems.append(
             System(
                 "WCC",
                 f"S{i}",
                 tower,
                 ref,
-                lot,
+                lot if onto is None else None,
                 draw(st.integers(0, 400)),
                 state,
                 draw(day) if state == "converged" else None,
+                successor=draw(st.sampled_from([None, "NEW", "OTHER"])),
+                target_council=None if onto is None else "WCC",
+                target_system=None if onto is None else f"S{onto}",
+                day_one=state != "surviving" and draw(st.booleans()),
+                hosted_until=draw(st.none() | day),
             )
         )
     edges = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
@@ -383,7 +398,15 @@ def estates(draw: st.DrawFn) -> Estate:
         for a, b in edges
         if a < b
     )
-    return estate(*systems, contracts=tuple(contracts), dependencies=deps)
+    vesting = (
+        Successor("NEW", "New unitary", draw(day)),
+        Successor("OTHER", "Other unitary", draw(day)),
+    )
+    return replace(
+        estate(*systems, contracts=tuple(contracts), dependencies=deps),
+        councils=(Council("WCC", "Westminster", successor=draw(st.sampled_from([None, "NEW"]))),),
+        successors=vesting,
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -273,7 +273,15 @@ def test_workbook_has_a_sheet_per_kind_and_no_live_formulas(sample_estate: Estat
     evil = replace(sample_estate.contracts[0], supplier='=HYPERLINK("http://x","y")')
     estate = replace(sample_estate, contracts=(evil, *sample_estate.contracts[1:]))
     book = load_workbook(io.BytesIO(estate_workbook(estate)))
-    assert book.sheetnames == ["councils", "towers", "lots", "contracts", "systems", "dependencies"]
+    assert book.sheetnames == [
+        "successors",
+        "councils",
+        "towers",
+        "lots",
+        "contracts",
+        "systems",
+        "dependencies",
+    ]
     cells = [c.value for row in book["contracts"].iter_rows() for c in row]
     assert '\'=HYPERLINK("http://x","y")' in cells
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)

@@ -43,7 +43,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
         )
     again.dispose()
 
@@ -207,6 +207,7 @@ def test_each_text_column_holds_what_the_description_allows() -> None:
 
     tables = {t.name: t for t in m.SQLModel.metadata.sorted_tables}
     table_of = {
+        "successor": "successor",
         "council": "council",
         "tower": "tower",
         "framework lot": "framework_lot",

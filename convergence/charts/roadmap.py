@@ -1,9 +1,12 @@
 """The roadmap as a Gantt chart: one panel per council, one row per system, its phases as
 segments (legacy contract, extension within or beyond options, transition, on the framework),
-markers for notice deadlines and the framework lot's window, a dashed line for the planning date.
+markers for notice deadlines and the framework lot's window, a dashed line for the planning date,
+a solid line for each successor authority's vesting day and a marker on each day-one system.
 
 Above `SUMMARY_THRESHOLD` systems in view, rows sum up each council's tower (aggregated here, in
 pandas: `st.altair_chart` sends every row to the browser). Pure; no Streamlit.
+
+Over 400 lines: the Gantt's rows, markers and layers are one chart, drawn from the same frame.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ MARKERS = {  # marker: (shape, colour)
     "Call-offs open": (BAR, SKY_BLUE),
     "Framework expires": (BAR, BLACK),
     "Half the systems moved": ("diamond", YELLOW),
+    "Day one: due by vesting day": ("square", VERMILLION),
 }
 SUMMARY_THRESHOLD = 300
 RAG_ORDER = ["red", "amber", "green", "grey"]
@@ -80,7 +84,10 @@ def _in_reading_order(plans: pd.DataFrame) -> pd.DataFrame:
 
 def _labels(frame: pd.DataFrame, council_names: Mapping[str, str] | None) -> pd.DataFrame:
     rows = [
-        f"{s} ({p or 'in-house'})" for s, p in zip(frame["system"], frame["supplier"], strict=True)
+        f"{s} ({p or 'in-house'})" + (f" → {onto}" if onto else "")
+        for s, p, onto in zip(
+            frame["system"], frame["supplier"], frame["consolidates_onto"], strict=True
+        )
     ]
     names = [council_names.get(c, c) if council_names else c for c in frame["council"]]
     return frame.assign(row=rows, council_name=names)
@@ -235,11 +242,27 @@ def gantt_markers(
         ("Serve notice by", "notice_deadline", moving["notice_served"].isna()),
         ("Call-offs open", "lot_opens", True),
         ("Framework expires", "framework_expiry", True),
+        ("Day one: due by vesting day", "vesting_day", moving["day_one"]),
     ):
         part = moving[keep].assign(marker=marker, begin=moving[column])
         part = part[part["begin"].notna() & wanted]
         frames.append(part.assign(from_text=[uk_date(d) for d in part["begin"]]))
     return pd.concat(frames, ignore_index=True)
+
+
+def _vesting_lines(scope: pd.DataFrame, councils: list[str]) -> pd.DataFrame:
+    """One row per council panel and vesting day of the successors its systems serve."""
+    served = scope[(scope["successor"] != "") & scope["vesting_day"].notna()]
+    lines = served[served["council"].isin(councils)].drop_duplicates(["council", "successor"])
+    return pd.DataFrame(
+        {
+            "council": lines["council"],
+            "kind": "vesting",
+            "marker": lines["successor"],
+            "begin": lines["vesting_day"],
+            "from_text": [uk_date(d) for d in lines["vesting_day"]],
+        }
+    )
 
 
 def roadmap_gantt(
@@ -285,6 +308,7 @@ def roadmap_gantt(
         [
             frame.drop(columns="council_name").assign(kind="bar"),
             markers[marker_columns].assign(kind="marker"),
+            _vesting_lines(scope, councils),
         ],
         ignore_index=True,
     )
@@ -367,6 +391,11 @@ def roadmap_gantt(
         )
         .transform_filter(alt.datum.kind == "marker")
     )
+    vesting_words = (
+        "; a red line is a successor authority's vesting day."
+        if (scope["successor"] != "").any() and scope["vesting_day"].notna().any()
+        else "."
+    )
     today = pd.Timestamp(roadmap.today)
     rule = (
         alt.Chart()
@@ -376,7 +405,19 @@ def roadmap_gantt(
         .transform_aggregate(rows="count()")
         .transform_calculate(day=f"datetime({today.year}, {today.month - 1}, {today.day})")
     )
-    layers = [bars, points, rule] if kinds else [bars, rule]
+    vesting = (
+        alt.Chart()
+        .mark_rule(color=VERMILLION, strokeWidth=2)
+        .encode(
+            x="begin:T",
+            tooltip=[
+                alt.Tooltip("marker:N", title="Vesting day of"),
+                alt.Tooltip("from_text:N", title="Date"),
+            ],
+        )
+        .transform_filter(alt.datum.kind == "vesting")
+    )
+    layers = [bars, points, rule, vesting] if kinds else [bars, rule, vesting]
     layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(24))
     header = alt.Header(
         labelOrient="top",
@@ -395,9 +436,11 @@ def roadmap_gantt(
                 f"Convergence roadmap, planning date {uk_date(roadmap.today)}",
                 subtitle=(
                     f"Each row sums up a council's tower ({len(scope):,} systems in view), from "
-                    "its first transition start to its last cutover. The dashed line is today."
+                    "its first transition start to its last cutover. The dashed line is today"
+                    + vesting_words
                     if summary
-                    else "One row per system; the dashed line is today."
+                    else "One row per system; the dashed line is today"
+                    + vesting_words
                     + (" Click a bar to see why it moves when it does." if on_screen else "")
                 ),
                 subtitleFontSize=FONT,

@@ -43,7 +43,7 @@ realised.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -103,6 +103,15 @@ class Savings:
         else:
             frame["cumulative"] = frame["savings"].cumsum()
         return frame
+
+    def by_successor(self, successor_of: dict[str, str]) -> pd.DataFrame:
+        """`by("council")` summed per successor authority, as `successor_of` maps each council
+        (a council not reorganised, or a split county, keeps its own code), in a column named
+        "council" so the council charts draw it."""
+        monthly = self.monthly.assign(
+            council=[successor_of.get(c) or c for c in self.monthly["council"]]
+        )
+        return replace(self, monthly=monthly).by("council")
 
     def total(self, council: str | None = None) -> dict[str, float]:
         """Each money column summed over the horizon (for one council, or the programme)."""

@@ -158,6 +158,30 @@ def pack_content(
                 f"Moved most: {m.system} ({m.council}), {m.change_days:+,} days — {m.cause}."
             )
     briefing.append(f"{head.red} systems red, {head.amber} amber, of {head.systems} in the plan.")
+    late_day_one = rm.day_one_at_risk(roadmap)
+    for v in rm.successors_at_vesting(roadmap).itertuples():
+        figures.append(
+            (
+                f"{v.successor} vests {uk_date(v.vesting_day)}: day-one systems on target",
+                f"{v.day_one_on_time} of {v.day_one}",
+            )
+        )
+        late = late_day_one[late_day_one["successor"] == v.successor]
+        briefing.append(
+            f"{v.successor} vests on {uk_date(v.vesting_day)}: "
+            + (
+                f"{v.day_one_late} of {v.day_one} day-one systems will not be on their target "
+                "by then ("
+                + "; ".join(
+                    f"{r.system} ({r.council}), cuts over {uk_date(r.cutover)}"
+                    for r in late.head(3).itertuples()
+                )
+                + (" …" if len(late) > 3 else "")
+                + ")."
+                if v.day_one_late
+                else f"all {v.day_one} day-one systems are on their target by then."
+            )
+        )
     for d in all_decisions.head(5).itertuples():
         briefing.append(f"To decide by {uk_date(d.due)}: {d.action}.")
     return PackContent(

@@ -1,7 +1,8 @@
 """The roadmap's dates as an iCalendar file an IT manager can subscribe to.
 
 All-day events for notice deadlines, extension decisions (the contract's current end when the
-roadmap needs an extension), call-offs (transition starts) and cutovers, for one council or all.
+roadmap needs an extension), call-offs (transition starts), cutovers and each successor
+authority's vesting day (naming its day-one systems at risk), for one council or all.
 Each event has a stable UID, so a calendar that re-subscribes updates events instead of
 duplicating them.
 """
@@ -100,8 +101,26 @@ def roadmap_calendar(roadmap: Roadmap, council: str | None = None) -> bytes:
                     _uid("cutover", r.council, r.system),
                     r.cutover.date(),
                     f"Cutover: {who}",
-                    f"{who} runs on the framework from today.",
+                    f"{who} runs on {r.consolidates_onto or 'the framework'} from today.",
                     stamp,
                 )
             )
+    served = plans[(plans["successor"] != "") & plans["vesting_day"].notna()]
+    for successor, systems in served.groupby("successor", sort=True):
+        late = systems[systems["misses_vesting_day"]]
+        at_risk = "; ".join(f"{r.system} ({r.council})" for r in late.itertuples())
+        calendar.add_component(
+            _event(
+                _uid("vesting", str(successor)),
+                systems["vesting_day"].iloc[0].date(),
+                f"Vesting day: {successor}",
+                f"{successor} comes into being. "
+                + (
+                    f"Day-one systems not on their target by today: {at_risk}."
+                    if at_risk
+                    else "Every day-one system is on its target."
+                ),
+                stamp,
+            )
+        )
     return bytes(calendar.to_ical())

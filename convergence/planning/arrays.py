@@ -29,7 +29,7 @@ import pandas as pd
 
 from convergence.errors import EstateError
 from convergence.records.columns import EstateColumns
-from convergence.records.estate import Dependency, Estate, System
+from convergence.records.estate import Dependency, Estate, System, system_label
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -37,9 +37,9 @@ Objects = npt.NDArray[np.object_]  # Python objects (texts), one per slot
 
 EPOCH = date(1970, 1, 1).toordinal()
 NONE = -(10**9)  # "no bound" / "no date" / "not known" as a day number or count
-STATE_CODES = {"legacy": 0, "in_transition": 1, "converged": 2, "retained": 3}
+STATE_CODES = {"legacy": 0, "in_transition": 1, "converged": 2, "retained": 3, "surviving": 4}
 STATE_NAMES: Objects = np.array(tuple(STATE_CODES), dtype=object)  # by code
-CONVERGED, RETAINED = 2, 3
+CONVERGED, RETAINED, SURVIVING = 2, 3, 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,9 +64,15 @@ class EstateArrays:
     contract_ref: Objects  # None where a system has no contract
     supplier: Objects
     lot_label: Objects
-    src: Ints  # prerequisite of each dependency
-    dst: Ints  # dependant of each dependency
+    src: Ints  # prerequisite of each dependency, then the surviving system of each target
+    dst: Ints  # dependant of each dependency, then the system consolidating onto it
     lag: Ints
+    onto: Bools  # per edge: a target (consolidating onto a surviving system), not a dependency
+    target: Ints  # per system: position of the surviving system it consolidates onto, or -1
+    successor: Objects  # per system: the successor it serves ("" for none)
+    vesting: Ints  # per system: its successor's vesting day
+    day_one: Bools
+    hosted_until: Ints
     council: Ints  # each system's council, numbered in order of first appearance
     council_name: Objects  # each system's council code, as recorded
     system_name: Objects
@@ -206,6 +212,84 @@ def _dependency_ends(
     return src, dst
 
 
+@dataclass(frozen=True, eq=False)
+class Reorganisation:
+    """Per system: the surviving system it consolidates onto, the successor it serves and that
+    successor's vesting day, its day-one flag and hosting end (see EstateArrays)."""
+
+    target: Ints
+    successor: Objects
+    vesting: Ints
+    day_one: Bools
+    hosted_until: Ints
+
+    @classmethod
+    def none(cls, n: int) -> Reorganisation:
+        """An estate not being reorganised: no targets, successors or hosting."""
+        return cls(
+            target=np.full(n, -1, dtype=np.int64),
+            successor=np.full(n, "", dtype=object),
+            vesting=np.full(n, NONE, dtype=np.int64),
+            day_one=np.zeros(n, dtype=bool),
+            hosted_until=np.full(n, NONE, dtype=np.int64),
+        )
+
+
+def _reorganisation(estate: Estate, state: Ints) -> Reorganisation:
+    """Each system's part in a reorganisation, checking its successor and its target: a
+    target must be another system of the estate, not retained."""
+    systems = estate.systems
+    n = len(systems)
+    successor_of = {c.code: c.successor for c in estate.councils if c.successor}
+    named = ("successor", "target_system", "day_one", "hosted_until")
+    if not (successor_of or estate.successors or any(any(_column(systems, f)) for f in named)):
+        return Reorganisation.none(n)
+    vesting_of = {s.code: s.vesting_day.toordinal() for s in estate.successors}
+    serves = [s.successor or successor_of.get(s.council) or "" for s in systems]
+    unknown = np.array(
+        [s is not None and s not in vesting_of for s in _column(systems, "successor")]
+    )
+    _first_bad(systems, unknown, "successor", "no successor authority '{value}'")
+    position = {s.key: i for i, s in enumerate(systems)}
+    target = np.full(n, -1, dtype=np.int64)
+    for i, s in enumerate(systems):
+        if s.target_system is None:
+            continue
+        where = f"System '{s.name}' ({s.council}), field target_system: "
+        onto = position.get(s.target) if s.target else None
+        if onto is None:
+            raise EstateError(
+                where + f"no system '{s.target_system}' in {s.target_council or '(no council)'}"
+            )
+        if onto == i:
+            raise EstateError(where + "a system cannot consolidate onto itself")
+        if state[onto] == RETAINED:
+            raise EstateError(
+                where + f"{system_label(s.target_system, s.target_council or '')} is retained, "
+                "out of scope: it cannot be a surviving system"
+            )
+        target[i] = onto
+    return Reorganisation(
+        target=target,
+        successor=_objects(serves),
+        vesting=np.fromiter((vesting_of.get(c, NONE) for c in serves), dtype=np.int64, count=n),
+        day_one=np.fromiter(_column(systems, "day_one"), dtype=bool, count=n),
+        hosted_until=_days(_column(systems, "hosted_until")),
+    )
+
+
+def _with_targets(src: Ints, dst: Ints, lag: Ints, target: Ints) -> tuple[Ints, Ints, Ints, Bools]:
+    """The dependency edges followed by one edge per target (the surviving system before the
+    system consolidating onto it, no lag), and which edges are targets."""
+    onto = np.flatnonzero(target >= 0)
+    return (
+        np.concatenate((src, target[onto])),
+        np.concatenate((dst, onto)),
+        np.concatenate((lag, np.zeros(onto.size, dtype=np.int64))),
+        np.concatenate((np.zeros(src.size, dtype=bool), np.ones(onto.size, dtype=bool))),
+    )
+
+
 def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> EstateArrays:
     """Check every reference and flatten the estate into arrays. References come from the
     estate's `links` when its source attached them, else they are looked up by name."""
@@ -293,6 +377,9 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         src, dst = _dependency_ends(deps, by_key, council_code, name_code)
     else:
         src, dst = estate.links.needs, estate.links.waits
+    lag = np.fromiter(map(attrgetter("lag_days"), deps), dtype=np.int64, count=k)
+    reorganisation = _reorganisation(estate, state)
+    src, dst, lag, onto = _with_targets(src, dst, lag, reorganisation.target)
 
     return EstateArrays(
         systems=systems,
@@ -315,7 +402,13 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         annual_value=np.where(which >= 0, per_system[slot] if m else np.nan, np.nan),
         src=src,
         dst=dst,
-        lag=np.fromiter(map(attrgetter("lag_days"), deps), dtype=np.int64, count=k),
+        lag=lag,
+        onto=onto,
+        target=reorganisation.target,
+        successor=reorganisation.successor,
+        vesting=reorganisation.vesting,
+        day_one=reorganisation.day_one,
+        hosted_until=reorganisation.hosted_until,
         council=_codes(council_names, council_code, n),
         council_name=_objects(council_names),
         system_name=_objects(system_names),
@@ -392,6 +485,8 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         values = lots[column].to_numpy(dtype=np.int64)
         return np.where(lot_slot >= 0, values[safe_lot] if len(lots) else NONE, NONE)
 
+    if _reorganised(columns):
+        return None  # read as records: the reorganisation's references are checked there
     src = system_key.get_indexer(_keys(deps["needs_council"], deps["needs_system"]))
     dst = system_key.get_indexer(_keys(deps["council"], deps["system"]))
     if (src < 0).any() or (dst < 0).any():
@@ -420,8 +515,24 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         src=src.astype(np.int64),
         dst=dst.astype(np.int64),
         lag=deps["lag_days"].to_numpy(dtype=np.int64),
+        onto=np.zeros(len(deps), dtype=bool),
+        **vars(Reorganisation.none(n)),
         council=council_code.astype(np.int64),
         council_name=_texts(systems["council"]),
         system_name=_texts(systems["name"]),
         tower=_texts(systems["tower"]),
+    )
+
+
+def _reorganised(columns: EstateColumns) -> bool:
+    """Whether an estate read as columns names successors, targets, day-one systems or
+    hosting (then its records are read instead)."""
+    systems = columns["systems"]
+    return bool(
+        len(columns["successors"])
+        or columns["councils"]["successor"].notna().any()
+        or systems["successor"].notna().any()
+        or systems["target_system"].notna().any()
+        or systems["day_one"].astype(bool).any()
+        or (systems["hosted_until"] != NONE).any()
     )

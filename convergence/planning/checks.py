@@ -40,13 +40,15 @@ def schedule_violations(
     needs: dict[tuple[str, str], list[tuple[tuple[str, str], int]]] = {}
     for d in estate.dependencies:
         needs.setdefault(d.dependant, []).append((d.prerequisite, d.lag_days))
+    vesting = {v.code: v.vesting_day for v in estate.successors}
+    successor_of = {c.code: c.successor for c in estate.councils}
 
     for s in estate.systems:
         row = rows[s.key]
         start, cutover = _day(row.start), _day(row.cutover)
-        if s.state == "retained":
+        if s.state in ("retained", "surviving"):
             if start is not None or cutover is not None:
-                problems.append(f"{s.label}: retained but scheduled")
+                problems.append(f"{s.label}: {s.state} but scheduled")
             continue
         if s.state == "converged":
             if cutover != s.cutover:
@@ -74,10 +76,24 @@ def schedule_violations(
                 if row.rag != "red":
                     problems.append(f"{s.label}: depends on retained {key} but not red")
                 continue
+            if states[key] == "surviving":  # it stays: nothing to wait for
+                continue
             prerequisite = _day(rows[key].cutover)
             assert prerequisite is not None
             bound = prerequisite + timedelta(days=lag)
             bounds["dependency"] = max(bounds.get("dependency", bound), bound)
+        if s.target is not None and states[s.target] in ("legacy", "in_transition"):
+            onto = _day(rows[s.target].cutover)  # a surviving system still to move: no lag
+            assert onto is not None
+            if onto > bounds.get("dependency", date.min):
+                bounds["surviving_system"] = onto
+        serves = s.successor or successor_of.get(s.council)
+        late = s.day_one and serves in vesting and cutover > vesting[serves]
+        if bool(row.misses_vesting_day) != late or (late and row.rag != "red"):
+            problems.append(f"{s.label}: misses vesting day {late}, not as the roadmap says")
+        gone = s.hosted_until is not None and cutover > s.hosted_until + timedelta(days=1)
+        if bool(row.misses_hosting_end) != gone or (gone and row.rag != "red"):
+            problems.append(f"{s.label}: misses hosting end {gone}, not as the roadmap says")
         for rule, bound in bounds.items():
             if start < bound:
                 problems.append(f"{s.label}: starts {start}, before its {rule} bound {bound}")

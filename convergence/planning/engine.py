@@ -56,13 +56,20 @@ from convergence.planning.arrays import (
     NONE,
     RETAINED,
     STATE_NAMES,
+    SURVIVING,
     EstateArrays,
     Ints,
     compile_columns,
     compile_estate,
 )
 from convergence.planning.calendar_months import to_datetime64
-from convergence.planning.risks import binding_words, contract_terms, rag
+from convergence.planning.risks import (
+    binding_words,
+    contract_terms,
+    misses_hosting_end,
+    misses_vesting_day,
+    rag,
+)
 from convergence.records.columns import EstateColumns
 from convergence.records.estate import Estate, system_label
 
@@ -75,7 +82,10 @@ class Roadmap:
     start, cutover, binding_kind, binding, waits_for (row of the system it waits for, -1 if
     none), extension_days, extension_covered, contract_end, max_end, leave_on, notice_deadline,
     notice_served, notice_passed, calloff_in_window, lot_opens, framework_expiry,
-    slack_council_days, slack_programme_days, annual_value, rag, reasons.
+    slack_council_days, slack_programme_days, annual_value, rag, reasons, successor (the one
+    it serves, "" for none), vesting_day, day_one, hosted_until, consolidates_onto (the
+    surviving system's label, "" for none), misses_vesting_day, misses_hosting_end,
+    needed_until (a surviving system: the last cutover onto it).
     Dates are pandas timestamps (NaT when there is none).
     """
 
@@ -116,7 +126,20 @@ def dependency_graph(estate: Estate) -> nx.DiGraph:
         ((d.needs_council, d.needs_system), (d.council, d.system), {"lag": d.lag_days})
         for d in estate.dependencies
     )
+    graph.add_edges_from(  # consolidating onto a surviving system waits for it, with no lag
+        (s.target, s.key, {"lag": 0, "onto": True})
+        for s in estate.systems
+        if s.target is not None and s.target in graph
+    )
     return graph
+
+
+def _waits(estate: Estate) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Every (system needed first, system that waits): dependencies, then each surviving system
+    before the systems consolidating onto it."""
+    return [(d.prerequisite, d.dependant) for d in estate.dependencies] + [
+        (s.target, s.key) for s in estate.systems if s.target is not None
+    ]
 
 
 def find_cycle(estate: Estate) -> list[str] | None:
@@ -147,9 +170,9 @@ def closing_cycles(
         return found
     position = {s.key: i for i, s in enumerate(estate.systems)}
     edges = [
-        (position[d.prerequisite], position[d.dependant])
-        for d in estate.dependencies
-        if d.prerequisite in position and d.dependant in position
+        (position[needs], position[waits])
+        for needs, waits in _waits(estate)
+        if needs in position and waits in position
     ]
     edges += [
         (position[needs], position[system])
@@ -163,9 +186,9 @@ def closing_cycles(
     graph = nx.DiGraph()
     if circled:
         graph.add_edges_from(
-            (d.prerequisite, d.dependant)
-            for d in estate.dependencies
-            if d.prerequisite in circled and d.dependant in circled
+            (needs, waits)
+            for needs, waits in _waits(estate)
+            if needs in circled and waits in circled
         )
     for at, (system, needs) in enumerate(pairs):
         path: list[tuple[str, str]] | None = None
@@ -270,9 +293,10 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     plan_bound = np.where(planned, today, NONE)
     base = np.maximum(np.maximum(contract_bound, lot_bound), plan_bound)
 
-    # edges that move dates: from a dated prerequisite (not retained) into a planned system
-    moving = planned[a.dst] & (a.state[a.src] != RETAINED)
-    src, dst, lag = a.src[moving], a.dst[moving], a.lag[moving]
+    # edges that move dates: from a dated prerequisite (not retained) into a planned system;
+    # a target only while the surviving system is itself still to move
+    moving = planned[a.dst] & (a.state[a.src] != RETAINED) & (~a.onto | planned[a.src])
+    src, dst, lag, onto = a.src[moving], a.dst[moving], a.lag[moving], a.onto[moving]
 
     depth = int(level.max()) + 1 if n else 0
     node_order, node_starts = _grouped(level, depth)
@@ -292,9 +316,11 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
 
     # which prerequisite set the dependency bound (first edge achieving it)
     waits_for = np.full(n, -1, dtype=np.int64)
+    waits_onto = np.zeros(n, dtype=bool)  # ... and whether it is the surviving system
     achieving = (cutover[src] + lag) == dependency_bound[dst]
     hit_dst, first = np.unique(dst[achieving], return_index=True)
     waits_for[hit_dst] = src[achieving][first]
+    waits_onto[hit_dst] = onto[achieving][first]
 
     # backward pass: latest cutover that delays no council (and, separately, the programme)
     council_codes = a.council
@@ -317,14 +343,21 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
                 )
         latest[name] = late_cutover
 
+    # a surviving system is needed until the last system consolidating onto it has cut over
+    needed_until = np.full(n, NONE, dtype=np.int64)
+    onto_edges = a.onto & planned[a.dst] & (a.state[a.src] == SURVIVING)
+    np.maximum.at(needed_until, a.src[onto_edges], cutover[a.dst[onto_edges]])
+
     return {
         "start": start,
         "cutover": cutover,
+        "needed_until": needed_until,
         "contract_bound": contract_bound,
         "lot_bound": lot_bound,
         "plan_bound": plan_bound,
         "dependency_bound": dependency_bound,
         "waits_for": waits_for,
+        "waits_onto": waits_onto,
         "late_council": latest["council"],
         "late_programme": latest["programme"],
     }
@@ -378,6 +411,20 @@ def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]
     if n and (level < 0).any():
         _raise_cycle(estate, level)
     return _roadmap(arrays, level, today)
+
+
+def _onto_labels(arrays: EstateArrays) -> npt.NDArray[np.object_]:
+    """Per system: the surviving system it consolidates onto, as 'Finance (CTY)', or ""."""
+    labels = np.full(arrays.target.size, "", dtype=object)
+    rows = np.flatnonzero(arrays.target >= 0)
+    onto = arrays.target[rows]
+    labels[rows] = [
+        system_label(name, council)
+        for name, council in zip(
+            arrays.system_name[onto].tolist(), arrays.council_name[onto].tolist(), strict=True
+        )
+    ]
+    return labels
 
 
 def _roadmap(arrays: EstateArrays, level: Ints, today: date) -> Roadmap:
@@ -437,6 +484,14 @@ def _roadmap(arrays: EstateArrays, level: Ints, today: date) -> Roadmap:
             "annual_value": arrays.annual_value,
             "rag": words(rags),
             "reasons": words(reasons),
+            "successor": words(arrays.successor),
+            "vesting_day": dates(arrays.vesting),
+            "day_one": arrays.day_one,
+            "hosted_until": dates(arrays.hosted_until),
+            "consolidates_onto": words(_onto_labels(arrays)),
+            "misses_vesting_day": misses_vesting_day(arrays, t["cutover"]),
+            "misses_hosting_end": misses_hosting_end(arrays, t["cutover"]),
+            "needed_until": dates(t["needed_until"]),
         },
         copy=False,  # the columns are this call's own arrays: no need to copy them again
     )

@@ -3,9 +3,12 @@
 Works on the arrays of convergence.planning.arrays and the dates of the engine's pass.
 
 RAG: red for an extension beyond the contract's options, a notice deadline passed without
-notice served, a call-off after the framework expires, or a dependency on a retained system;
-amber for an extension within options or a notice deadline within 90 days; green otherwise;
-grey for systems not being moved (converged or retained).
+notice served, a call-off after the framework expires, a dependency on a retained system, a
+day-one system cutting over after its successor's vesting day, or a hosted system cutting
+over after its hosting ends; amber for an extension within options or a notice deadline within
+90 days; green otherwise; grey for systems not being moved (converged, retained, surviving).
+A surviving system is red when its contract, every option used, ends before the last system
+consolidating onto it cuts over, and amber when that needs an extension within its options.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from convergence.planning.arrays import (
     CONVERGED,
     NONE,
     RETAINED,
+    SURVIVING,
     Bools,
     EstateArrays,
     Ints,
@@ -29,7 +33,16 @@ from convergence.planning.calendar_months import add_months, months_between
 from convergence.records.estate import system_label
 
 AMBER_NOTICE_DAYS = 90
-BINDING_KINDS = ("converged", "retained", "contract", "dependency", "lot", "planning_date")
+BINDING_KINDS = (
+    "converged",
+    "retained",
+    "contract",
+    "dependency",
+    "lot",
+    "planning_date",
+    "surviving",
+    "surviving_system",
+)
 
 
 @lru_cache(maxsize=16_384)
@@ -39,10 +52,15 @@ def day_text(day: int) -> str:
 
 
 def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str, Ints | Bools]:
-    """Extension needed and its cover, the planned leaving date and the notice deadline."""
-    planned = a.planned
+    """Extension needed and its cover, the planned leaving date and the notice deadline.
+
+    A surviving system's contract must last until the last system consolidating onto it has
+    cut over: the extension that needs is due, like any other, by its notice deadline (the
+    current end less the notice period); it has no leaving date."""
+    surviving = t["needed_until"] != NONE
+    planned = a.planned | surviving
     has_end = planned & (a.contract_end != NONE)
-    last_day = t["cutover"] - 1
+    last_day = np.where(surviving, t["needed_until"], t["cutover"] - 1)
     extension = np.where(has_end, np.maximum(last_day - a.contract_end, 0), 0)
     needs = extension > 0
     covered_by_options = (a.max_end != NONE) & (a.max_end >= last_day)
@@ -63,6 +81,12 @@ def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str,
     deadline = np.where(has_end & known & ~early, by_notice, NONE)
     early_notice = early & (a.termination_notice_days != NONE)
     deadline = np.where(early_notice, a.exit_on - a.termination_notice_days, deadline)
+    extend = surviving & has_end & needs
+    by_notice = add_months(
+        np.where(extend, a.contract_end, 0), -np.where(extend & known, a.notice_months, 0)
+    )
+    deadline = np.where(surviving, np.where(extend, by_notice, NONE), deadline)
+    leave_on = np.where(surviving, NONE, leave_on)
     unserved = a.notice_served == NONE
     dated = deadline != NONE
     return {
@@ -108,9 +132,22 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     rule = np.full(start.size, len(holds), dtype=np.int64)  # the first that holds, else planning
     for i in reversed(range(len(holds))):
         rule = np.where(holds[i], i, rule)
+    rule[a.state == SURVIVING] = 6
+    rule[(rule == 3) & t["waits_onto"]] = 7
     kinds: Objects = np.array(BINDING_KINDS, dtype=object)[rule]
     texts = np.full(start.size, "planning date", dtype=object)
     texts[rule == 1] = "retained, out of scope"
+    texts[rule == 6] = "surviving: others consolidate onto it"
+    rows = np.flatnonzero(rule == 7)
+    _put(
+        texts,
+        rows,
+        [
+            f"consolidates onto {system_label(a.system_name[p], a.council_name[p])}, which cuts "
+            f"over {day_text(int(t['cutover'][p]))}"
+            for p in t["waits_for"][rows].tolist()
+        ],
+    )
 
     rows = np.flatnonzero(rule == 0)
     _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
@@ -156,6 +193,18 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
         ],
     )
     return kinds, texts
+
+
+def misses_vesting_day(a: EstateArrays, cutover: Ints) -> Bools:
+    """Day-one systems still to move that cut over after their successor's vesting day."""
+    late: Bools = a.planned & a.day_one & (a.vesting != NONE) & (cutover > a.vesting)
+    return late
+
+
+def misses_hosting_end(a: EstateArrays, cutover: Ints) -> Bools:
+    """Hosted systems still to move that cut over later than the day after hosting ends."""
+    late: Bools = a.planned & (a.hosted_until != NONE) & (cutover > a.hosted_until + 1)
+    return late
 
 
 def rag(
@@ -231,18 +280,64 @@ def rag(
             )
         ]
 
+    cutover = t["cutover"]
+    late_for_vesting = misses_vesting_day(a, cutover)
+    late_for_hosting = misses_hosting_end(a, cutover)
+    surviving = t["needed_until"] != NONE
+    short = surviving & (extension > 0) & ~terms["extension_covered"]
+    extend = surviving & (extension > 0) & terms["extension_covered"]
+
+    def vesting_words(rows: Ints) -> list[str]:
+        return [
+            f"not on its target by vesting day, {day_text(v)}: cuts over {day_text(c)}"
+            for v, c in zip(a.vesting[rows].tolist(), cutover[rows].tolist(), strict=True)
+        ]
+
+    def hosting_words(rows: Ints) -> list[str]:
+        return [
+            f"hosting ends {day_text(h)} but it cuts over {day_text(c)}: agree hosting to "
+            f"{day_text(c - 1)}"
+            for h, c in zip(a.hosted_until[rows].tolist(), cutover[rows].tolist(), strict=True)
+        ]
+
+    def short_words(rows: Ints) -> list[str]:
+        return [
+            f"contract {ref} ends {day_text(end)} with every option used, before the last "
+            f"system consolidating onto it cuts over on {day_text(needed)}"
+            for ref, end, needed in zip(
+                a.contract_ref[rows].tolist(),
+                np.where(a.max_end == NONE, a.contract_end, a.max_end)[rows].tolist(),
+                t["needed_until"][rows].tolist(),
+                strict=True,
+            )
+        ]
+
+    def extend_words(rows: Ints) -> list[str]:
+        return [
+            f"extend {ref} (within its options) until {day_text(needed)}, when the last "
+            "system consolidating onto it cuts over"
+            for ref, needed in zip(
+                a.contract_ref[rows].tolist(), t["needed_until"][rows].tolist(), strict=True
+            )
+        ]
+
     def soon_words(rows: Ints) -> list[str]:
         return [
             f"serve notice on {ref} by {day_text(d)}"
             for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
         ]
 
-    red = beyond | passed | late_calloff | on_retained_rows
+    red = beyond | passed | late_calloff | on_retained_rows | late_for_vesting | late_for_hosting
     status = np.where(planned, np.where(red, 3, np.where(within | soon, 2, 1)), 0)
+    status = np.where(short, 3, np.where(extend, 2, status))
     rags: Objects = np.array(["grey", "green", "amber", "red"], dtype=object)[status]
     reasons = np.full(a.state.size, "", dtype=object)
     given = np.zeros(a.state.size, dtype=bool)  # a reason so far
     for applies, words in (  # in the order they are given, joined by "; "
+        (late_for_vesting, vesting_words),
+        (late_for_hosting, hosting_words),
+        (short, short_words),
+        (extend, extend_words),
         (beyond, beyond_words),
         (passed, passed_words),
         (late_calloff, late_words),

@@ -23,6 +23,7 @@ from convergence.records.estate import system_label
 IN_SCOPE = ("legacy", "in_transition", "converged")  # a retained system stays out of the plan
 MOVING = ("legacy", "in_transition")  # still to cut over
 RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "grey": 3}
+WAITING = ("dependency", "surviving_system")  # binding kinds that wait for another system
 
 
 # --- the vocabulary every screen, chart and output uses ---------------------------------------
@@ -75,11 +76,13 @@ def filtered(
     suppliers: list[str] | None = None,
     rags: list[str] | None = None,
     cutover_between: tuple[date, date] | None = None,
+    successors: list[str] | None = None,
 ) -> pd.DataFrame:
     """The plans the roadmap's filters keep: each filter left empty keeps everything; systems
     with no cutover (none can be planned) stay whatever the dates chosen."""
     shown = plans
     for column, chosen in (
+        ("successor", successors),
         ("council", councils),
         ("tower", towers),
         ("supplier", suppliers),
@@ -142,6 +145,53 @@ def convergence_dates(roadmap: Roadmap, by: tuple[str, ...] = ("council",)) -> p
     return grouped.reset_index()[columns]
 
 
+def successors_at_vesting(roadmap: Roadmap) -> pd.DataFrame:
+    """Per successor authority: its vesting day, days from the planning date to it, the
+    systems serving it (in scope), its day-one systems and how many are on their target by
+    vesting day, and the day its last system cuts over. Empty when nothing is reorganised.
+
+    Columns: successor, vesting_day, days_to_vesting, systems, day_one, day_one_on_time,
+    day_one_late, converged_by."""
+    plans = _in_scope(roadmap)
+    plans = plans[plans["successor"] != ""]
+    columns = [
+        "successor",
+        "vesting_day",
+        "days_to_vesting",
+        "systems",
+        "day_one",
+        "day_one_on_time",
+        "day_one_late",
+        "converged_by",
+    ]
+    if plans.empty:
+        return pd.DataFrame(columns=columns)
+    frame = plans.assign(
+        late=plans["day_one"]
+        & ((plans["cutover"] > plans["vesting_day"]) | plans["cutover"].isna())
+    )
+    grouped = frame.groupby("successor", sort=True).agg(
+        vesting_day=("vesting_day", "first"),
+        systems=("system", "size"),
+        day_one=("day_one", "sum"),
+        day_one_late=("late", "sum"),
+        converged_by=("cutover", "max"),
+    )
+    grouped["day_one_on_time"] = grouped["day_one"] - grouped["day_one_late"]
+    grouped["days_to_vesting"] = (grouped["vesting_day"] - pd.Timestamp(roadmap.today)).dt.days
+    return grouped.reset_index()[columns]
+
+
+def day_one_at_risk(roadmap: Roadmap) -> pd.DataFrame:
+    """Day-one systems not on their target by their successor's vesting day, latest first:
+    council, system, successor, vesting_day, cutover, consolidates_onto, reasons."""
+    plans = roadmap.plans
+    late = plans[plans["misses_vesting_day"]]
+    return late.sort_values(["cutover", "council", "system"], ascending=[False, True, True])[
+        ["council", "system", "successor", "vesting_day", "cutover", "consolidates_onto", "reasons"]
+    ]
+
+
 def critical_path(roadmap: Roadmap) -> list[int]:
     """Rows of the binding chain that ends at the programme's last cutover, root cause first."""
     plans = _in_scope(roadmap)
@@ -151,11 +201,12 @@ def critical_path(roadmap: Roadmap) -> list[int]:
 
 
 def chain(roadmap: Roadmap, row: int) -> list[int]:
-    """Rows from the root cause to `row`, following each system's binding dependency."""
+    """Rows from the root cause to `row`, following each system's binding dependency (or the
+    surviving system it consolidates onto)."""
     waits_for = roadmap.plans["waits_for"].to_numpy()
     kinds = roadmap.plans["binding_kind"].to_numpy()
     rows = [row]
-    while kinds[rows[-1]] == "dependency" and waits_for[rows[-1]] >= 0:
+    while kinds[rows[-1]] in WAITING and waits_for[rows[-1]] >= 0:
         rows.append(int(waits_for[rows[-1]]))
     return rows[::-1]
 
@@ -257,7 +308,8 @@ def convergence_curve(
 
 
 def decisions_due(roadmap: Roadmap, months: int = 12) -> pd.DataFrame:
-    """Notices to serve, extensions to agree and call-offs to place in the next `months`.
+    """Notices to serve, extensions to agree and call-offs to place in the next `months`; in a
+    reorganisation, hosting to agree and surviving systems' contracts to extend.
 
     Columns: due, kind, action (in words), council, system, contract, supplier; soonest first.
     One notice or extension per contract, even when it supplies several systems.
@@ -336,10 +388,59 @@ def decisions_due(roadmap: Roadmap, months: int = 12) -> pd.DataFrame:
                     "supplier": supplier,
                 }
             )
+    rows += _reorganisation_decisions(plans, today, horizon)
     columns = ["due", "kind", "action", "council", "system", "contract", "supplier"]
     if not rows:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame(rows, columns=columns).sort_values(["due", "council"], kind="stable")
+
+
+def _reorganisation_decisions(
+    plans: pd.DataFrame, today: pd.Timestamp, horizon: pd.Timestamp
+) -> list[dict[str, object]]:
+    """Hosting to agree for systems leaving their host late, and extensions of surviving
+    systems' contracts that must outlast the systems consolidating onto them, due by
+    `horizon` (a date gone by is due today)."""
+    rows: list[dict[str, object]] = []
+    late = plans[plans["misses_hosting_end"] & (plans["hosted_until"] <= horizon)]
+    for r in late.itertuples():
+        until = r.cutover - pd.Timedelta(days=1)
+        rows.append(
+            {
+                "due": max(r.hosted_until, today),
+                "kind": "Agree hosting",
+                "action": f"Agree hosting of {system_label(r.system, r.council)} until "
+                f"{uk_date(until)} (it ends {uk_date(r.hosted_until)})",
+                "council": r.council,
+                "system": r.system,
+                "contract": r.contract or "",
+                "supplier": r.supplier,
+            }
+        )
+    surviving = plans[
+        (plans["state"] == "surviving")
+        & (plans["extension_days"] > 0)
+        & plans["contract"].notna()
+        & (plans["notice_deadline"].fillna(plans["contract_end"]) <= horizon)
+    ]
+    for r in surviving.itertuples():
+        by = r.notice_deadline if pd.notna(r.notice_deadline) else r.contract_end
+        cover = "within its options" if r.extension_covered else "beyond its options"
+        rows.append(
+            {
+                "due": max(by, today),
+                "kind": "Extend surviving contract",
+                "action": f"Extend {r.supplier} ({r.contract}) by {days(int(r.extension_days))}, "
+                f"{cover}, so {system_label(r.system, r.council)} lasts until "
+                f"{uk_date(r.needed_until)}, when the last system consolidating onto it cuts "
+                f"over; decide by {uk_date(by)}",
+                "council": r.council,
+                "system": r.system,
+                "contract": r.contract,
+                "supplier": r.supplier,
+            }
+        )
+    return rows
 
 
 def overdue_decisions(roadmap: Roadmap) -> pd.DataFrame:
@@ -387,10 +488,20 @@ def at_risk(roadmap: Roadmap) -> pd.DataFrame:
     ]
 
 
-def quarter_grid(roadmap: Roadmap) -> pd.DataFrame:
+def quarter_grid(roadmap: Roadmap, by: str = "council") -> pd.DataFrame:
     """For each council, tower and quarter: share converged by the quarter's end, and the
-    system holding the cell back (the last to cut over among those not yet converged)."""
+    system holding the cell back (the last to cut over among those not yet converged).
+
+    With `by="successor"`, rows are successor authorities instead of councils (systems
+    serving none are left out), still in the column "council", and the system holding a
+    cell back is named with its council: "Finance (ADC)"."""
     plans = _in_scope(roadmap)
+    if by == "successor":
+        plans = plans[plans["successor"] != ""]
+        plans = plans.assign(
+            council=plans["successor"],
+            system=list(map(system_label, plans["system"], plans["council"])),
+        )
     columns = ["council", "tower", "quarter", "share_converged", "holding_back", "holding_until"]
     if plans.empty or plans["cutover"].isna().all():
         return pd.DataFrame(columns=columns)
@@ -429,26 +540,33 @@ def quarter_grid(roadmap: Roadmap) -> pd.DataFrame:
 def roadmap_table(roadmap: Roadmap, *, uk_dates: bool = False) -> pd.DataFrame:
     """One row per system with the figures a roadmap report shows; ISO dates unless `uk_dates`.
 
-    Columns: council, system, tower, state, start, cutover, binding, extension_days,
-    extension_covered, notice_deadline, calloff_in_window, slack_council_days, rag, reasons.
+    Columns: council, successor, system, tower, state, start, cutover, binding_rule (one word:
+    contract, lot, planning_date, dependency, surviving_system; or converged, retained,
+    surviving for systems not moving), binding (in words), extension_days, extension_covered,
+    notice_deadline, calloff_in_window, slack_council_days, misses_vesting_day,
+    misses_hosting_end, rag, reasons.
     """
     columns = [
         "council",
+        "successor",
         "system",
         "tower",
         "state",
         "start",
         "cutover",
+        "binding_rule",
         "binding",
         "extension_days",
         "extension_covered",
         "notice_deadline",
         "calloff_in_window",
         "slack_council_days",
+        "misses_vesting_day",
+        "misses_hosting_end",
         "rag",
         "reasons",
     ]
-    table = roadmap.plans[columns].copy()
+    table = roadmap.plans.rename(columns={"binding_kind": "binding_rule"})[columns].copy()
     for column in ("start", "cutover", "notice_deadline"):
         values = table[column]
         if uk_dates:  # as formatting.uk_date: "3 Dec 2026", a column at a time

@@ -11,7 +11,7 @@ pro rata, termination fees for early exits).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -22,8 +22,8 @@ from convergence.errors import EstateError
 from convergence.money.savings import ChargesFrom, Savings, horizon_months, savings
 from convergence.money.tables import early_exits
 from convergence.planning.engine import Roadmap, schedule
-from convergence.planning.roadmap import convergence_by, in_scope
-from convergence.records.estate import Dependency, Estate
+from convergence.planning.roadmap import convergence_by, in_scope, successors_at_vesting
+from convergence.records.estate import Dependency, Estate, Successor
 
 OverrideKind = Literal[
     "extend_contract",
@@ -34,6 +34,9 @@ OverrideKind = Literal[
     "remove_dependency",
     "retain_system",
     "bring_into_scope",
+    "add_successor",
+    "move_council",
+    "change_vesting_day",
 ]
 
 
@@ -47,6 +50,9 @@ class Override:
     change_transition: council, system, days
     add_dependency / remove_dependency: council, system, needs_council, needs_system, days (lag)
     retain_system / bring_into_scope: council, system
+    add_successor: successor (code), name, on (vesting day): a structure being weighed
+    move_council: council, successor (the one it becomes part of; empty: none)
+    change_vesting_day: successor, on
     """
 
     kind: OverrideKind
@@ -59,6 +65,8 @@ class Override:
     on: date | None = None
     days: int = 0
     fee: Decimal = Decimal(0)
+    successor: str = ""
+    name: str = ""
 
     def describe(self) -> str:
         """The override in words, as a board paper would put it."""
@@ -90,6 +98,14 @@ class Override:
                 return f"Retain {self.system} ({self.council}) out of scope"
             case "bring_into_scope":
                 return f"Bring {self.system} ({self.council}) back into scope"
+            case "add_successor":
+                return f"New successor {self.name} ({self.successor}), vesting {uk_date(self.on)}"
+            case "move_council":
+                if not self.successor:
+                    return f"{self.council} is not reorganised"
+                return f"{self.council} becomes part of {self.successor}"
+            case "change_vesting_day":
+                return f"{self.successor} vests on {uk_date(self.on)}"
 
 
 def overrides_to_json(overrides: tuple[Override, ...]) -> str:
@@ -122,6 +138,8 @@ def apply_overrides(
     Raises EstateError naming the override when it refers to something not in the estate.
     """
     contracts = {(c.council, c.reference): c for c in estate.contracts}
+    councils = {c.code: c for c in estate.councils}
+    successors = {s.code: s for s in estate.successors}
     lots = {lot.name: lot for lot in estate.lots}
     systems = {s.key: s for s in estate.systems}
     dependencies = {(d.dependant, d.prerequisite): d for d in estate.dependencies}
@@ -140,6 +158,20 @@ def apply_overrides(
                 contracts[key] = replace(c, end=o.on, max_end=max(c.max_end or o.on, o.on))
             else:
                 exits[key] = o.on
+        elif o.kind == "add_successor":
+            if not o.successor or o.on is None:
+                raise EstateError(f"{where}: needs a code and a vesting day")
+            successors[o.successor] = Successor(o.successor, o.name or o.successor, o.on)
+        elif o.kind == "change_vesting_day":
+            if o.successor not in successors or o.on is None:
+                raise EstateError(f"{where}: no successor authority '{o.successor}', or no date")
+            successors[o.successor] = replace(successors[o.successor], vesting_day=o.on)
+        elif o.kind == "move_council":
+            if o.council not in councils:
+                raise EstateError(f"{where}: no council {o.council}")
+            if o.successor and o.successor not in successors:
+                raise EstateError(f"{where}: no successor authority '{o.successor}'")
+            councils[o.council] = replace(councils[o.council], successor=o.successor or None)
         elif o.kind == "move_lot_opening":
             if o.lot not in lots or o.on is None:
                 raise EstateError(f"{where}: no framework lot '{o.lot}', or no date")
@@ -169,6 +201,8 @@ def apply_overrides(
 
     changed = replace(
         estate,
+        councils=tuple(councils.values()),
+        successors=tuple(successors.values()),
         contracts=tuple(contracts.values()),
         lots=tuple(lots.values()),
         systems=tuple(systems.values()),
@@ -187,6 +221,9 @@ class Comparison:
     programme_change_days: int | None
     extension_cost: float  # £, extra extension days priced at annual value / 365
     termination_fees: float  # £
+    # per successor authority, live and scenario: vesting day, day-one systems late for it,
+    # converged-by date (empty when neither plan reorganises anything)
+    successors: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _change(live: pd.Series, scenario: pd.Series, name: str) -> pd.DataFrame:
@@ -229,7 +266,21 @@ def compare(live: Roadmap, scenario: Roadmap, overrides: tuple[Override, ...] = 
         programme_change_days=programme,
         extension_cost=extension_cost,
         termination_fees=float(sum(o.fee for o in overrides if o.kind == "exit_early")),
+        successors=_structures(live, scenario),
     )
+
+
+def _structures(live: Roadmap, scenario: Roadmap) -> pd.DataFrame:
+    """Each successor authority under the live structure and the scenario's: its vesting day,
+    systems serving it, day-one systems and how many miss vesting day, converged-by date."""
+    kept = ["successor", "vesting_day", "systems", "day_one", "day_one_late", "converged_by"]
+    both = successors_at_vesting(live)[kept].merge(
+        successors_at_vesting(scenario)[kept],
+        on="successor",
+        how="outer",
+        suffixes=("_live", "_scenario"),
+    )
+    return both.sort_values("successor", ignore_index=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,6 +338,10 @@ def scenario_causes(name: str, overrides: tuple[Override, ...]) -> dict[tuple[st
             key = ("contract", o.council, o.reference)
         elif o.kind == "move_lot_opening":
             key = ("lot", "", o.lot)
+        elif o.kind in ("add_successor", "change_vesting_day"):
+            key = ("successor", "", o.successor)
+        elif o.kind == "move_council":
+            key = ("council", o.council, o.council)
         elif o.kind in ("add_dependency", "remove_dependency"):
             key = (
                 "dependency",

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from convergence.records.estate_files import YES_NO
 from convergence.records.fields import KINDS, LARGEST_WHOLE, MOST_MONEY, TOWERS, Field, Kind
 from convergence.spreadsheets import FORMULA_STARTS
 
@@ -112,6 +113,9 @@ def _parsed(text: pd.Series, kind: Kind, field: Field) -> npt.NDArray[Any] | Non
         texts: npt.NDArray[Any] = text.where(~empty, None).to_numpy(dtype=object)
         # a reference left empty is none; other texts are empty
         return texts if kind.empty_value(field.name) is None else text.to_numpy(dtype=object)
+    if field.type == "yes_no":
+        answer = text.str.lower().map(YES_NO)
+        return answer.to_numpy(dtype=bool) if answer.notna().all() else None
     if field.type == "choice":
         chosen = text.str.lower().str.replace(" ", "_").where(~empty, kind.empty_value(field.name))
         return chosen.to_numpy(dtype=object) if chosen.isin(field.values).all() else None

@@ -1,4 +1,5 @@
-"""The estate in memory: councils, towers, framework lots, contracts, systems, dependencies.
+"""The estate in memory: successors, councils, towers, framework lots, contracts, systems,
+dependencies.
 
 These frozen dataclasses are what the engine, the estate files and the generators exchange.
 They hold no database identity: records refer to each other by the keys councils use
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 RenewalType = Literal["none", "tacit", "express"]
-SystemState = Literal["legacy", "in_transition", "converged", "retained"]
+SystemState = Literal["legacy", "in_transition", "converged", "retained", "surviving"]
 ChargeBasis = Literal["per_council", "per_system", "shared"]
 
 RENEWAL_TYPES: tuple[str, ...] = get_args(RenewalType)
@@ -34,7 +35,17 @@ STATE_LABELS: dict[str, str] = {
     "in_transition": "In transition",
     "converged": "Converged",
     "retained": "Retained (out of scope)",
+    "surviving": "Surviving (others consolidate onto it)",
 }
+
+
+@dataclass(frozen=True)
+class Successor:
+    """An authority councils become part of on its vesting day, e.g. a new unitary council."""
+
+    code: str
+    name: str
+    vesting_day: date
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class Council:
     code: str
     name: str
     share: Decimal | None = None
+    successor: str | None = None  # the successor it becomes part of (None: not reorganised)
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,13 @@ def system_label(system: str, council: str) -> str:
 
 @dataclass(frozen=True)
 class System:
-    """Something that moves onto the framework: a council's desktop, hosting, service desk ..."""
+    """Something that moves onto the framework: a council's desktop, hosting, service desk ...
+
+    It moves onto its framework `lot`, or consolidates onto a surviving system (another
+    council's, named by `target_council` and `target_system`). `successor` names the
+    successor it serves when that is not its council's (a split county's system serves
+    several); `day_one` systems must be on their target by that successor's vesting day;
+    a hosted system must cut over by the day after `hosted_until`."""
 
     council: str
     name: str
@@ -116,6 +134,18 @@ class System:
     state: SystemState = "legacy"
     cutover: date | None = None
     transition_cost: Decimal | None = None  # one-off, £, paid when its transition starts
+    successor: str | None = None
+    target_council: str | None = None
+    target_system: str | None = None
+    day_one: bool = False
+    hosted_until: date | None = None
+
+    @property
+    def target(self) -> tuple[str, str] | None:
+        """The (council, system) it consolidates onto, or None."""
+        if self.target_system is None or self.target_council is None:
+            return None
+        return (self.target_council, self.target_system)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -172,6 +202,7 @@ class Estate:
     contracts: tuple[Contract, ...] = ()
     systems: tuple[System, ...] = ()
     dependencies: tuple[Dependency, ...] = field(default=())
+    successors: tuple[Successor, ...] = ()
     links: Links | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
@@ -198,5 +229,5 @@ def linked(estate: Estate, links: Links) -> Estate:
 
 # any one record, and the Estate attributes holding each kind (each kind's estate file is
 # NAME.csv), in the order a save writes them
-Record = Council | Tower | Lot | Contract | System | Dependency
-KINDS = ("councils", "towers", "lots", "contracts", "systems", "dependencies")
+Record = Successor | Council | Tower | Lot | Contract | System | Dependency
+KINDS = ("successors", "councils", "towers", "lots", "contracts", "systems", "dependencies")

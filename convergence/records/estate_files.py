@@ -105,6 +105,18 @@ def parse_share(text: str) -> Decimal | None:
     return value
 
 
+YES_NO = {"": False, "no": False, "n": False, "false": False, "0": False,
+          "yes": True, "y": True, "true": True, "1": True}  # fmt: skip
+
+
+def parse_yes_no(text: str) -> bool:
+    """`yes` or `no` (also y/n, true/false, 1/0); an empty cell is no."""
+    answer = YES_NO.get(text.strip().lower())
+    if answer is None:
+        raise ValueError(f"'{text[:40]}' is not yes or no")
+    return answer
+
+
 def parse_choice(choices: tuple[str, ...], default: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = text.strip().lower().replace(" ", "_") or default
@@ -128,6 +140,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "whole": parse_int,
     "money": parse_money,
     "share": parse_share,
+    "yes_no": parse_yes_no,
 }
 
 
@@ -158,6 +171,8 @@ def format_cell(value: Any) -> str:
     convergence.spreadsheets, which guards text a spreadsheet would run as a formula)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, str):
         return value
     if isinstance(value, Decimal):

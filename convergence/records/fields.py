@@ -31,6 +31,7 @@ from convergence.records.estate import (
     Estate,
     Lot,
     Record,
+    Successor,
     System,
     Tower,
 )
@@ -38,8 +39,8 @@ from convergence.records.estate import (
 MOST_MONEY = Decimal(10_000_000_000)  # £10bn: any amount in pounds is below this
 LARGEST_WHOLE = 999_999_999  # any whole number (days, months) in a file or form is at most this
 
-FieldType = Literal["text", "date", "whole", "money", "share", "choice"]
-InputType = Literal["text", "date", "whole", "money", "choice"]
+FieldType = Literal["text", "date", "whole", "money", "share", "choice", "yes_no"]
+InputType = Literal["text", "date", "whole", "money", "choice", "yes_no"]
 Options = Callable[[Estate, dict[str, Any]], list[str]]
 
 _INPUTS: dict[FieldType, InputType] = {
@@ -49,6 +50,7 @@ _INPUTS: dict[FieldType, InputType] = {
     "money": "money",
     "share": "money",
     "choice": "choice",
+    "yes_no": "yes_no",
 }
 
 
@@ -148,6 +150,15 @@ def _defaults(record: type) -> dict[str, Any]:
 # --- form choices -----------------------------------------------------------------------------
 
 
+def _successors(estate: Estate, _: dict[str, Any]) -> list[str]:
+    return sorted(s.code for s in estate.successors)
+
+
+def _target_systems(estate: Estate, values: dict[str, Any]) -> list[str]:
+    council = values.get("target_council")
+    return sorted(s.name for s in estate.systems if s.council == council)
+
+
 def _councils(estate: Estate, _: dict[str, Any]) -> list[str]:
     return sorted(c.code for c in estate.councils)
 
@@ -184,6 +195,36 @@ TOWER = Field(
     longest=50, register=True,
 )  # fmt: skip
 
+SUCCESSOR = Field(
+    "successor",
+    "Successor authority",
+    "code of the successor authority it becomes part of (empty: not reorganised)",
+    refers_to="successor",
+    optional=True,
+    options=_successors,
+    longest=20,
+)
+
+SUCCESSORS = Kind(
+    "successor",
+    "successors",
+    Successor,
+    "successors.csv",
+    "Successor authorities",
+    (
+        Field("code", "Code", "short code, e.g. `NEWU`", required=True, key=True, longest=20),
+        Field("name", "Name", "full name, e.g. a new unitary council", required=True, longest=200),
+        Field(
+            "vesting_day",
+            "Vesting day",
+            "the day it comes into being, e.g. `2028-04-01`",
+            "date",
+            required=True,
+        ),
+    ),
+    order=("code",),
+)
+
 COUNCILS = Kind(
     "council",
     "councils",
@@ -200,6 +241,7 @@ COUNCILS = Kind(
             "share",
             optional=True,
         ),
+        SUCCESSOR,
     ),
     order=("code",),
 )
@@ -464,7 +506,8 @@ SYSTEMS = Kind(
         Field(
             "state",
             "State",
-            "`legacy`, `in_transition`, `converged` or `retained`",
+            "`legacy`, `in_transition`, `converged`, `retained` or `surviving` (it stays, and "
+            "others consolidate onto it)",
             "choice",
             values=SYSTEM_STATES,
         ),
@@ -480,6 +523,50 @@ SYSTEMS = Kind(
             "One-off transition cost (£)",
             "one-off cost of moving it, in pounds, paid in the month its transition starts",
             "money",
+            optional=True,
+        ),
+        Field(
+            "successor",
+            "Serves successor",
+            "the successor it will serve, when not its council's (a split county lists a "
+            "county-wide system once per successor)",
+            refers_to="successor",
+            optional=True,
+            options=_successors,
+            longest=20,
+        ),
+        Field(
+            "target_council",
+            "Consolidates onto: council",
+            "council of the surviving system it consolidates onto",
+            database=None,
+            optional=True,
+            options=_councils,
+            longest=20,
+        ),
+        Field(
+            "target_system",
+            "Consolidates onto: system",
+            "the surviving system it consolidates onto (empty: it moves onto its `lot`; a "
+            "system has a lot or a target, not both)",
+            refers_to="system",
+            scope="target_council",
+            database="target_system_id",
+            optional=True,
+            options=_target_systems,
+            longest=200,
+        ),
+        Field(
+            "day_one",
+            "Day one",
+            "`yes`: must be on its target by its successor's vesting day (default `no`)",
+            "yes_no",
+        ),
+        Field(
+            "hosted_until",
+            "Hosted until",
+            "last day of the hosting agreement it runs under: it must cut over by the day after",
+            "date",
             optional=True,
         ),
     ),
@@ -547,13 +634,14 @@ DEPENDENCIES = Kind(
     order=("council", "system", "needs_council", "needs_system"),
 )
 
-KINDS: tuple[Kind, ...] = (COUNCILS, TOWERS, LOTS, CONTRACTS, SYSTEMS, DEPENDENCIES)
+KINDS: tuple[Kind, ...] = (SUCCESSORS, COUNCILS, TOWERS, LOTS, CONTRACTS, SYSTEMS, DEPENDENCIES)
 KIND_OF_FILE: dict[str, Kind] = {k.file: k for k in KINDS}
 KIND_OF_RECORD: dict[type, Kind] = {k.record: k for k in KINDS}
 
 # the editing screen's forms, in the order it offers them
 FORMS: dict[str, tuple[type, tuple[Field, ...]]] = {
-    k.form: (k.record, k.fields) for k in (CONTRACTS, SYSTEMS, DEPENDENCIES, LOTS, COUNCILS)
+    k.form: (k.record, k.fields)
+    for k in (CONTRACTS, SYSTEMS, DEPENDENCIES, LOTS, COUNCILS, SUCCESSORS)
 }
 
 
@@ -580,6 +668,8 @@ def title_of(record: Record) -> str:
             return record.name
         case Council():
             return f"{record.code} — {record.name}"
+        case Successor():
+            return f"{record.code} — {record.name} (vesting {record.vesting_day:%d %b %Y})"
     raise TypeError(record)
 
 
@@ -594,6 +684,8 @@ def build(form: str, values: dict[str, Any]) -> Record:
             value = kind.empty_value(spec.name)
         elif spec.input == "whole":
             value = int(value)
+        elif spec.input == "yes_no":
+            value = value in (True, "yes")
         elif spec.input == "money":  # pence; a share to four places, as stored
             value = Decimal(str(round(float(value), 2 if spec.type == "money" else 4)))
         data[spec.name] = value

@@ -24,6 +24,7 @@ from convergence.records.estate import (
     Estate,
     Links,
     Lot,
+    Successor,
     System,
     SystemState,
     Tower,
@@ -251,3 +252,50 @@ def _tower_index(k: int, per_council: int) -> int:
         if share < cumulative:
             return tower
     return len(TOWER_WEIGHTS) - 1
+
+
+def reorganised(estate: Estate, successors: int, *, seed: int = 1) -> Estate:
+    """The generated `estate` as a reorganisation: its councils grouped into `successors`
+    successor authorities vesting on 1 Apr 2028; in each successor and tower the first
+    system (in the generator's dependency order, so no circle can close) survives — half stay
+    as they are, half re-platform onto their lot first — and about a third of the others
+    consolidate onto it instead of a lot, half of them day-one; one in fifty is hosted until
+    31 Mar 2028. Links are kept: the systems stay where they were."""
+    rng = random.Random(seed)
+    codes = [f"S{n + 1:03d}" for n in range(successors)]
+    per_successor = -(-len(estate.councils) // successors)
+    successor_of = {c.code: codes[i // per_successor] for i, c in enumerate(estate.councils)}
+    tower_rank = {t.code: i for i, t in enumerate(TOWERS)}
+    order = sorted(
+        range(len(estate.systems)), key=lambda i: (tower_rank[estate.systems[i].tower], i)
+    )
+    systems = list(estate.systems)
+    surviving: dict[tuple[str, str], tuple[str, str]] = {}
+    for i in order:
+        s = systems[i]
+        if s.state not in ("legacy", "in_transition"):
+            continue
+        group = (successor_of[s.council], s.tower)
+        if group not in surviving:
+            surviving[group] = s.key
+            if rng.random() < 0.5:
+                systems[i] = replace(s, state="surviving", lot=None)
+        elif rng.random() < 0.33:
+            council, name = surviving[group]
+            systems[i] = replace(
+                s,
+                lot=None,
+                target_council=council,
+                target_system=name,
+                day_one=rng.random() < 0.5,
+            )
+        if rng.random() < 0.02:
+            systems[i] = replace(systems[i], hosted_until=date(2028, 3, 31))
+    links = estate.links
+    changed = replace(
+        estate,
+        councils=tuple(replace(c, successor=successor_of[c.code]) for c in estate.councils),
+        successors=tuple(Successor(code, f"Unitary {code}", date(2028, 4, 1)) for code in codes),
+        systems=tuple(systems),
+    )
+    return changed if links is None else linked(changed, links)

@@ -12,6 +12,9 @@ The limits are data, in one place: `EARLIEST`/`LATEST` for every date field (`DA
 `LIMITS`; a new date field is one name in `DATES`. Rules between fields (the end after the
 start, a lot for the system's tower …) are the functions below, one per kind of record.
 
+Over 400 lines: it is the one rule book, by design; split, a record's rules would be found in
+several places again.
+
 >>> from convergence.records.estate import Council
 >>> problems([Council("WCC", "Westminster", share=150)], Estate())
 [{'share': 'A share is a percentage between 0 and 100'}]
@@ -37,8 +40,10 @@ from convergence.records.estate import (
     Estate,
     Lot,
     Record,
+    Successor,
     System,
     Tower,
+    system_label,
 )
 from convergence.records.fields import KIND_OF_RECORD, MOST_MONEY
 
@@ -75,9 +80,10 @@ class Limit:
 
 
 DATES: dict[type, tuple[str, ...]] = {
+    Successor: ("vesting_day",),
     Lot: ("calloffs_open", "framework_expiry"),
     Contract: ("start", "end", "max_end", "notice_served", "review_date"),
-    System: ("cutover",),
+    System: ("cutover", "hosted_until"),
 }
 
 LIMITS: dict[type, dict[str, Limit]] = {
@@ -132,15 +138,26 @@ class _Known:
     lot_towers: dict[str, str]
     contracts: frozenset[tuple[str, str]]
     systems: frozenset[tuple[str, str]]
+    successors: frozenset[str]
+    state_of: dict[tuple[str, str], str]  # each system's state, by key
+    serves: dict[tuple[str, str], str]  # the successor each system serves, by key
 
     @classmethod
     def of(cls, estate: Estate) -> _Known:
+        successor_of = {c.code: c.successor for c in estate.councils}
         return cls(
             frozenset(c.code for c in estate.councils),
             frozenset(t.code for t in estate.towers),
             {lot.name: lot.tower for lot in estate.lots},
             frozenset((c.council, c.reference) for c in estate.contracts),
             frozenset(s.key for s in estate.systems),
+            frozenset(s.code for s in estate.successors),
+            {s.key: s.state for s in estate.systems},
+            {
+                s.key: serves
+                for s in estate.systems
+                if (serves := s.successor or successor_of.get(s.council))
+            },
         )
 
 
@@ -167,12 +184,23 @@ def _limits(problems: dict[str, str], record: Record) -> None:
             )
 
 
+def _successor(s: Successor, known: _Known) -> dict[str, str]:
+    problems = {}
+    if not s.code.strip():
+        problems["code"] = "Give the successor authority a short code"
+    if not s.name.strip():
+        problems["name"] = "Give the successor authority's name"
+    return problems
+
+
 def _council(c: Council, known: _Known) -> dict[str, str]:
     problems = {}
     if not c.code.strip():
         problems["code"] = "Give the council a short code, e.g. WCC"
     if not c.name.strip():
         problems["name"] = "Give the council's name"
+    if c.successor is not None and c.successor not in known.successors:
+        problems["successor"] = f"There is no successor authority '{c.successor}'"
     return problems
 
 
@@ -240,7 +268,60 @@ def _system(s: System, known: _Known) -> dict[str, str]:
         problems["state"] = f"State must be one of: {', '.join(SYSTEM_STATES)}"
     if s.state == "converged" and s.cutover is None:
         problems["cutover"] = "Give the date a converged system cut over"
+    if s.successor is not None and s.successor not in known.successors:
+        problems["successor"] = f"There is no successor authority '{s.successor}'"
+    if s.day_one and s.state == "surviving":
+        problems["day_one"] = "A surviving system stays where it is: it has no day-one move"
+    problems.update(_target(s, known))
     return problems
+
+
+def _target(s: System, known: _Known) -> dict[str, str]:
+    """The rules of the surviving system `s` consolidates onto."""
+    if s.target_system is None:
+        if s.target_council is not None:
+            return {"target_system": "Give the surviving system it consolidates onto"}
+        return {}
+    if s.target_council is None:
+        return {"target_council": "Give the council of the surviving system it consolidates onto"}
+    target = (s.target_council, s.target_system)
+    onto = system_label(s.target_system, s.target_council)
+    if s.lot is not None:
+        return {
+            "target_system": "A system moves onto a framework lot or consolidates onto a "
+            "surviving system, not both: clear one of them"
+        }
+    if target == s.key:
+        return {"target_system": "A system cannot consolidate onto itself"}
+    if s.state == "surviving":
+        return {"target_system": "A surviving system stays: others consolidate onto it"}
+    if target not in known.systems:
+        return {"target_system": f"There is no system '{s.target_system}' in {s.target_council}"}
+    if known.state_of[target] == "retained":
+        return {
+            "target_system": f"{onto} is retained, out of scope: it cannot be the surviving "
+            "system others consolidate onto"
+        }
+    return {}
+
+
+def cautions(record: Record, estate: Estate) -> dict[str, str]:
+    """What is allowed but worth a second look, as {field: words}: a system consolidating onto
+    one that serves another successor (it happens when a county is split)."""
+    if not isinstance(record, System) or record.target is None:
+        return {}
+    known = _Known.of(estate)
+    mine = record.successor or next(
+        (c.successor for c in estate.councils if c.code == record.council), None
+    )
+    theirs = known.serves.get(record.target)
+    if mine and theirs and mine != theirs:
+        return {
+            "target_system": f"{system_label(record.target[1], record.target[0])} serves "
+            f"{theirs}, not {mine}: right when a county is split and one successor hosts "
+            "another; check it otherwise"
+        }
+    return {}
 
 
 def _dependency(d: Dependency, known: _Known) -> dict[str, str]:
@@ -255,6 +336,7 @@ def _dependency(d: Dependency, known: _Known) -> dict[str, str]:
 
 
 _RULES: dict[type, Callable[..., dict[str, str]]] = {
+    Successor: _successor,
     Council: _council,
     Tower: _tower,
     Lot: _lot,
@@ -288,6 +370,15 @@ def problems(
         for i, cycle in zip(clean, closing_cycles(estate, pairs), strict=True):
             if cycle:
                 found[i]["needs_system"] = "This would close a circle: " + " → ".join(cycle)
+        onto: list[int] = []
+        targets: list[tuple[tuple[str, str], tuple[str, str]]] = []
+        for i, r in enumerate(records):
+            if isinstance(r, System) and r.target is not None and not found[i]:
+                onto.append(i)
+                targets.append((r.key, r.target))
+        for i, cycle in zip(onto, closing_cycles(estate, targets), strict=True):
+            if cycle:
+                found[i]["target_system"] = "This would close a circle: " + " → ".join(cycle)
     return found
 
 
@@ -295,6 +386,8 @@ def record_words(record: Record) -> str:
     """A record as a refusal names it: "Contract WCC-001 (WCC)", "Dependency Desktop (WCC)
     needs Identity (RBKC)"."""
     match record:
+        case Successor():
+            return f"Successor authority {record.code}"
         case Council():
             return f"Council {record.code}"
         case Tower():

@@ -20,7 +20,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from convergence.errors import ConvergenceError
-from convergence.records.estate import Contract, Council, Dependency, Lot, System, Tower
+from convergence.records.estate import (
+    Contract,
+    Council,
+    Dependency,
+    Lot,
+    Successor,
+    System,
+    Tower,
+)
 
 Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
@@ -57,9 +65,10 @@ def check_write(actor: Actor, record: object) -> None:
             council = record.council
         case Dependency():
             council = record.council
-        case Council() | Tower() | Lot():
+        case Successor() | Council() | Tower() | Lot():
             raise NotAllowed(
-                "Only the programme office (admin) changes councils, towers and framework lots"
+                "Only the programme office (admin) changes successor authorities, councils, "
+                "towers and framework lots"
             )
         case _:
             raise NotAllowed(f"{actor.name} may not make this change")

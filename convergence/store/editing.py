@@ -222,7 +222,7 @@ def adopt(*, session: Session, live: Estate, adopted: Estate, actor: Actor) -> i
     check_admin(actor, "adopt a scenario")
     changed: dict[str, Any] = {}
     gone: list[Record] = []
-    for kind in ("lots", "contracts", "systems", "dependencies"):
+    for kind in ("successors", "councils", "lots", "contracts", "systems", "dependencies"):
         key = KEY_OF[kind]
         before = {key(r): r for r in getattr(live, kind)}
         after = {key(r): r for r in getattr(adopted, kind)}

@@ -17,6 +17,7 @@ from convergence.records.estate import (
     Estate,
     Lot,
     Record,
+    Successor,
     System,
     Tower,
 )
@@ -28,6 +29,8 @@ from convergence.store import models as m
 def describe(record: Record) -> tuple[str, str, str]:
     """(kind, council, record name) of a record, as history and messages show it."""
     match record:
+        case Successor():
+            return "successor", "", record.code
         case Council():
             return "council", record.code, record.code
         case Tower():

@@ -13,11 +13,20 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+class Successor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=200)
+    vesting_day: date
+    version: int = 1
+
+
 class Council(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
     name: str = Field(max_length=200)
     share: Decimal | None = Field(default=None, sa_column=Column(Numeric(7, 4)))
+    successor_id: int | None = Field(default=None, foreign_key="successor.id", index=True)
     version: int = 1
 
 
@@ -78,6 +87,10 @@ class System(SQLModel, table=True):
     state: str = Field(default="legacy", max_length=20)
     cutover: date | None = None
     transition_cost: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    successor_id: int | None = Field(default=None, foreign_key="successor.id", index=True)
+    target_system_id: int | None = Field(default=None, foreign_key="system.id", index=True)
+    day_one: bool = False
+    hosted_until: date | None = None
     version: int = 1
 
 

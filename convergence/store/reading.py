@@ -4,7 +4,7 @@ column (see load_estate), and the revision number the app watches for changes.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from convergence.records.estate import (
     Estate,
     Links,
     Lot,
+    Successor,
     System,
     Tower,
     linked,
@@ -49,6 +50,8 @@ def load_estate(*, session: Session) -> Estate:
 
 def _read_estate(session: Session) -> Estate:
     keys: dict[str, dict[Any, Any]] = {}
+    successors, read = _read_records(session, Successor, m.Successor, keys)
+    keys["successor"] = {i: s.code for i, s in zip(read["id"], successors, strict=True)}
     councils, read = _read_records(session, Council, m.Council, keys)
     keys["council"] = {i: c.code for i, c in zip(read["id"], councils, strict=True)}
     towers, read = _read_records(session, Tower, m.Tower, keys)
@@ -58,10 +61,18 @@ def _read_estate(session: Session) -> Estate:
     contracts, read = _read_records(session, Contract, m.Contract, keys)
     contract_ids = read["id"]
     keys["contract"] = {i: c.reference for i, c in zip(contract_ids, contracts, strict=True)}
-    systems, read = _read_records(session, System, m.System, keys)
+    systems, read = _read_records(
+        session,
+        System,
+        m.System,
+        keys,
+        {"target_council": ("target_system_id", None), "target_system": ("target_system_id", None)},
+    )
     system_ids, contract_of = read["id"], read["contract_id"]
     council_of = {i: s.council for i, s in zip(system_ids, systems, strict=True)}
     name_of = {i: s.name for i, s in zip(system_ids, systems, strict=True)}
+    if any(i is not None for i in read["target_system_id"]):
+        systems = tuple(_targets_named(systems, council_of, name_of))
     dependencies, read = _read_records(
         session,
         Dependency,
@@ -75,6 +86,7 @@ def _read_estate(session: Session) -> Estate:
         },
     )
     estate = Estate(
+        successors=successors,
         councils=councils,
         towers=towers,
         lots=lots,
@@ -83,6 +95,23 @@ def _read_estate(session: Session) -> Estate:
         dependencies=dependencies,
     )
     return linked(estate, _links(system_ids, contract_ids, contract_of, read))
+
+
+def _targets_named(
+    systems: Sequence[System], council_of: dict[Any, str], name_of: dict[Any, str]
+) -> list[System]:
+    """The systems, each naming the surviving system it consolidates onto by its council and
+    name (read as that system's row id)."""
+    return [
+        s
+        if s.target_system is None
+        else replace(
+            s,
+            target_council=council_of[s.target_system],
+            target_system=name_of[s.target_system],
+        )
+        for s in systems
+    ]
 
 
 def _links(
@@ -123,14 +152,15 @@ def _read_records(
     record_type: type[Any],
     model: type[SQLModel],
     keys: dict[str, dict[Any, Any]],
-    derived: dict[str, tuple[str, dict[Any, Any]]] | None = None,
+    derived: dict[str, tuple[str, dict[Any, Any] | None]] | None = None,
 ) -> tuple[tuple[Any, ...], dict[str, Sequence[Any]]]:
     """Every row of `model`'s table as `record_type` (in the table's order), and the columns
     read, by name, as they came (among them the row ids, "id").
 
     A field of the record reads, in this order: the column and mapping `derived` gives it; the
     column of its name (or `_COLUMN_OF_FIELD`'s); or its `<field>_id` column mapped through
-    `keys` of the table that column refers to. Raises LookupError for a field with no column,
+    `keys` of the table that column refers to (a `derived` column without a mapping reads as
+    it came). Raises LookupError for a field with no column,
     so a field added to the records but not to the tables is never silently dropped."""
     table = model.__table__  # type: ignore[attr-defined]
     columns = ["id"]

@@ -6,7 +6,7 @@ duplicates."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, update
@@ -25,6 +25,7 @@ from convergence.records.fields import (
     COUNCILS,
     DEPENDENCIES,
     LOTS,
+    SUCCESSORS,
     SYSTEMS,
     TOWERS,
     Kind,
@@ -116,6 +117,7 @@ def clear_estate(*, session: Session) -> None:
         m.FrameworkLot,
         m.Tower,
         m.Council,
+        m.Successor,
     ):
         session.execute(delete(table))
     bump_revision(session)
@@ -126,6 +128,7 @@ def clear_estate(*, session: Session) -> None:
 
 # each kind's key, as councils and imports name records
 KEY_OF: dict[str, Callable[[Any], Key]] = {
+    "successors": lambda s: s.code,
     "councils": lambda c: c.code,
     "towers": lambda t: t.code,
     "lots": lambda lot: lot.name,
@@ -254,7 +257,8 @@ def save_estate(
     if problems:
         raise ValidationError(problems)
     check_references(merged)
-    if estate.dependencies:  # only a new dependency can close a cycle in the stored estate
+    if estate.dependencies or any(s.target for s in estate.systems):
+        # only a new dependency or target can close a cycle in the stored estate
         check_acyclic(merged)
     changes = history_rows(current, estate, user)
 
@@ -262,6 +266,14 @@ def save_estate(
     ids: dict[str, dict[Any, Any]] = {}  # row ids of the records saved so far, by kind and key
     updated: dict[str, int] = {}
     try:
+        added["successors"], updated["successors"] = _upsert(
+            session,
+            m.Successor,
+            lambda r: r.code,
+            {s.code: _stored(SUCCESSORS, s, ids) for s in estate.successors},
+            expect("successors"),
+        )
+        ids["successor"] = {r.code: r.id for r in session.exec(select(m.Successor)).all()}
         added["councils"], updated["councils"] = _upsert(
             session,
             m.Council,
@@ -301,19 +313,38 @@ def save_estate(
             )
         }
         ids["framework lot"] = {r.name: r.id for r in session.exec(select(m.FrameworkLot)).all()}
+
+        def system_ids() -> dict[Key, Any]:
+            return {
+                (council_code[cid], name): i
+                for i, cid, name in session.exec(
+                    select(m.System.id, m.System.council_id, m.System.name)
+                )
+            }
+
+        ids["system"] = system_ids() if any(s.target for s in estate.systems) else {}
+        new_targets = [s for s in estate.systems if s.target and s.target not in ids["system"]]
+        pointed_later = {s.key for s in new_targets}
         added["systems"], updated["systems"] = _upsert(
             session,
             m.System,
             lambda r: (council_code[r.council_id], r.name),
-            {s.key: _stored(SYSTEMS, s, ids) for s in estate.systems},
+            {
+                s.key: _stored(
+                    SYSTEMS, replace(s, target_system=None) if s.key in pointed_later else s, ids
+                )
+                for s in estate.systems
+            },
             expect("systems"),
         )
-        system_id = ids["system"] = {
-            (council_code[cid], name): i
-            for i, cid, name in session.exec(
-                select(m.System.id, m.System.council_id, m.System.name)
+        system_id = ids["system"] = system_ids()
+        if new_targets:  # onto a system this same save adds: pointed at once it has its row
+            _upsert(
+                session,
+                m.System,
+                lambda r: (council_code[r.council_id], r.name),
+                {s.key: {"target_system_id": system_id[s.target]} for s in new_targets},
             )
-        }
         added["dependencies"], updated["dependencies"] = _upsert(
             session,
             m.Dependency,
@@ -356,6 +387,13 @@ def check_references(estate: Estate) -> None:
     resolve: a lot's or contract's tower or council, a system's contract, lot or tower, a
     dependency's systems."""
     councils = {c.code for c in estate.councils}
+    successors = {s.code for s in estate.successors}
+    for council in estate.councils:
+        if council.successor is not None and council.successor not in successors:
+            raise EstateError(
+                f"Council {council.code}, field successor: no successor authority "
+                f"'{council.successor}'"
+            )
     towers = {t.code for t in estate.towers}
     for lot in estate.lots:
         if lot.tower not in towers:
