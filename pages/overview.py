@@ -154,6 +154,10 @@ for step, line in enumerate(chain, start=1):
     st.markdown(f"{step}. {plain(line)}")
 if not chain:
     st.write("Nothing is left to move.")
+if binding := rm.binding_rules(roadmap):
+    st.warning(
+        plain("Freeze and capacity rules binding the programme's end date: " + "; ".join(binding))
+    )
 
 st.subheader("Systems at risk")
 risks = rm.at_risk(roadmap)

@@ -35,7 +35,13 @@ records = records_of(estate, form)
 councils = sorted(
     c.code for c in estate.councils if actor.role == "admin" or c.code in actor.councils
 )
-if form not in ("Framework lots", "Councils", "Successor authorities"):
+if form not in (
+    "Framework lots",
+    "Councils",
+    "Successor authorities",
+    "Freeze windows",
+    "Capacity rules",
+):
     council = st.selectbox("Council", ["All councils", *councils], key="records_council")
     shown = set(councils) if council == "All councils" else {council}
     records = [r for r in records if getattr(r, "council", None) in shown]

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from convergence.charts.overview import SUMMARY_THRESHOLD, roadmap_gantt
+from convergence.charts.overview import SUMMARY_THRESHOLD, capacity_chart, roadmap_gantt
 from convergence.formatting import days, money, uk_date
 from convergence.planning import roadmap as rm
 from convergence.records.estate import system_label
@@ -126,6 +126,7 @@ chart, drawn = roadmap_gantt(
     council_names=council_names,
     tower_names=tower_names,
     chosen=None if row is None else (plans.at[row, "council"], plans.at[row, "system"]),
+    freezes=estate.freezes,
 )
 st.altair_chart(
     chart,
@@ -140,6 +141,21 @@ downloads(chart, drawn, "convergence-roadmap", "roadmap_chart")
 choice = st.selectbox(
     "Why does this system move when it does?", [NONE, *sorted(labels)], key="roadmap_system"
 )
+
+if estate.capacities:
+    with st.expander("Migration capacity: systems in transition each week against each limit"):
+        load = rm.capacity_load(roadmap, estate.capacities)
+        if load.empty:
+            st.write("No system in the plan matches a capacity rule.")
+        else:
+            capacity = capacity_chart(load, roadmap.today)
+            st.altair_chart(
+                capacity,
+                key="roadmap_capacity",
+                alt="For each capacity rule, the most systems in transition each week, against "
+                "its limit.",
+            )
+            downloads(capacity, load, "migration-capacity", "roadmap_capacity")
 
 if choice != NONE:
     row = labels[choice]

@@ -49,6 +49,9 @@ KINDS = {
     "Weigh a new successor authority": "add_successor",
     "Move a council to another successor": "move_council",
     "Change a vesting day": "change_vesting_day",
+    "Add a migration team (capacity rule)": "add_capacity",
+    "Change a team's capacity": "change_capacity",
+    "Add a freeze window": "add_freeze",
 }
 
 st.title("Scenarios")
@@ -80,6 +83,17 @@ dependencies = {
     f"{d.system} ({d.council}) needs {d.needs_system} ({d.needs_council})": d
     for d in estate.dependencies
 }
+
+
+def applies_to(prefix: str) -> dict[str, str]:
+    """The council and tower a capacity rule or freeze applies to (empty: all)."""
+    councils = ["", *sorted(c.code for c in estate.councils)]
+    towers = ["", *sorted(t.code for t in estate.towers)]
+    return {
+        "council": st.selectbox("Council (empty: all)", councils, key=f"{prefix}_council"),
+        "tower": st.selectbox("Tower (empty: all)", towers, key=f"{prefix}_tower"),
+    }
+
 
 with st.expander("Add a change", expanded=not overrides):
     label = st.selectbox("Change", list(KINDS), key="scenarios_kind")
@@ -188,6 +202,45 @@ with st.expander("Add a change", expanded=not overrides):
                 )
             else:
                 st.write("The estate has no successor authorities yet.")
+        elif kind == "add_capacity":
+            change = Override(
+                kind,
+                name=st.text_input("Name", key="scenarios_team").strip(),
+                **applies_to("scenarios_team"),
+                days=int(
+                    st.number_input("At once", value=1, min_value=1, key="scenarios_team_size")
+                ),
+            )
+        elif kind == "change_capacity":
+            at_once = {c.name: c.at_once for c in estate.capacities} | {
+                o.name: o.days for o in overrides if o.kind == "add_capacity"
+            }
+            if at_once:
+                team = st.selectbox("Capacity rule", sorted(at_once), key="scenarios_capacity")
+                change = Override(
+                    kind,
+                    name=team,
+                    days=int(
+                        st.number_input(
+                            "At once",
+                            value=2 * at_once[team],
+                            min_value=1,
+                            key="scenarios_at_once",
+                        )
+                    ),
+                )
+            else:
+                st.write("The estate has no capacity rules yet: add a migration team.")
+        elif kind == "add_freeze":
+            change = Override(
+                kind,
+                name=st.text_input("Name", key="scenarios_freeze").strip(),
+                starts=st.text_input(
+                    "From (MM-DD every year, or YYYY-MM-DD once)", key="scenarios_freeze_from"
+                ).strip(),
+                ends=st.text_input("To", key="scenarios_freeze_to").strip(),
+                **applies_to("scenarios_freeze"),
+            )
         elif dependencies:
             d = dependencies[
                 st.selectbox("Dependency", sorted(dependencies), key="scenarios_dependency")
@@ -226,7 +279,14 @@ first, second, third = st.columns(3)
 days = result.programme_change_days
 first.metric(
     "Programme convergence",
-    f"{days:+,} days" if days is not None else "—",
+    "—"
+    if days is None
+    else f"{days:+,} days"
+    + (
+        f" (about {abs(days) / 30.44:.1f} months {'later' if days > 0 else 'sooner'})"
+        if days
+        else ""
+    ),
     delta=None if not days else ("later" if days > 0 else "earlier"),
     delta_color="inverse",
 )

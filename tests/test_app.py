@@ -151,7 +151,7 @@ def test_choosing_a_system_explains_its_date(
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     rows = chart_rows(at).dropna(subset=["phase"])
     order = rows.loc[(rows.council == "WCC") & (rows.system == "Desktop"), "order"].iloc[0]
-    opacity = spec["spec"]["layer"][0]["encoding"]["opacity"]
+    opacity = spec["spec"]["layer"][1]["encoding"]["opacity"]  # behind the bars: freeze shading
     assert opacity["condition"]["test"] == {"field": "order", "equal": int(order)}
     at.selectbox(key="roadmap_system").set_value("—").run()
     assert not at.subheader

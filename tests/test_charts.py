@@ -99,8 +99,9 @@ def test_gantt_spec_colours_selection_markers_and_today(sample: Roadmap) -> None
     names = {"WCC": "Westminster City Council"}
     chart, drawn = roadmap_gantt(sample, sample.plans, council_names=names)
     spec = chart.to_dict()
-    bars, points, rule, vesting = layers(spec)
+    shading, bars, points, rule, vesting = layers(spec)
     assert vesting["mark"]["type"] == "rule"  # a successor's vesting day, where there is one
+    assert shading["mark"]["type"] == "rect"  # freeze windows, drawn behind the bars
     colour = bars["encoding"]["color"]["scale"]
     assert dict(zip(colour["domain"], colour["range"], strict=True)) == PHASES
     assert PHASES["Extension within options"] == "#E69F00"
@@ -128,11 +129,11 @@ def test_gantt_spec_colours_selection_markers_and_today(sample: Roadmap) -> None
 
 def test_a_chosen_system_stands_out(sample: Roadmap) -> None:
     chart, drawn = roadmap_gantt(sample, sample.plans, chosen=("WCC", "Desktop"))
-    opacity = layers(chart.to_dict())[0]["encoding"]["opacity"]
+    opacity = layers(chart.to_dict())[1]["encoding"]["opacity"]
     order = drawn.loc[(drawn.council == "WCC") & (drawn.system == "Desktop"), "order"].iloc[0]
     assert opacity["condition"]["test"] == {"field": "order", "equal": int(order)}
     plain, _ = roadmap_gantt(sample, sample.plans, chosen=("WCC", "No such system"))
-    assert layers(plain.to_dict())[0]["encoding"]["opacity"] == {"value": 1.0}
+    assert layers(plain.to_dict())[1]["encoding"]["opacity"] == {"value": 1.0}
 
 
 def test_markers_skip_notices_already_served(sample: Roadmap) -> None:

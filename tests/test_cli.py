@@ -27,7 +27,7 @@ def test_import_then_export_reproduces_the_sample_exactly(
 ) -> None:
     assert run(capsys, "--database", database_url, "import", str(SAMPLE))[0] == 0
     code, out, _ = run(capsys, "--database", database_url, "export", str(tmp_path / "out"))
-    assert code == 0 and "Wrote 7 estate files" in out
+    assert code == 0 and "Wrote 9 estate files" in out
     for path in sorted(SAMPLE.glob("*.csv")):
         assert (tmp_path / "out" / path.name).read_bytes() == path.read_bytes(), path.name
 

@@ -281,6 +281,8 @@ def test_workbook_has_a_sheet_per_kind_and_no_live_formulas(sample_estate: Estat
         "contracts",
         "systems",
         "dependencies",
+        "freezes",
+        "capacity",
     ]
     cells = [c.value for row in book["contracts"].iter_rows() for c in row]
     assert '\'=HYPERLINK("http://x","y")' in cells

@@ -472,3 +472,44 @@ def test_a_generated_reorganisation_schedules_validly_linked_or_by_name(seed: in
     assert_valid_schedule(e, roadmap)
     assert roadmap.plans.equals(schedule(replace(e), TODAY).plans)
     assert (roadmap.plans.binding_kind == "surviving_system").any()
+
+
+def test_a_successor_is_saved_and_refused_deletion_while_councils_join_it(
+    database_url: str,
+) -> None:
+    from convergence.store.access import Actor
+
+    engine = prepare_database(database_url)
+    admin = Actor("ada", "admin")
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=county(ORACLE), actor=SYSTEM)
+    later = Successor("NORTH", "North unitary", date(2028, 10, 1))
+    with Session(engine) as session:
+        version = storage.record_version(session=session, record=later)
+        storage.save_record(session=session, record=later, actor=admin, version=version)
+    with Session(engine) as session:
+        assert storage.load_estate(session=session).successors == (later,)
+        with pytest.raises(ValidationError, match="Still used by council D1"):
+            storage.delete_record(
+                session=session,
+                record=later,
+                actor=admin,
+                version=storage.record_version(session=session, record=later) or 0,
+            )
+    engine.dispose()
+
+
+def test_a_surviving_system_cannot_be_deleted_while_others_consolidate_onto_it(
+    database_url: str,
+) -> None:
+    engine = prepare_database(database_url)
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=county(ORACLE, onto_oracle("D1")), actor=SYSTEM)
+    with Session(engine) as session, pytest.raises(ValidationError, match="consolidating onto it"):
+        storage.delete_record(
+            session=session,
+            record=ORACLE,
+            actor=SYSTEM,
+            version=storage.record_version(session=session, record=ORACLE) or 0,
+        )
+    engine.dispose()

@@ -43,7 +43,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
         )
     again.dispose()
 
@@ -214,6 +214,8 @@ def test_each_text_column_holds_what_the_description_allows() -> None:
         "contract": "contract",
         "system": "system",
         "dependency": "dependency",
+        "freeze": "freeze",
+        "capacity rule": "capacity_rule",
     }
     for kind in KINDS:
         table = tables[table_of[kind.name]]

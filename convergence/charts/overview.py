@@ -20,8 +20,10 @@ import vl_convert
 
 from convergence.charts.style import (
     BLACK,
+    BLUE,
     FONT,
     RAG_COLOURS,
+    VERMILLION,
     configure,
     series_colours,
     tower_label,
@@ -209,6 +211,47 @@ def rag_trend_chart(trend: pd.DataFrame, council: str = "Programme") -> Any:
             tooltip=["baseline:N", "rag:N", "systems:Q"],
         )
         .properties(width=alt.Step(70), height=240, title=f"RAG trend: {council}")
+    )
+    return configure(chart)
+
+
+# --- migration capacity ------------------------------------------------------------------------
+
+
+def capacity_chart(load: pd.DataFrame, today: date) -> Any:
+    """For each capacity rule (one panel each), the most systems in transition in each week
+    against its limit (a dashed line): where the load sits on the line, the plan is
+    capacity-bound. `load` is `convergence.planning.roadmap.capacity_load`."""
+    data = load.assign(week_text=uk_dates(load["week"]))
+    base = alt.Chart().encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")))
+    area = base.mark_area(interpolate="step-after", opacity=0.6, color=BLUE).encode(
+        y=alt.Y("in_transition:Q", title="Systems in transition"),
+        tooltip=[
+            alt.Tooltip("rule:N", title="Capacity rule"),
+            alt.Tooltip("week_text:N", title="Week of"),
+            alt.Tooltip("in_transition:Q", title="Most in transition"),
+            alt.Tooltip("at_once:Q", title="Limit"),
+        ],
+    )
+    limit = base.mark_rule(color=VERMILLION, strokeDash=[6, 3], strokeWidth=2).encode(y="at_once:Q")
+    chart = (
+        alt.layer(area, limit, data=data)
+        .properties(width=560, height=120)
+        .facet(
+            row=alt.Row(
+                "rule:N",
+                title=None,
+                header=alt.Header(labelOrient="top", labelAnchor="start", labelFontSize=FONT + 1),
+            )
+        )  # fmt: skip
+        .resolve_scale(y="independent")
+        .properties(
+            title=alt.Title(
+                "Migration capacity: systems in transition each week",
+                subtitle=f"The dashed line is each rule's limit; planning date {uk_date(today)}.",
+                subtitleFontSize=FONT,
+            )
+        )
     )
     return configure(chart)
 

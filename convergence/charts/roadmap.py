@@ -1,7 +1,8 @@
 """The roadmap as a Gantt chart: one panel per council, one row per system, its phases as
 segments (legacy contract, extension within or beyond options, transition, on the framework),
 markers for notice deadlines and the framework lot's window, a dashed line for the planning date,
-a solid line for each successor authority's vesting day and a marker on each day-one system.
+a solid line for each successor authority's vesting day and a marker on each day-one system, and
+freeze windows shaded.
 
 Above `SUMMARY_THRESHOLD` systems in view, rows sum up each council's tower (aggregated here, in
 pandas: `st.altair_chart` sends every row to the browser). Pure; no Streamlit.
@@ -35,7 +36,9 @@ from convergence.charts.style import (
 )
 from convergence.formatting import uk_date
 from convergence.planning.engine import Roadmap
+from convergence.planning.placement import Window, applies
 from convergence.planning.roadmap import in_scope
+from convergence.records.estate import Freeze
 
 PHASES = {
     "Legacy contract": GREY,
@@ -265,6 +268,40 @@ def _vesting_lines(scope: pd.DataFrame, councils: list[str]) -> pd.DataFrame:
     )
 
 
+def _freeze_shading(
+    freezes: tuple[Freeze, ...],
+    scope: pd.DataFrame,
+    councils: list[str],
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+) -> pd.DataFrame:
+    """One row per council panel and freeze window day range in view, for the windows that
+    apply to one of the panel's towers."""
+    rows = []
+    towers = scope.groupby("council")["tower"].unique()
+    span = (first.year - 1, last.year)
+    for freeze in freezes:
+        window = Window.of(freeze)
+        for council in councils:
+            if not any(applies(freeze.council, freeze.tower, council, t) for t in towers[council]):
+                continue
+            for begin, end in window.occurrences(*span):
+                if end < first.toordinal() or begin > last.toordinal():
+                    continue
+                rows.append(
+                    {
+                        "council": council,
+                        "kind": "freeze",
+                        "marker": window.words() + (f", {freeze.tower}" if freeze.tower else ""),
+                        "begin": pd.Timestamp(date.fromordinal(begin)),
+                        "end": pd.Timestamp(date.fromordinal(end + 1)),
+                        "from_text": uk_date(date.fromordinal(begin)),
+                        "to_text": uk_date(date.fromordinal(end)),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def roadmap_gantt(
     roadmap: Roadmap,
     plans: pd.DataFrame,
@@ -274,6 +311,7 @@ def roadmap_gantt(
     threshold: int = SUMMARY_THRESHOLD,
     chosen: tuple[str, str] | None = None,
     on_screen: bool = True,
+    freezes: tuple[Freeze, ...] = (),
 ) -> tuple[Any, pd.DataFrame]:
     """The roadmap as a Gantt chart, one panel per council, and the bar rows it draws.
 
@@ -309,6 +347,7 @@ def roadmap_gantt(
             frame.drop(columns="council_name").assign(kind="bar"),
             markers[marker_columns].assign(kind="marker"),
             _vesting_lines(scope, councils),
+            _freeze_shading(freezes, scope, councils, first, last),
         ],
         ignore_index=True,
     )
@@ -417,7 +456,21 @@ def roadmap_gantt(
         )
         .transform_filter(alt.datum.kind == "vesting")
     )
-    layers = [bars, points, rule, vesting] if kinds else [bars, rule, vesting]
+    shading = (
+        alt.Chart()
+        .mark_rect(color=GREY, opacity=0.18)
+        .encode(
+            x="begin:T",
+            x2="end:T",
+            tooltip=[
+                alt.Tooltip("marker:N", title="Freeze"),
+                alt.Tooltip("from_text:N", title="From"),
+                alt.Tooltip("to_text:N", title="To"),
+            ],
+        )
+        .transform_filter(alt.datum.kind == "freeze")
+    )
+    layers = [shading, bars, points, rule, vesting] if kinds else [shading, bars, rule, vesting]
     layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(24))
     header = alt.Header(
         labelOrient="top",

@@ -158,6 +158,8 @@ def pack_content(
                 f"Moved most: {m.system} ({m.council}), {m.change_days:+,} days — {m.cause}."
             )
     briefing.append(f"{head.red} systems red, {head.amber} amber, of {head.systems} in the plan.")
+    if binding := rm.binding_rules(roadmap):
+        briefing.append("Rules binding the programme's end date: " + "; ".join(binding) + ".")
     late_day_one = rm.day_one_at_risk(roadmap)
     for v in rm.successors_at_vesting(roadmap).itertuples():
         figures.append(

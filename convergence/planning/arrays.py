@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from convergence.errors import EstateError
+from convergence.planning.placement import Rules
 from convergence.records.columns import EstateColumns
 from convergence.records.estate import Dependency, Estate, System, system_label
 
@@ -73,6 +74,7 @@ class EstateArrays:
     vesting: Ints  # per system: its successor's vesting day
     day_one: Bools
     hosted_until: Ints
+    rules: Rules  # freeze windows and capacity rules, as they apply to each system
     council: Ints  # each system's council, numbered in order of first appearance
     council_name: Objects  # each system's council code, as recorded
     system_name: Objects
@@ -409,6 +411,7 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
         vesting=reorganisation.vesting,
         day_one=reorganisation.day_one,
         hosted_until=reorganisation.hosted_until,
+        rules=Rules.of(estate.freezes, estate.capacities, council_names, towers),
         council=_codes(council_names, council_code, n),
         council_name=_objects(council_names),
         system_name=_objects(system_names),
@@ -517,6 +520,7 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         lag=deps["lag_days"].to_numpy(dtype=np.int64),
         onto=np.zeros(len(deps), dtype=bool),
         **vars(Reorganisation.none(n)),
+        rules=Rules.none(n),
         council=council_code.astype(np.int64),
         council_name=_texts(systems["council"]),
         system_name=_texts(systems["name"]),
@@ -525,11 +529,13 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
 
 
 def _reorganised(columns: EstateColumns) -> bool:
-    """Whether an estate read as columns names successors, targets, day-one systems or
-    hosting (then its records are read instead)."""
+    """Whether an estate read as columns names successors, targets, day-one systems,
+    hosting, freeze windows or capacity rules (then its records are read instead)."""
     systems = columns["systems"]
     return bool(
         len(columns["successors"])
+        or len(columns["freezes"])
+        or len(columns["capacities"])
         or columns["councils"]["successor"].notna().any()
         or systems["successor"].notna().any()
         or systems["target_system"].notna().any()

@@ -10,11 +10,13 @@ and generated estates.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
 from convergence.planning.engine import Roadmap
-from convergence.records.estate import Estate
+from convergence.planning.placement import Window, applies
+from convergence.records.estate import Estate, System
 
 
 def _day(value: object) -> date | None:
@@ -41,6 +43,7 @@ def schedule_violations(
     for d in estate.dependencies:
         needs.setdefault(d.dependant, []).append((d.prerequisite, d.lag_days))
     vesting = {v.code: v.vesting_day for v in estate.successors}
+    ruled = _Placement(estate, rows)
     successor_of = {c.code: c.successor for c in estate.councils}
 
     for s in estate.systems:
@@ -97,11 +100,96 @@ def schedule_violations(
         for rule, bound in bounds.items():
             if start < bound:
                 problems.append(f"{s.label}: starts {start}, before its {rule} bound {bound}")
-        if start != max(bounds.values()):
-            problems.append(f"{s.label}: starts {start}, not the earliest {max(bounds.values())}")
-        if bounds.get(row.binding_kind) != start:
+        earliest = max(bounds.values())
+        if ruled:
+            problems += ruled.check(s, row, earliest, start)
+        elif start != earliest:
+            problems.append(f"{s.label}: starts {start}, not the earliest {earliest}")
+        if row.binding_kind not in ("freeze", "capacity") and bounds.get(row.binding_kind) != start:
             problems.append(f"{s.label}: binding {row.binding_kind} did not set {start}")
+    if ruled:
+        problems += ruled.overloaded()
     return problems
+
+
+class _Placement:
+    """Freezes and capacity checked the plain way: day by day, against the systems placed
+    before each one (the roadmap's `placed` order)."""
+
+    def __init__(self, estate: Estate, rows: dict[tuple[str, str], Any]) -> None:
+        self.estate = estate
+        self.windows = [Window.of(f) for f in estate.freezes]
+        self.placed: list[tuple[int, System, date, date]] = sorted(
+            (
+                (int(rows[s.key].placed), s, start, cut)
+                for s in estate.systems
+                if (start := _day(rows[s.key].start)) is not None
+                and (cut := _day(rows[s.key].cutover)) is not None
+                and s.state in ("legacy", "in_transition")
+            ),
+            key=lambda p: p[0],
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.estate.freezes or self.estate.capacities)
+
+    def frozen(self, s: System, cut: date) -> bool:
+        return any(
+            w.around(cut.toordinal()) is not None
+            for w, f in zip(self.windows, self.estate.freezes, strict=True)
+            if applies(f.council, f.tower, s.council, s.tower)
+        )
+
+    def full(self, s: System, first: date, order: int) -> bool:
+        """Whether a rule `s` matches has no room on some day of a transition from `first`,
+        counting only the systems placed before it."""
+        days = range(first.toordinal(), first.toordinal() + s.transition_days)
+        for rule in self.estate.capacities:
+            if not applies(rule.council, rule.tower, s.council, s.tower) or not days:
+                continue
+            for day in days:
+                busy = sum(
+                    1
+                    for o, other, start, cut in self.placed
+                    if o < order
+                    and applies(rule.council, rule.tower, other.council, other.tower)
+                    and start.toordinal() <= day < cut.toordinal()
+                )
+                if busy >= rule.at_once:
+                    return True
+        return False
+
+    def check(self, s: System, row: Any, earliest: date, start: date) -> list[str]:
+        problems = []
+        order = int(row.placed)
+        cut = start + timedelta(days=s.transition_days)
+        if self.frozen(s, cut):
+            problems.append(f"{s.label}: cuts over {cut} inside a freeze window")
+        if self.full(s, start, order):
+            problems.append(f"{s.label}: starts {start} with no room under a capacity rule")
+        day = earliest
+        while day < start:
+            if not self.frozen(s, day + timedelta(days=s.transition_days)) and not self.full(
+                s, day, order
+            ):
+                problems.append(f"{s.label}: starts {start}, but {day} was free")
+                break
+            day += timedelta(days=1)
+        if start > earliest and row.binding_kind not in ("freeze", "capacity"):
+            problems.append(f"{s.label}: held back to {start} but bound by {row.binding_kind}")
+        return problems
+
+    def overloaded(self) -> list[str]:
+        problems = []
+        for rule in self.estate.capacities:
+            load: dict[int, int] = {}
+            for _, s, start, cut in self.placed:
+                if applies(rule.council, rule.tower, s.council, s.tower):
+                    for day in range(start.toordinal(), cut.toordinal()):
+                        load[day] = load.get(day, 0) + 1
+            if load and max(load.values()) > rule.at_once:
+                problems.append(f"capacity rule {rule.name}: more than {rule.at_once} at once")
+        return problems
 
 
 def assert_valid_schedule(

@@ -43,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -50,7 +51,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from convergence.bulk import collector_paused
-from convergence.errors import DependencyCycle
+from convergence.errors import DependencyCycle, EstateError
 from convergence.planning.arrays import (
     CONVERGED,
     NONE,
@@ -63,6 +64,7 @@ from convergence.planning.arrays import (
     compile_estate,
 )
 from convergence.planning.calendar_months import to_datetime64
+from convergence.planning.placement import FREEZE, NoDayFree, Placed, busy_with, place
 from convergence.planning.risks import (
     binding_words,
     contract_terms,
@@ -305,7 +307,27 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     start = np.where(planned, base, NONE)
     cutover = np.where(planned, base + d, np.where(a.state == CONVERGED, a.recorded_cutover, NONE))
     dependency_bound = np.full(n, NONE, dtype=np.int64)
-    for depth_now in range(1, depth):
+    placed = None
+    if a.rules.active:  # freezes or capacity: one system at a time (convergence.planning.placement)
+        placed = _placed(
+            a,
+            base=base,
+            duration=d,
+            planned=planned,
+            cutover=cutover,
+            src=src,
+            dst=dst,
+            lag=lag,
+            windows=a.rules.windows,
+            window_of=a.rules.window_of,
+            capacity=a.rules.capacities,
+            rules_of=a.rules.rules_of,
+            rule_group=a.rules.rule_group,
+        )
+        start = np.where(planned, placed.start, NONE)
+        cutover = np.where(planned, placed.cutover, cutover)
+        dependency_bound = np.where(planned, placed.dependency_bound, NONE)
+    for depth_now in range(1, depth if placed is None else 0):
         edges = edge_order[edge_starts[depth_now] : edge_starts[depth_now + 1]]
         if edges.size:
             np.maximum.at(dependency_bound, dst[edges], cutover[src[edges]] + lag[edges])
@@ -321,6 +343,7 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     hit_dst, first = np.unique(dst[achieving], return_index=True)
     waits_for[hit_dst] = src[achieving][first]
     waits_onto[hit_dst] = onto[achieving][first]
+    held = _held_back(a, placed, base, dependency_bound, waits_for, waits_onto)
 
     # backward pass: latest cutover that delays no council (and, separately, the programme)
     council_codes = a.council
@@ -358,8 +381,64 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
         "dependency_bound": dependency_bound,
         "waits_for": waits_for,
         "waits_onto": waits_onto,
+        **held,
         "late_council": latest["council"],
         "late_programme": latest["programme"],
+    }
+
+
+def _placed(a: EstateArrays, **given: Any) -> Placed:
+    """`place` the systems of `a`, ties broken by council code, then system name; raises
+    EstateError naming a system the freeze windows leave no day to cut over."""
+    try:
+        return place(tie=_council_then_name(a), **given)
+    except NoDayFree as stuck:
+        label = system_label(a.system_name[stuck.position], a.council_name[stuck.position])
+        raise EstateError(f"{label}: {stuck.why}") from None
+
+
+def _council_then_name(a: EstateArrays) -> Ints:
+    """Each system's rank by council code, then system name: placement's tie-break."""
+    order = np.lexsort((a.system_name.astype(str), a.council_name.astype(str)))
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank
+
+
+def _held_back(
+    a: EstateArrays,
+    placed: Placed | None,
+    base: Ints,
+    dependency_bound: Ints,
+    waits_for: Ints,
+    waits_onto: npt.NDArray[np.bool_],
+) -> dict[str, Ints]:
+    """What moved systems past their earliest start, for the binding words: `moved_by`
+    (FREEZE, CAPACITY or 0), the `placed` order (-1 without freezes or capacity), and the
+    freeze window (`freeze`, by position in the system's windows) or capacity rule (`rule`)
+    with the systems busy (`busy`, positions). A capacity-bound system waits for the busy
+    system whose transition ends first; a freeze-bound one for what set its earliest start,
+    when that was a dependency. Updates `waits_for` and `waits_onto` in place."""
+    n = base.size
+    if placed is None:
+        none = np.full(n, -1, dtype=np.int64)
+        return {"moved_by": np.zeros(n, dtype=np.int64), "placed": none, "freeze": none,
+                "rule": none, "busy": np.empty(0, dtype=object)}  # fmt: skip
+    busy = busy_with(placed, a.rules, a.duration, a.state <= 1)
+    busy_lists = np.empty(n, dtype=object)
+    for i, others in busy.items():
+        busy_lists[i] = others
+        if others[0] >= 0:
+            waits_for[i], waits_onto[i] = others[0], False
+    froze = np.flatnonzero(placed.moved_by == FREEZE)
+    by_dependency = (dependency_bound[froze] >= base[froze]) & (dependency_bound[froze] != NONE)
+    waits_for[froze[~by_dependency]] = -1
+    return {
+        "moved_by": placed.moved_by,
+        "placed": placed.order,
+        "freeze": placed.freeze,
+        "rule": placed.rule,
+        "busy": busy_lists,
     }
 
 
@@ -466,6 +545,7 @@ def _roadmap(arrays: EstateArrays, level: Ints, today: date) -> Roadmap:
             "binding_kind": words(kinds),
             "binding": words(texts),
             "waits_for": t["waits_for"],
+            "placed": t["placed"],
             "extension_days": terms["extension_days"],
             "extension_covered": terms["extension_covered"],
             "contract_end": dates(arrays.contract_end),

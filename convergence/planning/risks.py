@@ -30,6 +30,7 @@ from convergence.planning.arrays import (
     Objects,
 )
 from convergence.planning.calendar_months import add_months, months_between
+from convergence.planning.placement import CAPACITY, FREEZE
 from convergence.records.estate import system_label
 
 AMBER_NOTICE_DAYS = 90
@@ -42,6 +43,8 @@ BINDING_KINDS = (
     "planning_date",
     "surviving",
     "surviving_system",
+    "freeze",
+    "capacity",
 )
 
 
@@ -134,6 +137,8 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
         rule = np.where(holds[i], i, rule)
     rule[a.state == SURVIVING] = 6
     rule[(rule == 3) & t["waits_onto"]] = 7
+    rule[t["moved_by"] == FREEZE] = 8
+    rule[t["moved_by"] == CAPACITY] = 9
     kinds: Objects = np.array(BINDING_KINDS, dtype=object)[rule]
     texts = np.full(start.size, "planning date", dtype=object)
     texts[rule == 1] = "retained, out of scope"
@@ -151,6 +156,19 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
 
     rows = np.flatnonzero(rule == 0)
     _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
+    rows = np.flatnonzero(rule == 8)
+    windows = a.rules.windows
+    _put(
+        texts,
+        rows,
+        [
+            f"freeze: {windows[a.rules.window_of[i]][t['freeze'][i]].words()}, cuts over "
+            f"{day_text(int(t['cutover'][i]))}"
+            for i in rows.tolist()
+        ],
+    )
+    rows = np.flatnonzero(rule == 9)
+    _put(texts, rows, [_capacity_words(a, t, i) for i in rows.tolist()])
     rows = np.flatnonzero((rule == 2) & (a.exit_on != NONE))
     _put(
         texts,
@@ -205,6 +223,21 @@ def misses_hosting_end(a: EstateArrays, cutover: Ints) -> Bools:
     """Hosted systems still to move that cut over later than the day after hosting ends."""
     late: Bools = a.planned & (a.hosted_until != NONE) & (cutover > a.hosted_until + 1)
     return late
+
+
+def _capacity_words(a: EstateArrays, t: dict[str, Ints], i: int) -> str:
+    """'capacity: revenues migration team, 2 at once — busy with Revenues (D1) and Revenues
+    (D2) until 30 Jun 2027'."""
+    rule = a.rules.capacities[int(t["rule"][i])]
+    *first, count = t["busy"][i]
+    busy = [system_label(a.system_name[j], a.council_name[j]) for j in first]
+    named = (
+        " and ".join(busy) if -count <= 3 else f"{', '.join(busy[:2])} and {-count - 2:,} others"
+    )
+    return (
+        f"capacity: {rule.name}, {rule.at_once:,} at once — busy with {named} until "
+        f"{day_text(int(t['start'][i]) - 1)}"
+    )
 
 
 def rag(

@@ -18,12 +18,14 @@ import pandas as pd
 
 from convergence.formatting import days, uk_date
 from convergence.planning.engine import Roadmap
-from convergence.records.estate import system_label
+from convergence.planning.placement import applies
+from convergence.records.estate import Capacity, system_label
 
 IN_SCOPE = ("legacy", "in_transition", "converged")  # a retained system stays out of the plan
 MOVING = ("legacy", "in_transition")  # still to cut over
 RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "grey": 3}
-WAITING = ("dependency", "surviving_system")  # binding kinds that wait for another system
+# binding kinds that wait for another system: the chain of binding constraints goes on to it
+WAITING = ("dependency", "surviving_system", "capacity", "freeze")
 
 
 # --- the vocabulary every screen, chart and output uses ---------------------------------------
@@ -476,6 +478,64 @@ def what_sets_the_date(roadmap: Roadmap) -> list[str]:
     words (see explain); empty for an estate with nothing to move."""
     path = critical_path(roadmap)
     return explain(roadmap, path[-1]) if path else []
+
+
+def capacity_load(roadmap: Roadmap, capacities: tuple[Capacity, ...]) -> pd.DataFrame:
+    """Per capacity rule and week (from its Monday): the most matching systems in transition
+    on any day of the week, beside the rule's limit. Where the load sits at the limit, the plan
+    is capacity-bound. Columns: rule, week, in_transition, at_once."""
+    plans = moving(roadmap.plans)
+    plans = plans[plans["start"].notna() & (plans["transition_days"] > 0)]
+    frames = []
+    for rule in capacities:
+        members = (
+            plans[
+                [
+                    applies(rule.council, rule.tower, c, t)
+                    for c, t in zip(plans["council"], plans["tower"], strict=True)
+                ]
+            ]
+            if len(plans)
+            else plans
+        )
+        if members.empty:
+            continue
+        starts = members["start"].map(pd.Timestamp.toordinal).to_numpy(dtype=np.int64)
+        ends = members["cutover"].map(pd.Timestamp.toordinal).to_numpy(dtype=np.int64)
+        monday = min(roadmap.today.toordinal(), int(starts.min()))
+        monday -= date.fromordinal(monday).weekday()
+        weeks = -(-(int(ends.max()) - monday) // 7)
+        change = np.zeros(weeks * 7 + 1, dtype=np.int64)
+        np.add.at(change, starts - monday, 1)
+        np.add.at(change, ends - monday, -1)
+        daily = np.cumsum(change)[: weeks * 7]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "rule": rule.name,
+                    "week": pd.to_datetime(
+                        [date.fromordinal(monday + 7 * w) for w in range(weeks)]
+                    ),
+                    "in_transition": daily.reshape(weeks, 7).max(axis=1),
+                    "at_once": rule.at_once,
+                }
+            )
+        )
+    columns = ["rule", "week", "in_transition", "at_once"]
+    return (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
+
+
+def binding_rules(roadmap: Roadmap) -> list[str]:
+    """The freeze windows and capacity rules on the chain that sets the programme's end date,
+    in words, root cause first (empty when none binds it)."""
+    plans = roadmap.plans
+    return [
+        str(plans.at[r, "binding"])
+        for r in critical_path(roadmap)
+        if plans.at[r, "binding_kind"] in ("freeze", "capacity")
+    ]
 
 
 def at_risk(roadmap: Roadmap) -> pd.DataFrame:

@@ -6,6 +6,9 @@ dates the engine takes; the live Estate is frozen and is never changed. `compare
 roadmaps: per system the cutover change in days, per council, tower and programme the change in
 convergence date, and the money the scenario implies (extensions at the contract's annual value
 pro rata, termination fees for early exits).
+
+Over 400 lines: every kind of change a scenario can make is described, applied and named as
+a cause here, side by side, so a new kind is added in one place.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from convergence.errors import EstateError
 from convergence.money.savings import ChargesFrom, Savings, horizon_months, savings
 from convergence.money.tables import early_exits
 from convergence.planning.engine import Roadmap, schedule
+from convergence.planning.placement import Window
 from convergence.planning.roadmap import convergence_by, in_scope, successors_at_vesting
-from convergence.records.estate import Dependency, Estate, Successor
+from convergence.records.estate import Capacity, Dependency, Estate, Freeze, Successor
 
 OverrideKind = Literal[
     "extend_contract",
@@ -37,6 +41,9 @@ OverrideKind = Literal[
     "add_successor",
     "move_council",
     "change_vesting_day",
+    "add_capacity",
+    "change_capacity",
+    "add_freeze",
 ]
 
 
@@ -53,6 +60,9 @@ class Override:
     add_successor: successor (code), name, on (vesting day): a structure being weighed
     move_council: council, successor (the one it becomes part of; empty: none)
     change_vesting_day: successor, on
+    add_capacity: name, council, tower, days (at once) — "what if we had a second team?"
+    change_capacity: name, days (at once)
+    add_freeze: name, starts, ends (MM-DD or YYYY-MM-DD), council, tower
     """
 
     kind: OverrideKind
@@ -67,6 +77,9 @@ class Override:
     fee: Decimal = Decimal(0)
     successor: str = ""
     name: str = ""
+    tower: str = ""
+    starts: str = ""
+    ends: str = ""
 
     def describe(self) -> str:
         """The override in words, as a board paper would put it."""
@@ -106,6 +119,14 @@ class Override:
                 return f"{self.council} becomes part of {self.successor}"
             case "change_vesting_day":
                 return f"{self.successor} vests on {uk_date(self.on)}"
+            case "add_capacity":
+                where = " ".join(x for x in (self.council, self.tower) if x) or "all systems"
+                return f"Capacity rule {self.name}: {self.days} at once ({where})"
+            case "change_capacity":
+                return f"Capacity rule {self.name} takes {self.days} at once"
+            case "add_freeze":
+                where = " ".join(x for x in (self.council, self.tower) if x) or "all systems"
+                return f"Freeze {self.name}: {self.starts} to {self.ends} ({where})"
 
 
 def overrides_to_json(overrides: tuple[Override, ...]) -> str:
@@ -140,6 +161,8 @@ def apply_overrides(
     contracts = {(c.council, c.reference): c for c in estate.contracts}
     councils = {c.code: c for c in estate.councils}
     successors = {s.code: s for s in estate.successors}
+    capacities = {c.name: c for c in estate.capacities}
+    freezes = {f.name: f for f in estate.freezes}
     lots = {lot.name: lot for lot in estate.lots}
     systems = {s.key: s for s in estate.systems}
     dependencies = {(d.dependant, d.prerequisite): d for d in estate.dependencies}
@@ -172,6 +195,19 @@ def apply_overrides(
             if o.successor and o.successor not in successors:
                 raise EstateError(f"{where}: no successor authority '{o.successor}'")
             councils[o.council] = replace(councils[o.council], successor=o.successor or None)
+        elif o.kind in ("add_capacity", "change_capacity"):
+            if o.kind == "change_capacity" and o.name not in capacities:
+                raise EstateError(f"{where}: no capacity rule '{o.name}'")
+            if o.days < 1:
+                raise EstateError(f"{where}: at once is at least 1")
+            held = capacities.get(o.name) or Capacity(o.name, o.council, o.tower)
+            capacities[o.name] = replace(held, at_once=o.days)
+        elif o.kind == "add_freeze":
+            try:
+                Window.of(Freeze(o.name, o.starts, o.ends))
+            except ValueError as refused:
+                raise EstateError(f"{where}: {refused}") from None
+            freezes[o.name] = Freeze(o.name, o.starts, o.ends, o.tower, o.council)
         elif o.kind == "move_lot_opening":
             if o.lot not in lots or o.on is None:
                 raise EstateError(f"{where}: no framework lot '{o.lot}', or no date")
@@ -203,6 +239,8 @@ def apply_overrides(
         estate,
         councils=tuple(councils.values()),
         successors=tuple(successors.values()),
+        capacities=tuple(capacities.values()),
+        freezes=tuple(freezes.values()),
         contracts=tuple(contracts.values()),
         lots=tuple(lots.values()),
         systems=tuple(systems.values()),
@@ -342,6 +380,10 @@ def scenario_causes(name: str, overrides: tuple[Override, ...]) -> dict[tuple[st
             key = ("successor", "", o.successor)
         elif o.kind == "move_council":
             key = ("council", o.council, o.council)
+        elif o.kind in ("add_capacity", "change_capacity"):
+            key = ("capacity rule", "", o.name)
+        elif o.kind == "add_freeze":
+            key = ("freeze", "", o.name)
         elif o.kind in ("add_dependency", "remove_dependency"):
             key = (
                 "dependency",

@@ -175,6 +175,30 @@ class Dependency:
         return (self.needs_council, self.needs_system)
 
 
+@dataclass(frozen=True)
+class Freeze:
+    """A window in which no cutover happens: `starts` and `ends` are 'MM-DD' (every year; an
+    end before the start crosses the year end, e.g. 12-18 to 01-06) or 'YYYY-MM-DD' (once),
+    both days included; for one tower, one council, or (empty) all."""
+
+    name: str
+    starts: str
+    ends: str
+    tower: str = ""
+    council: str = ""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """At most `at_once` matching systems in transition on any day: a migration team's
+    capacity, for one council, one tower, both, or (empty) all."""
+
+    name: str
+    council: str = ""
+    tower: str = ""
+    at_once: int = 1
+
+
 @dataclass(frozen=True, eq=False)
 class Links:
     """Where an estate's references point, as positions in its tuples, from a source that
@@ -203,6 +227,8 @@ class Estate:
     systems: tuple[System, ...] = ()
     dependencies: tuple[Dependency, ...] = field(default=())
     successors: tuple[Successor, ...] = ()
+    freezes: tuple[Freeze, ...] = ()
+    capacities: tuple[Capacity, ...] = ()
     links: Links | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
@@ -229,5 +255,15 @@ def linked(estate: Estate, links: Links) -> Estate:
 
 # any one record, and the Estate attributes holding each kind (each kind's estate file is
 # NAME.csv), in the order a save writes them
-Record = Successor | Council | Tower | Lot | Contract | System | Dependency
-KINDS = ("successors", "councils", "towers", "lots", "contracts", "systems", "dependencies")
+Record = Successor | Council | Tower | Lot | Contract | System | Dependency | Freeze | Capacity
+KINDS = (
+    "successors",
+    "councils",
+    "towers",
+    "lots",
+    "contracts",
+    "systems",
+    "dependencies",
+    "freezes",
+    "capacities",
+)

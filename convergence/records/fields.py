@@ -25,10 +25,12 @@ from convergence.records.estate import (
     CHARGE_BASES,
     RENEWAL_TYPES,
     SYSTEM_STATES,
+    Capacity,
     Contract,
     Council,
     Dependency,
     Estate,
+    Freeze,
     Lot,
     Record,
     Successor,
@@ -634,14 +636,98 @@ DEPENDENCIES = Kind(
     order=("council", "system", "needs_council", "needs_system"),
 )
 
-KINDS: tuple[Kind, ...] = (SUCCESSORS, COUNCILS, TOWERS, LOTS, CONTRACTS, SYSTEMS, DEPENDENCIES)
+
+def _any_council(estate: Estate, _: dict[str, Any]) -> list[str]:
+    return sorted(c.code for c in estate.councils)
+
+
+RULE_TOWER = Field(
+    "tower", "Tower", "tower code it applies to (empty: all)", optional=True, options=_towers,
+    longest=50,
+)  # fmt: skip
+RULE_COUNCIL = Field(
+    "council", "Council", "council code it applies to (empty: all)", optional=True,
+    options=_any_council, longest=20,
+)  # fmt: skip
+
+FREEZES = Kind(
+    "freeze",
+    "freezes",
+    Freeze,
+    "freezes.csv",
+    "Freeze windows",
+    (
+        Field(
+            "name",
+            "Name",
+            "what it protects, e.g. annual billing",
+            required=True,
+            key=True,
+            longest=200,
+        ),  # fmt: skip
+        Field(
+            "starts",
+            "From",
+            "first day: `MM-DD` every year (e.g. `03-01`), or `YYYY-MM-DD` once",
+            column="from",
+            required=True,
+            longest=10,
+        ),
+        Field(
+            "ends",
+            "To",
+            "last day, the same way; an `MM-DD` before `from` crosses the year end",
+            column="to",
+            required=True,
+            longest=10,
+        ),
+        RULE_TOWER,
+        RULE_COUNCIL,
+    ),
+    order=("name",),
+)
+
+CAPACITIES = Kind(
+    "capacity rule",
+    "capacities",
+    Capacity,
+    "capacity.csv",
+    "Capacity rules",
+    (
+        Field(
+            "name", "Name", "e.g. revenues migration team", required=True, key=True, longest=200
+        ),  # fmt: skip
+        RULE_COUNCIL,
+        RULE_TOWER,
+        Field(
+            "at_once",
+            "At once",
+            "the most matching systems in transition on any day",
+            "whole",
+            required=True,
+        ),
+    ),
+    order=("name",),
+)
+
+KINDS: tuple[Kind, ...] = (
+    SUCCESSORS,
+    COUNCILS,
+    TOWERS,
+    LOTS,
+    CONTRACTS,
+    SYSTEMS,
+    DEPENDENCIES,
+    FREEZES,
+    CAPACITIES,
+)
 KIND_OF_FILE: dict[str, Kind] = {k.file: k for k in KINDS}
 KIND_OF_RECORD: dict[type, Kind] = {k.record: k for k in KINDS}
 
 # the editing screen's forms, in the order it offers them
 FORMS: dict[str, tuple[type, tuple[Field, ...]]] = {
     k.form: (k.record, k.fields)
-    for k in (CONTRACTS, SYSTEMS, DEPENDENCIES, LOTS, COUNCILS, SUCCESSORS)
+    for k in (CONTRACTS, SYSTEMS, DEPENDENCIES, LOTS, COUNCILS, SUCCESSORS, FREEZES, CAPACITIES)
 }
 
 
@@ -670,6 +756,10 @@ def title_of(record: Record) -> str:
             return f"{record.code} — {record.name}"
         case Successor():
             return f"{record.code} — {record.name} (vesting {record.vesting_day:%d %b %Y})"
+        case Freeze():
+            return f"{record.name} ({record.starts} to {record.ends})"
+        case Capacity():
+            return f"{record.name}: {record.at_once} at once"
     raise TypeError(record)
 
 

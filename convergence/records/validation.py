@@ -30,14 +30,17 @@ from decimal import Decimal
 
 from convergence.formatting import uk_date
 from convergence.planning.engine import closing_cycles
+from convergence.planning.placement import parse_day
 from convergence.records.estate import (
     CHARGE_BASES,
     RENEWAL_TYPES,
     SYSTEM_STATES,
+    Capacity,
     Contract,
     Council,
     Dependency,
     Estate,
+    Freeze,
     Lot,
     Record,
     Successor,
@@ -51,6 +54,7 @@ EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 LONGEST_TRANSITION_DAYS = 3650
 LONGEST_DAYS = 3650  # notice, lag: ten years
 LONGEST_MONTHS = 120
+MOST_AT_ONCE = 100_000
 MONEY = f"An amount in pounds is between £0 and £{MOST_MONEY:,.0f}"
 NOTICE_DAYS = f"Notice is between 0 and {LONGEST_DAYS:,} days"
 NOTICE_MONTHS = f"Notice is between 0 and {LONGEST_MONTHS} months"
@@ -115,6 +119,11 @@ LIMITS: dict[type, dict[str, Limit]] = {
     },
     Dependency: {
         "lag_days": Limit(f"A lag is between 0 and {LONGEST_DAYS:,} days", 0, LONGEST_DAYS)
+    },
+    Capacity: {
+        "at_once": Limit(
+            f"At once is at least 1 and at most {MOST_AT_ONCE:,} systems", 1, MOST_AT_ONCE
+        )
     },
 }
 
@@ -335,7 +344,45 @@ def _dependency(d: Dependency, known: _Known) -> dict[str, str]:
     return problems
 
 
+def _freeze(f: Freeze, known: _Known) -> dict[str, str]:
+    problems = _applies_to(f.council, f.tower, known)
+    if not f.name.strip():
+        problems["name"] = "Give the freeze window a name, e.g. annual billing"
+    days = {}
+    for field in ("starts", "ends"):
+        try:
+            days[field] = parse_day(getattr(f, field))
+        except ValueError as refused:
+            problems[field] = str(refused)
+    if len(days) == 2:
+        once = [days[k][2] is not None for k in ("starts", "ends")]
+        if once[0] != once[1]:
+            problems["ends"] = "Give both days as MM-DD (every year) or both as YYYY-MM-DD (once)"
+        elif all(once) and f.ends < f.starts:
+            problems["ends"] = "A window once ends on or after the day it starts"
+    return problems
+
+
+def _capacity(c: Capacity, known: _Known) -> dict[str, str]:
+    problems = _applies_to(c.council, c.tower, known)
+    if not c.name.strip():
+        problems["name"] = "Give the capacity rule a name, e.g. revenues migration team"
+    return problems
+
+
+def _applies_to(council: str, tower: str, known: _Known) -> dict[str, str]:
+    """A freeze's or capacity rule's council and tower: empty (all) or known."""
+    problems = {}
+    if council and council not in known.councils:
+        problems["council"] = f"There is no council '{council}'"
+    if tower and tower not in known.towers:
+        problems["tower"] = f"There is no tower '{tower}'"
+    return problems
+
+
 _RULES: dict[type, Callable[..., dict[str, str]]] = {
+    Freeze: _freeze,
+    Capacity: _capacity,
     Successor: _successor,
     Council: _council,
     Tower: _tower,
@@ -388,6 +435,10 @@ def record_words(record: Record) -> str:
     match record:
         case Successor():
             return f"Successor authority {record.code}"
+        case Freeze():
+            return f"Freeze window {record.name}"
+        case Capacity():
+            return f"Capacity rule {record.name}"
         case Council():
             return f"Council {record.code}"
         case Tower():

@@ -21,9 +21,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from convergence.errors import ConvergenceError
 from convergence.records.estate import (
+    Capacity,
     Contract,
     Council,
     Dependency,
+    Freeze,
     Lot,
     Successor,
     System,
@@ -65,10 +67,10 @@ def check_write(actor: Actor, record: object) -> None:
             council = record.council
         case Dependency():
             council = record.council
-        case Successor() | Council() | Tower() | Lot():
+        case Successor() | Council() | Tower() | Lot() | Freeze() | Capacity():
             raise NotAllowed(
                 "Only the programme office (admin) changes successor authorities, councils, "
-                "towers and framework lots"
+                "towers, framework lots, freeze windows and capacity rules"
             )
         case _:
             raise NotAllowed(f"{actor.name} may not make this change")

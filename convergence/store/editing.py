@@ -11,12 +11,16 @@ from sqlmodel import Session, select
 
 from convergence.errors import RecordConflict, ValidationError
 from convergence.records.estate import (
+    KINDS,
+    Capacity,
     Contract,
     Council,
     Dependency,
     Estate,
+    Freeze,
     Lot,
     Record,
+    Successor,
     System,
     Tower,
 )
@@ -41,6 +45,9 @@ KIND_OF: dict[type, str] = {
     Contract: "contracts",
     System: "systems",
     Dependency: "dependencies",
+    Successor: "successors",
+    Freeze: "freezes",
+    Capacity: "capacities",
 }
 
 
@@ -53,6 +60,14 @@ def _row(session: Session, record: Record) -> Any | None:
     match record:
         case Council():
             return session.exec(select(m.Council).where(m.Council.code == record.code)).first()
+        case Successor():
+            return session.exec(select(m.Successor).where(m.Successor.code == record.code)).first()
+        case Freeze():
+            return session.exec(select(m.Freeze).where(m.Freeze.name == record.name)).first()
+        case Capacity():
+            return session.exec(
+                select(m.CapacityRule).where(m.CapacityRule.name == record.name)
+            ).first()
         case Tower():
             return session.exec(select(m.Tower).where(m.Tower.code == record.code)).first()
         case Lot():
@@ -168,6 +183,13 @@ def delete_record(
         ]
     elif isinstance(record, Tower):
         users = [s.label for s in estate.systems if s.tower == record.code]
+    elif isinstance(record, Successor):
+        users = [f"council {c.code}" for c in estate.councils if c.successor == record.code]
+        users += [s.label for s in estate.systems if s.successor == record.code]
+    elif isinstance(record, System):
+        users = [
+            f"{s.label}, consolidating onto it" for s in estate.systems if s.target == record.key
+        ]
     if users:
         raise ValidationError(
             {"key": f"Still used by {', '.join(users[:5])}" + (" …" if len(users) > 5 else "")}
@@ -222,7 +244,7 @@ def adopt(*, session: Session, live: Estate, adopted: Estate, actor: Actor) -> i
     check_admin(actor, "adopt a scenario")
     changed: dict[str, Any] = {}
     gone: list[Record] = []
-    for kind in ("successors", "councils", "lots", "contracts", "systems", "dependencies"):
+    for kind in (k for k in KINDS if k != "towers"):  # a scenario changes no tower
         key = KEY_OF[kind]
         before = {key(r): r for r in getattr(live, kind)}
         after = {key(r): r for r in getattr(adopted, kind)}

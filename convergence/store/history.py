@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from convergence.records.estate import (
     KINDS,
+    Capacity,
     Contract,
     Council,
     Dependency,
     Estate,
+    Freeze,
     Lot,
     Record,
     Successor,
@@ -31,6 +33,10 @@ def describe(record: Record) -> tuple[str, str, str]:
     match record:
         case Successor():
             return "successor", "", record.code
+        case Freeze():
+            return "freeze", "", record.name
+        case Capacity():
+            return "capacity rule", "", record.name
         case Council():
             return "council", record.code, record.code
         case Tower():

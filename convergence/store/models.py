@@ -103,6 +103,26 @@ class Dependency(SQLModel, table=True):
     version: int = 1
 
 
+class Freeze(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    starts: str = Field(max_length=10)
+    ends: str = Field(max_length=10)
+    tower: str = Field(default="", max_length=50)
+    council: str = Field(default="", max_length=20)
+    version: int = 1
+
+
+class CapacityRule(SQLModel, table=True):
+    __tablename__ = "capacity_rule"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    council: str = Field(default="", max_length=20)
+    tower: str = Field(default="", max_length=50)
+    at_once: int = 1
+    version: int = 1
+
+
 class EstateRevision(SQLModel, table=True):
     __tablename__ = "estate_revision"
     id: int = Field(default=1, primary_key=True)

@@ -14,10 +14,12 @@ from sqlmodel import Session, SQLModel, select
 
 from convergence.bulk import collector_paused
 from convergence.records.estate import (
+    Capacity,
     Contract,
     Council,
     Dependency,
     Estate,
+    Freeze,
     Links,
     Lot,
     Successor,
@@ -85,7 +87,11 @@ def _read_estate(session: Session) -> Estate:
             "needs_system": ("needs_system_id", name_of),
         },
     )
+    freezes, _ = _read_records(session, Freeze, m.Freeze, keys)
+    capacities, _ = _read_records(session, Capacity, m.CapacityRule, keys)
     estate = Estate(
+        freezes=freezes,
+        capacities=capacities,
         successors=successors,
         councils=councils,
         towers=towers,

@@ -1,7 +1,11 @@
 """Saving many records at once (an import, a form's record, an adopted scenario): checked against
 the estate the save would produce, then written all or nothing with every change in the history.
 Records are matched by the keys councils use, so saving the same estate twice updates and never
-duplicates."""
+duplicates.
+
+Over 400 lines: one save writes every kind of record, in the order their references need, all
+or nothing; split, that order would be spread over several modules.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,11 @@ from convergence.records.estate import (
     Record,
 )
 from convergence.records.fields import (
+    CAPACITIES,
     CONTRACTS,
     COUNCILS,
     DEPENDENCIES,
+    FREEZES,
     LOTS,
     SUCCESSORS,
     SYSTEMS,
@@ -110,6 +116,8 @@ def clear_estate(*, session: Session) -> None:
     """Delete every record of the estate, with the realised savings recorded against its
     councils (not the schema, the users, scenarios, baselines or history)."""
     for table in (
+        m.Freeze,
+        m.CapacityRule,
         m.RealisedSaving,
         m.Dependency,
         m.System,
@@ -135,6 +143,8 @@ KEY_OF: dict[str, Callable[[Any], Key]] = {
     "contracts": lambda c: (c.council, c.reference),
     "systems": lambda s: s.key,
     "dependencies": lambda d: (d.dependant, d.prerequisite),
+    "freezes": lambda f: f.name,
+    "capacities": lambda c: c.name,
 }
 
 
@@ -355,6 +365,17 @@ def save_estate(
             },
             expect("dependencies", lambda k: (system_id[k[0]], system_id[k[1]])),
         )
+        for kind, table, records in (
+            (FREEZES, m.Freeze, estate.freezes),
+            (CAPACITIES, m.CapacityRule, estate.capacities),
+        ):
+            added[kind.plural], updated[kind.plural] = _upsert(
+                session,
+                table,
+                lambda r: r.name,
+                {r.name: _stored(kind, r, ids) for r in records},
+                expect(kind.plural),
+            )
         for start in range(0, len(changes), 20_000):
             session.execute(insert(m.HistoryEntry), changes[start : start + 20_000])
         bump_revision(session)
