@@ -248,16 +248,19 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def _estate_for(args: argparse.Namespace) -> Estate:
+    """The estate the programme plans (organisations outside it left out), from estate files
+    or the database."""
+    from convergence.records.estate import programme
     from convergence.records.estate_files import read_estate
 
     if args.estate is not None:
-        return read_estate(args.estate)
+        return programme(read_estate(args.estate))
     from sqlmodel import Session
 
     from convergence.store import storage
 
     with Session(_engine(args)) as session:
-        return storage.load_estate(session=session)
+        return programme(storage.load_estate(session=session))
 
 
 def cmd_schedule(args: argparse.Namespace) -> None:
@@ -325,6 +328,53 @@ def cmd_savings(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def cmd_partners(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from convergence.planning.partners import Market, every_partner, partners
+    from convergence.records.estate_files import read_estate
+    from convergence.store import storage
+
+    if args.estate is not None:
+        estate = read_estate(args.estate)
+    else:
+        with Session(_engine(args)) as session:
+            estate = storage.load_estate(session=session)
+    if not args.all and args.council not in {c.code for c in estate.councils}:
+        raise ConvergenceError(f"--council: no council or organisation with code '{args.council}'")
+    if args.window_months < 1:
+        raise ConvergenceError("--window-months: at least 1")
+    market = Market.of(estate)
+    if args.all:
+        table = every_partner(market, window_months=args.window_months, top=args.top or 5)
+    else:
+        table = partners(
+            market,
+            args.council,
+            window_months=args.window_months,
+            towers=args.tower or None,
+            top=args.top,
+        )
+    if args.format == "csv":
+        from convergence.spreadsheets import csv_text
+
+        text = csv_text(table)
+    elif args.format == "json":
+        text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+    else:
+        text = (table.to_string(index=False) if len(table) else "No partner in the window.") + "\n"
+    if market.unmatched:
+        print(
+            f"{market.unmatched:,} contracts without an end date or a known tower were left out",
+            file=sys.stderr,
+        )
+    if args.out is not None:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote {len(table):,} partners to {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_board_pack(args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
@@ -333,12 +383,13 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
     from convergence.planning.baselines import since_baseline, thaw
     from convergence.planning.engine import schedule
     from convergence.planning.scenarios import overrides_from_json, scenario_causes, scenario_plan
+    from convergence.records.estate import programme
     from convergence.settings import settings
     from convergence.store import storage
 
     today = _today(args.today)
     with Session(_engine(args)) as session:
-        estate = storage.load_estate(session=session)
+        estate = programme(storage.load_estate(session=session))
         roadmap = schedule(estate, today)
         result = savings(estate, roadmap, charges_from=settings().charges_from)
         causes = None
@@ -494,6 +545,19 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sch.add_argument("--out", type=Path, metavar="FILE")
     sch.set_defaults(run=cmd_schedule)
+    par = commands.add_parser(
+        "partners", help="which organisations' contracts end when a council's do, by tower"
+    )
+    who = par.add_mutually_exclusive_group(required=True)
+    who.add_argument("--council", metavar="CODE")
+    who.add_argument("--all", action="store_true", help="every organisation's best partners")
+    par.add_argument("--estate", type=Path, metavar="DIR", help="read estate files, not the DB")
+    par.add_argument("--window-months", type=int, default=12)
+    par.add_argument("--tower", action="append", metavar="T", help="only this tower (repeatable)")
+    par.add_argument("--top", type=int, metavar="N")
+    par.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    par.add_argument("--out", type=Path, metavar="FILE")
+    par.set_defaults(run=cmd_partners)
     sav = commands.add_parser("savings", help="print costs and savings month by month")
     sav.add_argument("--estate", type=Path, metavar="DIR", help="read estate files, not the DB")
     sav.add_argument("--today", metavar="YYYY-MM-DD", help="planning date (default: today)")

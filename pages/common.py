@@ -22,7 +22,7 @@ from convergence.charts.overview import chart_png, chart_svg
 from convergence.errors import ConvergenceError
 from convergence.money.savings import ChargesFrom, Savings, savings
 from convergence.planning.engine import Roadmap, schedule
-from convergence.records.estate import Estate
+from convergence.records.estate import Estate, programme
 from convergence.records.estate_files import read_estate
 from convergence.settings import settings
 from convergence.spreadsheets import csv_text
@@ -86,13 +86,20 @@ def _estate(url: str, revision: int) -> Estate:
         return storage.load_estate(session=session)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _programme(url: str, revision: int) -> Estate:
+    """The estate the programme plans: organisations outside it (market data for the partner
+    finder) are left out of every roadmap, figure and chart."""
+    return programme(_estate(url, revision))
+
+
 @st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
 def _roadmap(url: str, revision: int, today: date) -> Roadmap:
-    return schedule(_estate(url, revision), today)
+    return schedule(_programme(url, revision), today)
 
 
 def _estate_and_roadmap(url: str, revision: int, today: date) -> tuple[Estate, Roadmap]:
-    return _estate(url, revision), _roadmap(url, revision, today)
+    return _programme(url, revision), _roadmap(url, revision, today)
 
 
 def current_roadmap() -> tuple[Estate, Roadmap]:
@@ -127,7 +134,8 @@ def current_savings(charges_from: ChargesFrom) -> Savings:
 
 
 def current_estate() -> Estate:
-    """The estate as stored now (empty estates included)."""
+    """The estate as stored now (empty estates included), organisations outside the
+    programme among its councils."""
     url = database_url()
     with Session(database(url)) as session:
         revision = storage.estate_revision(session=session)

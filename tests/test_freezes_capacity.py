@@ -313,7 +313,7 @@ def test_capacity_load_counts_systems_in_transition_each_week() -> None:
     team = Capacity("revenues team", tower="revenues", at_once=2)
     load = capacity_load(schedule(estate(*pairs, capacities=(team,)), TODAY), (team,))
     assert load["in_transition"].max() == 2 and set(load["at_once"]) == {2}
-    assert (load["week"].dt.dayofweek == 0).all()  # weeks from Monday
+    assert (load["week"].dt.day_of_week == 0).all()  # weeks from Monday
     busy = load[load["in_transition"] > 0]
     assert (
         busy["week"].min() <= pd.Timestamp("2027-04-02") < busy["week"].min() + pd.Timedelta(days=7)

@@ -43,7 +43,7 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
         )
     again.dispose()
 

@@ -114,7 +114,7 @@ def _parsed(text: pd.Series, kind: Kind, field: Field) -> npt.NDArray[Any] | Non
         # a reference left empty is none; other texts are empty
         return texts if kind.empty_value(field.name) is None else text.to_numpy(dtype=object)
     if field.type == "yes_no":
-        answer = text.str.lower().map(YES_NO)
+        answer = text.str.lower().map({**YES_NO, "": kind.empty_value(field.name)})
         return answer.to_numpy(dtype=bool) if answer.notna().all() else None
     if field.type == "choice":
         chosen = text.str.lower().str.replace(" ", "_").where(~empty, kind.empty_value(field.name))

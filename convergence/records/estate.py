@@ -8,7 +8,7 @@ They hold no database identity: records refer to each other by the keys councils
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Literal, get_args
@@ -59,6 +59,7 @@ class Council:
     name: str
     share: Decimal | None = None
     successor: str | None = None  # the successor it becomes part of (None: not reorganised)
+    in_programme: bool = True  # False: an organisation outside it, seen by the partner finder
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,25 @@ class Estate:
     @property
     def is_empty(self) -> bool:
         return not (self.councils or self.contracts or self.systems or self.lots)
+
+
+def programme(estate: Estate) -> Estate:
+    """The estate the programme plans: without the organisations outside it (known from
+    market data, for the partner finder) and their contracts, systems and dependencies."""
+    outside = {c.code for c in estate.councils if not c.in_programme}
+    if not outside:
+        return estate
+    return replace(
+        estate,
+        councils=tuple(c for c in estate.councils if c.in_programme),
+        contracts=tuple(c for c in estate.contracts if c.council not in outside),
+        systems=tuple(s for s in estate.systems if s.council not in outside),
+        dependencies=tuple(
+            d
+            for d in estate.dependencies
+            if d.council not in outside and d.needs_council not in outside
+        ),
+    )
 
 
 def linked(estate: Estate, links: Links) -> Estate:

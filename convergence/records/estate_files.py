@@ -131,6 +131,9 @@ def parser_of(kind: Kind, field: Field) -> Callable[[str], Any]:
     """The cell parser of one field of an estate file."""
     if field.type == "choice":
         return parse_choice(field.values, kind.empty_value(field.name))
+    if field.type == "yes_no":  # an empty cell is the field's default
+        default = kind.empty_value(field.name)
+        return lambda text: default if not text.strip() else parse_yes_no(text)
     return _PARSERS[field.type]
 
 
@@ -140,7 +143,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "whole": parse_int,
     "money": parse_money,
     "share": parse_share,
-    "yes_no": parse_yes_no,
 }
 
 

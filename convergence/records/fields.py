@@ -244,6 +244,13 @@ COUNCILS = Kind(
             optional=True,
         ),
         SUCCESSOR,
+        Field(
+            "in_programme",
+            "In the programme",
+            "`yes` (default): a council of the programme; `no`: an organisation outside it, "
+            "known from market data and seen only by the partner finder",
+            "yes_no",
+        ),
     ),
     order=("code",),
 )

@@ -299,3 +299,31 @@ def reorganised(estate: Estate, successors: int, *, seed: int = 1) -> Estate:
         systems=tuple(systems),
     )
     return changed if links is None else linked(changed, links)
+
+
+def generate_market(organisations: int, contracts: int, *, seed: int = 1) -> Estate:
+    """A market of `organisations` (the first a council of the programme, the rest outside
+    it) holding `contracts` contracts between them over the generator's towers, ending over
+    the next six years; one in twenty has no end date and one in twenty no known tower."""
+    rng = random.Random(seed)
+    codes = [f"O{n:04d}" for n in range(organisations)]
+    councils = tuple(
+        Council(code, f"Organisation {code}", in_programme=n == 0) for n, code in enumerate(codes)
+    )
+    towers = (*TOWERS, Tower("unknown", "Tower not known"))
+    start = date(2027, 1, 1).toordinal()
+    made = []
+    for k in range(contracts):
+        roll = rng.random()
+        made.append(
+            Contract(
+                council=codes[k % organisations],
+                reference=f"M-{k:07d}",
+                title="Market contract",
+                supplier=rng.choice(SUPPLIERS),
+                tower="unknown" if roll < 0.05 else rng.choice(TOWERS).code,
+                end=None if 0.05 <= roll < 0.1 else date.fromordinal(start + rng.randrange(2190)),
+                annual_value=Decimal(rng.randint(10, 2_000) * 1_000),
+            )
+        )
+    return Estate(councils=councils, towers=towers, contracts=tuple(made))

@@ -27,6 +27,7 @@ class Council(SQLModel, table=True):
     name: str = Field(max_length=200)
     share: Decimal | None = Field(default=None, sa_column=Column(Numeric(7, 4)))
     successor_id: int | None = Field(default=None, foreign_key="successor.id", index=True)
+    in_programme: bool = True
     version: int = 1
 
 
