@@ -357,3 +357,14 @@ def test_a_scenario_adds_a_second_team_and_says_what_the_programme_gains(
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Programme convergence"] == "-180 days (about 5.9 months sooner)"
+
+
+def test_a_capacity_file_without_a_column_keeps_what_is_stored(tmp_path: Path) -> None:
+    from convergence.records.estate_files import carried_in
+    from convergence.registers.importing import over_held
+
+    held = replace(read_estate(SAMPLE), capacities=(Capacity("team", tower="desktop", at_once=2),))
+    (tmp_path / "capacity.csv").write_text("name,at_once\nteam,4\n", encoding="utf-8")
+    found = read_estate(tmp_path)
+    written = over_held(found, held, carried_in(tmp_path))
+    assert written.capacities == (Capacity("team", tower="desktop", at_once=4),)

@@ -26,7 +26,6 @@ from convergence.formatting import money, uk_date
 from convergence.records import validation
 from convergence.records.estate import (
     CHARGE_BASIS_LABELS,
-    KINDS,
     STATE_LABELS,
     Contract,
     Council,
@@ -93,9 +92,10 @@ def over_held(found: Estate, held: Estate, carried: Mapping[str, Collection[str]
     ("systems.csv"), the fields its records carry (see estate_files.carried_in); records of a
     file it does not name are written as they are."""
     written: dict[str, tuple[Any, ...]] = {}
-    for name in KINDS:
+    for kind in KIND_OF_RECORD.values():  # each kind's estate file: capacity.csv, say
+        name = kind.plural
         records: tuple[Any, ...] = getattr(found, name)
-        fields_of = carried.get(f"{name}.csv")
+        fields_of = carried.get(kind.file)
         if fields_of is not None:
             stored = {key_of(r): r for r in getattr(held, name)}
             records = tuple(updated(r, stored.get(key_of(r)), fields_of) for r in records)
