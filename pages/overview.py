@@ -115,12 +115,7 @@ if not vesting.empty:
         st.error(
             plain(
                 f"{len(late_day_one)} day-one system(s) will not be on their target by vesting "
-                "day: "
-                + "; ".join(
-                    f"{r.system} ({r.council}), cuts over {uk_date(r.cutover)}"
-                    for r in late_day_one.head(5).itertuples()
-                )
-                + (" …" if len(late_day_one) > 5 else "")
+                "day: " + rm.late_for_vesting(late_day_one, 5)
             )
         )
 

@@ -3,28 +3,27 @@ day-one systems and hosting."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from convergence.planning import roadmap as rm
 from convergence.planning.engine import schedule
 from convergence.records.estate import Estate
 from convergence.records.estate_files import read_estate
-from tests.test_app import EDITING, PAGES, TODAY, app, chart_rows, database, text_of
+from tests.test_app import (  # noqa: F401 (fresh_caches: the same autouse fixture)
+    EDITING,
+    PAGES,
+    TODAY,
+    app,
+    chart_rows,
+    database,
+    fresh_caches,
+    text_of,
+)
 
 COUNTY = Path(__file__).resolve().parent.parent / "data" / "county"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -173,13 +173,7 @@ def pack_content(
             f"{v.successor} vests on {uk_date(v.vesting_day)}: "
             + (
                 f"{v.day_one_late} of {v.day_one} day-one systems will not be on their target "
-                "by then ("
-                + "; ".join(
-                    f"{r.system} ({r.council}), cuts over {uk_date(r.cutover)}"
-                    for r in late.head(3).itertuples()
-                )
-                + (" …" if len(late) > 3 else "")
-                + ")."
+                "by then (" + rm.late_for_vesting(late, 3) + ")."
                 if v.day_one_late
                 else f"all {v.day_one} day-one systems are on their target by then."
             )

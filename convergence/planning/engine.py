@@ -426,10 +426,10 @@ def _held_back(
                 "rule": none, "busy": np.empty(0, dtype=object)}  # fmt: skip
     busy = busy_with(placed, a.rules, a.duration, a.state <= 1)
     busy_lists = np.empty(n, dtype=object)
-    for i, others in busy.items():
-        busy_lists[i] = others
-        if others[0] >= 0:
-            waits_for[i], waits_onto[i] = others[0], False
+    for i, (first, count) in busy.items():
+        busy_lists[i] = (first, count)
+        if first:
+            waits_for[i], waits_onto[i] = first[0], False
     froze = np.flatnonzero(placed.moved_by == FREEZE)
     by_dependency = (dependency_bound[froze] >= base[froze]) & (dependency_bound[froze] != NONE)
     waits_for[froze[~by_dependency]] = -1

@@ -371,13 +371,12 @@ class Rules:
 
 def busy_with(
     placed: Placed, rules: Rules, duration: Ints, planned: npt.NDArray[np.bool_]
-) -> dict[int, list[int]]:
+) -> dict[int, tuple[list[int], int]]:
     """For each system capacity held back: the systems in transition, under the rule that
-    had no room, on the last full day before its start (they are the rule's `at_once`):
-    the first three to finish, then how many there are in all (the count's negative, so the
-    list stays one of positions: [a, b, c, -count])."""
+    had no room, on the last full day before its start (they are the rule's `at_once`), as
+    the first three to finish and how many there are in all."""
     held = np.flatnonzero(placed.moved_by == CAPACITY)
-    found: dict[int, list[int]] = {}
+    found: dict[int, tuple[list[int], int]] = {}
     if not held.size:
         return found
     moving = planned & (duration > 0)
@@ -394,5 +393,5 @@ def busy_with(
             window = np.arange(low, high)
             covering = window[ends[window] > day]
             first = covering[np.argsort(ends[covering], kind="stable")[:3]]
-            found[i] = [*members[first].tolist(), -int(covering.size)]
+            found[i] = (members[first].tolist(), int(covering.size))
     return found

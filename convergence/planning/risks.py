@@ -229,11 +229,9 @@ def _capacity_words(a: EstateArrays, t: dict[str, Ints], i: int) -> str:
     """'capacity: revenues migration team, 2 at once — busy with Revenues (D1) and Revenues
     (D2) until 30 Jun 2027'."""
     rule = a.rules.capacities[int(t["rule"][i])]
-    *first, count = t["busy"][i]
+    first, count = t["busy"][i]
     busy = [system_label(a.system_name[j], a.council_name[j]) for j in first]
-    named = (
-        " and ".join(busy) if -count <= 3 else f"{', '.join(busy[:2])} and {-count - 2:,} others"
-    )
+    named = " and ".join(busy) if count <= 3 else f"{', '.join(busy[:2])} and {count - 2:,} others"
     return (
         f"capacity: {rule.name}, {rule.at_once:,} at once — busy with {named} until "
         f"{day_text(int(t['start'][i]) - 1)}"

@@ -194,6 +194,16 @@ def day_one_at_risk(roadmap: Roadmap) -> pd.DataFrame:
     ]
 
 
+def late_for_vesting(late: pd.DataFrame, most: int) -> str:
+    """Day-one systems late for vesting day (rows of `day_one_at_risk`) in words, the first
+    `most` named: "Finance (D1), cuts over 1 Jun 2028; … …"."""
+    named = "; ".join(
+        f"{r.system} ({r.council}), cuts over {uk_date(r.cutover)}"
+        for r in late.head(most).itertuples()
+    )
+    return named + (" …" if len(late) > most else "")
+
+
 def critical_path(roadmap: Roadmap) -> list[int]:
     """Rows of the binding chain that ends at the programme's last cutover, root cause first."""
     plans = _in_scope(roadmap)
