@@ -25,9 +25,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from convergence.planning.engine import dependency_graph, schedule
+from convergence.planning.partners import Market, every_partner, partners
 from convergence.records.estate import Capacity, Estate, Freeze
 from convergence.records.estate_files import read_estate
-from convergence.records.generate import generate_estate, reorganised
+from convergence.records.generate import generate_estate, generate_market, reorganised
 from convergence.registers.importing import preview_file
 from convergence.store import storage
 from convergence.store.access import SYSTEM, Actor
@@ -158,6 +159,25 @@ def placement_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
             f"| engine, freezes and capacity: place + schedule | {name} | {seconds * 1000:,.0f} ms "
             f"| {memory:,.0f} MiB | {len(estate.capacities)} capacity rules, "
             f"{len(estate.freezes)} freeze windows |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def partner_rows(smallest: bool) -> list[str]:
+    """The partner finder: one council's partners and the national matrix."""
+    organisations, contracts = (30, 3_000) if smallest else (350, 150_000)
+    market = Market.of(generate_market(organisations, contracts, seed=3))
+    name = f"{organisations} organisations, {contracts:,} contracts"
+    rows = []
+    for what, action in (
+        ("partners of one council", lambda: partners(market, "O0007", top=5)),
+        ("every organisation's five best partners", lambda: every_partner(market, top=5)),
+    ):
+        seconds = median_seconds(action, 5)
+        rows.append(
+            f"| {what}, in-process | {name} | {seconds * 1000:,.0f} ms "
+            f"| {peak_mib(action):,.0f} MiB | market built once |"
         )
         print(rows[-1], flush=True)
     return rows
@@ -325,6 +345,7 @@ def main() -> None:
     engine_rows(sizes)
     reorganisation_rows(sizes)
     placement_rows(sizes)
+    partner_rows(args.smallest)
     with throwaway_postgres() as postgres:
         load_rows(sizes[:3], postgres)
     screen_rows(sizes[:3])

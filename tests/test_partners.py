@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from convergence.cli import main
+from convergence.planning.calendar_months import add_months
 from convergence.planning.engine import schedule
-from convergence.planning.partners import Market, every_partner, partner_pairs, partners
+from convergence.planning.partners import (
+    Market,
+    closest_pairs,
+    every_partner,
+    partner_pairs,
+    partners,
+)
 from convergence.records.estate import Contract, Council, Estate, Tower, programme
 from convergence.records.generate import generate_market
 
@@ -95,6 +105,30 @@ def test_a_planted_partner_comes_first_in_a_generated_market() -> None:
     matrix = every_partner(Market.of(generate_market(8, 400, seed=1)), top=2)
     assert set(matrix["council"]) <= {f"O{n:04d}" for n in range(8)}
     assert matrix.groupby("council").size().max() <= 2
+
+
+@pytest.mark.parametrize("window", [1, 12])
+def test_the_closest_pairs_are_those_found_among_every_pair(window: int) -> None:
+    m = Market.of(generate_market(12, 900, seed=5))
+    found = closest_pairs(m, None, window_months=window)
+    c = m.contracts
+    ends = c["end"].to_numpy()
+    months = np.full(len(c), window)
+    lows, highs = add_months(ends, -months), add_months(ends, months)
+    brute: dict[tuple[str, str, str], int] = {}
+    council = list(c["council"])
+    for tower, rows in c.groupby("tower").indices.items():
+        for i, j in itertools.permutations(rows, 2):
+            if council[i] != council[j] and lows[i] <= ends[j] <= highs[i]:
+                key = (council[i], council[j], tower)
+                brute[key] = min(brute.get(key, 10**9), abs(int(ends[j] - ends[i])))
+    keys = found[["council", "partner", "tower"]].itertuples(index=False, name=None)
+    assert dict(zip(keys, found["gap_days"], strict=True)) == brute
+    matrix = every_partner(m, window_months=window, top=3)
+    for code in m.names:
+        one = partners(m, code, window_months=window, top=3).reset_index(drop=True)
+        theirs = matrix[matrix["council"] == code].drop(columns="council").reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, theirs, check_dtype=False)
 
 
 def test_organisations_outside_the_programme_are_left_out_of_the_plan() -> None:

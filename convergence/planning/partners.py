@@ -5,10 +5,13 @@ current end dates lie within the window (12 months by default) of each other; fo
 tower the closest pair counts. Partners rank by the number of towers matched, then by the mean
 gap between the paired end dates (closest first), then by the pairs' combined annual value.
 
-Contracts are grouped by tower and sorted by end date once (`Market`); each of X's contracts
-then finds the others within its window by binary search, so one council's partners cost
-about its contracts times the contracts near each end date, never every pair. Contracts with
-no end date, or whose tower is not known, cannot be matched and are counted (`Market.unmatched`).
+Contracts are grouped by tower and sorted by end date once (`Market`). Within the window, the
+closest contract of another organisation to one of X's is the nearest one before it or after
+it, so each contract needs only its two neighbours per organisation: found by binary search
+for one council, and for every organisation at once (the national matrix) by running maxima
+and minima down a contracts × organisations table; never every pair of contracts. Contracts
+with no end date, or whose tower is not known, cannot be matched and are counted
+(`Market.unmatched`).
 Pure; no I/O.
 """
 
@@ -25,6 +28,7 @@ import pandas as pd
 from convergence.planning.calendar_months import add_months
 from convergence.records.estate import Estate
 
+Positions = npt.NDArray[np.int64]
 UNKNOWN_TOWER = "unknown"  # the tower of a market contract no CPV code or title told
 COLUMNS = [
     "partner",
@@ -92,64 +96,126 @@ class Market:
         )
 
 
+NO_PAIR = np.iinfo(np.int64).max
+PAIRS = ["council", "partner", "tower", "row", "partner_row", "gap_days"]
+
+
+def _neighbours_of_all(org: Positions, organisations: int) -> tuple[Positions, Positions]:
+    """For every position i of one tower's contracts (sorted by end date) and every
+    organisation y other than i's own: the last position before i holding a contract of y,
+    and the first after it (-1 and n where there is none). Running maxima and minima down a
+    positions × organisations table: every contract meets every organisation, never every
+    contract."""
+    n = org.size
+    at = np.arange(n)
+    before = np.full((n, organisations), -1, dtype=np.int64)
+    before[at, org] = at
+    np.maximum.accumulate(before, axis=0, out=before)
+    after = np.full((n, organisations), n, dtype=np.int64)
+    after[at, org] = at
+    after = np.minimum.accumulate(after[::-1], axis=0)[::-1]
+    return before, after
+
+
+def _neighbours_at(
+    org: Positions, organisations: int, at: Positions
+) -> tuple[Positions, Positions]:
+    """As `_neighbours_of_all`, for the positions `at` only: a binary search of the
+    positions grouped by organisation."""
+    n = org.size
+    keys = np.sort(org * n + np.arange(n))
+    wanted = np.arange(organisations)[None, :]
+    found = np.searchsorted(keys, wanted * n + at[:, None])
+    earlier = keys[np.maximum(found - 1, 0)]
+    before = np.where((found > 0) & (earlier // n == wanted), earlier % n, -1)
+    later = keys[np.minimum(found, n - 1)]
+    after = np.where((found < n) & (later // n == wanted), later % n, n)
+    return before, after
+
+
+def _closest_in_tower(
+    ends: Positions, org: Positions, at: Positions, window_months: int, every: bool
+) -> tuple[Positions, Positions, Positions, Positions, Positions]:
+    """The closest pair of contracts within the window between each organisation holding a
+    contract at the positions `at` (ascending) and each other organisation: (organisation,
+    partner, position, partner's position, gap in days). For a contract, the other
+    organisation's contracts inside its window are at most as close as its nearest one on
+    each side, so those two are the only candidates. Ties go to the organisation's
+    earlier-ending contract, then to the partner's contract ending first."""
+    n, count = ends.size, int(org.max()) + 1
+    before, after = _neighbours_of_all(org, count) if every else _neighbours_at(org, count, at)
+    if every:
+        before, after = before[at], after[at]
+    own, mine = org[at], ends[at]
+    months = np.full(at.size, window_months, dtype=np.int64)
+    low, high = add_months(mine, -months), add_months(mine, months)
+    index = np.arange(at.size, dtype=np.int64)[:, None]
+    others = own[:, None] != np.arange(count)[None, :]
+    earlier = ends[np.maximum(before, 0)]
+    later = ends[np.minimum(after, n - 1)]
+    key = np.minimum(
+        np.where(
+            others & (before >= 0) & (earlier >= low[:, None]),
+            ((mine[:, None] - earlier) * at.size + index) * 2,
+            NO_PAIR,
+        ),
+        np.where(
+            others & (after < n) & (later <= high[:, None]),
+            ((later - mine[:, None]) * at.size + index) * 2 + 1,
+            NO_PAIR,
+        ),
+    )
+    by_owner = np.argsort(own, kind="stable")
+    firsts = np.flatnonzero(np.r_[True, np.diff(own[by_owner]) != 0])
+    best = np.minimum.reduceat(key[by_owner], firsts, axis=0)
+    group, partner = np.nonzero(best < NO_PAIR)
+    chosen = best[group, partner]
+    which = (chosen // 2) % at.size
+    theirs = np.where(chosen % 2 == 0, before[which, partner], after[which, partner])
+    return own[by_owner][firsts][group], partner, at[which], theirs, chosen // 2 // at.size
+
+
 def closest_pairs(
     market: Market,
-    council: str,
+    council: str | None,
     *,
     window_months: int = 12,
     towers: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """For every other organisation and tower in which it matches `council`: the closest
-    pair of contracts. Columns: partner, tower, row, partner_row (rows of Market.contracts),
-    gap_days."""
-    frame = market.contracts
+    """For `council` (or, given None, every organisation) and each other organisation and
+    tower in which they match: the closest pair of contracts. Columns PAIRS (rows of
+    Market.contracts)."""
+    if council is not None and council not in market.names:
+        return pd.DataFrame(columns=PAIRS)
     wanted = set(towers) if towers else None
-    council_of = frame["org"].to_numpy()  # whole numbers: sorting them is fast
-    codes = sorted(market.names)
-    if council not in market.names:
-        return pd.DataFrame(columns=["partner", "tower", "row", "partner_row", "gap_days"])
-    me = codes.index(council)
-    ends = frame["end"].to_numpy()
+    codes = np.asarray(sorted(market.names), dtype=object)
+    council_of = market.contracts["org"].to_numpy()
+    me = int(np.searchsorted(codes, council)) if council is not None else -1
     parts = []
-    for tower, (sorted_ends, rows) in market.by_tower.items():
+    for tower, (ends, rows) in market.by_tower.items():
         if wanted is not None and tower not in wanted:
             continue
-        mine = rows[council_of[rows] == me]
-        if not mine.size:
+        org = council_of[rows]
+        at = np.arange(rows.size) if council is None else np.flatnonzero(org == me)
+        if not at.size:
             continue
-        own = ends[mine]
-        months = np.full(own.size, window_months, dtype=np.int64)
-        low = np.searchsorted(sorted_ends, add_months(own, -months), side="left")
-        high = np.searchsorted(sorted_ends, add_months(own, months), side="right")
-        counts = high - low
-        total = int(counts.sum())
-        if not total:
-            continue
-        which = np.repeat(np.arange(mine.size), counts)
-        starts = np.repeat(low - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        theirs = rows[starts + np.arange(total)]
-        other = council_of[theirs] != me
-        which, theirs = which[other], theirs[other]
-        if not theirs.size:
-            continue
-        gap = np.abs(ends[theirs] - own[which])
-        partner = council_of[theirs]
-        order = np.lexsort((gap, partner))  # by partner, closest first
-        first = np.concatenate(([True], partner[order][1:] != partner[order][:-1]))
-        best = order[first]
+        owner, partner, mine, theirs, gap = _closest_in_tower(
+            ends, org, at, window_months, every=council is None
+        )
         parts.append(
             pd.DataFrame(
                 {
-                    "partner": np.asarray(codes, dtype=object)[partner[best]],
+                    "council": codes[owner],
+                    "partner": codes[partner],
                     "tower": tower,
-                    "row": mine[which[best]],
-                    "partner_row": theirs[best],
-                    "gap_days": gap[best],
+                    "row": rows[mine],
+                    "partner_row": rows[theirs],
+                    "gap_days": gap,
                 }
             )
         )
     if not parts:
-        return pd.DataFrame(columns=["partner", "tower", "row", "partner_row", "gap_days"])
+        return pd.DataFrame(columns=PAIRS)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -160,6 +226,51 @@ def _joint_window(first: int, second: int, tower: str) -> str:
         return f"both {tower} contracts end in {a:%b %Y}"
     shown = f"{a:%b}" if a.year == b.year else f"{a:%b %Y}"
     return f"both {tower} contracts end between {shown} and {b:%b %Y}"
+
+
+def _ranked(market: Market, pairs: pd.DataFrame, top: int | None) -> pd.DataFrame:
+    """Each organisation's partners, best first (see module docstring), the first `top` of
+    each; columns council and COLUMNS. The words are written for the chosen partners only."""
+    frame = market.contracts
+    value = frame["value"].to_numpy()
+    rows, partner_rows = pairs["row"].to_numpy(), pairs["partner_row"].to_numpy()
+    pairs = pairs.assign(value=value[rows] + value[partner_rows])
+    grouped = pairs.groupby(["council", "partner"], sort=False)
+    ranked = pd.DataFrame(
+        {
+            "towers_matched": grouped.size(),
+            "mean_gap_days": grouped["gap_days"].mean().round(1),
+            "combined_annual_value": grouped["value"].sum(),
+        }
+    ).reset_index()
+    ranked = ranked.sort_values(
+        ["council", "towers_matched", "mean_gap_days", "combined_annual_value", "partner"],
+        ascending=[True, False, True, False, True],
+        kind="stable",
+    )
+    if top is not None:
+        ranked = ranked.groupby("council", sort=False).head(top)
+    chosen = pairs.merge(ranked[["council", "partner"]], on=["council", "partner"])
+    supplier = frame["supplier_key"].to_numpy()
+    ends = frame["end"].to_numpy()
+    rows, partner_rows = chosen["row"].to_numpy(), chosen["partner_row"].to_numpy()
+    same = (supplier[rows] == supplier[partner_rows]) & (supplier[rows] != "")
+    chosen = chosen.assign(
+        same=np.where(same, chosen["tower"], ""),
+        joint=[
+            _joint_window(int(a), int(b), t)
+            for a, b, t in zip(ends[rows], ends[partner_rows], chosen["tower"], strict=True)
+        ],
+    ).sort_values("tower", kind="stable")
+    words = chosen.groupby(["council", "partner"], sort=False).agg(
+        same_supplier_towers=("same", lambda t: ", ".join(x for x in t if x)),
+        towers=("tower", ", ".join),
+        joint_call_off=("joint", "; ".join),
+    )
+    ranked = ranked.join(words, on=["council", "partner"])
+    ranked["partner_name"] = ranked["partner"].map(market.names)
+    ranked["in_programme"] = ranked["partner"].map(market.in_programme)
+    return ranked[["council", *COLUMNS]].reset_index(drop=True)
 
 
 def partners(
@@ -174,41 +285,7 @@ def partners(
     pairs = closest_pairs(market, council, window_months=window_months, towers=towers)
     if pairs.empty:
         return pd.DataFrame(columns=COLUMNS)
-    frame = market.contracts
-    value = frame["value"].to_numpy()
-    supplier = frame["supplier_key"].to_numpy()
-    ends = frame["end"].to_numpy()
-    rows, partner_rows = pairs["row"].to_numpy(), pairs["partner_row"].to_numpy()
-    pairs = pairs.assign(
-        value=value[rows] + value[partner_rows],
-        same=(supplier[rows] == supplier[partner_rows]) & (supplier[rows] != ""),
-        joint=[
-            _joint_window(int(a), int(b), t)
-            for a, b, t in zip(ends[rows], ends[partner_rows], pairs["tower"], strict=True)
-        ],
-    )
-    grouped = pairs.groupby("partner", sort=False)
-    ranked = pd.DataFrame(
-        {
-            "towers_matched": grouped.size(),
-            "mean_gap_days": grouped["gap_days"].mean().round(1),
-            "combined_annual_value": grouped["value"].sum(),
-            "same_supplier_towers": pairs.assign(tower=pairs["tower"].where(pairs["same"], ""))
-            .groupby("partner", sort=False)["tower"]
-            .agg(lambda t: ", ".join(sorted(x for x in t if x))),
-            "towers": grouped["tower"].agg(lambda t: ", ".join(sorted(t))),
-            "joint_call_off": grouped["joint"].agg("; ".join),
-        }
-    ).reset_index()
-    ranked = ranked.sort_values(
-        ["towers_matched", "mean_gap_days", "combined_annual_value", "partner"],
-        ascending=[False, True, False, True],
-        kind="stable",
-    )
-    ranked.insert(1, "partner_name", ranked["partner"].map(market.names))
-    ranked.insert(2, "in_programme", ranked["partner"].map(market.in_programme))
-    ranked = ranked[COLUMNS].reset_index(drop=True)
-    return ranked if top is None else ranked.head(top)
+    return _ranked(market, pairs, top)[COLUMNS]
 
 
 def partner_pairs(
@@ -249,13 +326,9 @@ def partner_pairs(
 
 
 def every_partner(market: Market, *, window_months: int = 12, top: int = 5) -> pd.DataFrame:
-    """The national matrix: each organisation's `top` partners, with a column `council`."""
-    frames = [
-        partners(market, code, window_months=window_months, top=top).assign(council=code)
-        for code in sorted(market.names)
-    ]
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    """The national matrix: each organisation's `top` partners, with a column `council`. One
+    pass over every tower for every organisation at once, not one search per organisation."""
+    pairs = closest_pairs(market, None, window_months=window_months)
+    if pairs.empty:
         return pd.DataFrame(columns=["council", *COLUMNS])
-    matrix = pd.concat(frames, ignore_index=True)
-    return matrix[["council", *COLUMNS]]
+    return _ranked(market, pairs, top)
