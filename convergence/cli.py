@@ -149,14 +149,21 @@ def cmd_import(args: argparse.Namespace) -> None:
         if not path.is_file():
             raise ConvergenceError(f"{path}: no such file or folder")
         current = storage.load_estate(session=session)
-        preview = preview_file(
-            path.read_bytes(),
-            path.name,
-            estate=current,
-            council=args.council or "",
-            tower=args.tower,
-            any_buyer=args.any_buyer,
-        )
+        if args.market or args.organisation:
+            from convergence.registers.market import preview_market
+
+            preview = preview_market(
+                path.read_bytes(), path.name, estate=current, organisation=args.organisation or ""
+            )
+        else:
+            preview = preview_file(
+                path.read_bytes(),
+                path.name,
+                estate=current,
+                council=args.council or "",
+                tower=args.tower,
+                any_buyer=args.any_buyer,
+            )
         _print_preview(path.name, preview)
         if preview.problems and not args.valid_only:
             raise ConvergenceError(
@@ -364,8 +371,10 @@ def cmd_partners(args: argparse.Namespace) -> None:
     else:
         text = (table.to_string(index=False) if len(table) else "No partner in the window.") + "\n"
     if market.unmatched:
+        many = market.unmatched != 1
         print(
-            f"{market.unmatched:,} contracts without an end date or a known tower were left out",
+            f"{market.unmatched:,} contract{'s' if many else ''} without an end date or a known "
+            f"tower {'were' if many else 'was'} left out",
             file=sys.stderr,
         )
     if args.out is not None:
@@ -517,6 +526,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="file contracts whose buyer is not a council of the estate under --council "
         "(by default they are listed as problems and left out)",
+    )
+    imp.add_argument(
+        "--market",
+        action="store_true",
+        help="market data for the partner finder: every buyer becomes an organisation outside "
+        "the programme (matched by name on later imports); contracts of no known tower are kept",
+    )
+    imp.add_argument(
+        "--organisation",
+        metavar="NAME",
+        help="with --market: the organisation publishing a register that names no buyer "
+        "(a Transparency Code register)",
     )
     imp.set_defaults(run=cmd_import)
 

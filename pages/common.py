@@ -22,6 +22,7 @@ from convergence.charts.overview import chart_png, chart_svg
 from convergence.errors import ConvergenceError
 from convergence.money.savings import ChargesFrom, Savings, savings
 from convergence.planning.engine import Roadmap, schedule
+from convergence.planning.partners import Market
 from convergence.records.estate import Estate, programme
 from convergence.records.estate_files import read_estate
 from convergence.settings import settings
@@ -140,6 +141,20 @@ def current_estate() -> Estate:
     with Session(database(url)) as session:
         revision = storage.estate_revision(session=session)
     return _estate(url, revision)
+
+
+@st.cache_resource(show_spinner="Sorting contracts by end date…", max_entries=2)
+def _market(url: str, revision: int) -> Market:
+    return Market.of(_estate(url, revision))
+
+
+def current_market() -> Market:
+    """Every dated contract of the stored estate, organisations outside the programme among
+    them, sorted for the partner finder."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    return _market(url, revision)
 
 
 def current_actor() -> Actor:

@@ -24,6 +24,7 @@ from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
     current_actor,
+    current_estate,
     current_roadmap,
     database,
     database_url,
@@ -52,17 +53,24 @@ KINDS = {
     "Add a migration team (capacity rule)": "add_capacity",
     "Change a team's capacity": "change_capacity",
     "Add a freeze window": "add_freeze",
+    "Bring a partner into the programme": "join_programme",
 }
 
 st.title("Scenarios")
 actor = current_actor()
 estate, live = current_roadmap()
+whole = current_estate()  # organisations outside the programme too: a partner may join
 engine = database(database_url())
 with Session(engine) as session:
     saved = {s.name: s for s in storage.scenarios(session=session)}
+loaded = st.session_state.setdefault("scenarios_overrides", {})
+if partner := st.session_state.pop("scenarios_partner", None):  # from the Partners screen
+    code, partner_name = partner
+    loaded[NEW_SCENARIO] = [Override("join_programme", council=code, name=partner_name)]
+    st.session_state["scenarios_pick"] = NEW_SCENARIO
+    st.session_state[f"scenarios_name_{NEW_SCENARIO}"] = f"With {partner_name}"
 
 pick = st.selectbox("Scenario", [NEW_SCENARIO, *saved], key="scenarios_pick")
-loaded = st.session_state.setdefault("scenarios_overrides", {})
 if pick not in loaded:
     loaded[pick] = list(overrides_from_json(saved[pick].overrides)) if pick in saved else []
 overrides: list[Override] = loaded[pick]
@@ -241,6 +249,18 @@ with st.expander("Add a change", expanded=not overrides):
                 ends=st.text_input("To", key="scenarios_freeze_to").strip(),
                 **applies_to("scenarios_freeze"),
             )
+        elif kind == "join_programme":
+            outside = {c.code: c.name for c in whole.councils if not c.in_programme}
+            if outside:
+                code = st.selectbox(
+                    "Organisation",
+                    sorted(outside, key=outside.__getitem__),
+                    format_func=lambda c: f"{outside[c]} ({c})",
+                    key="scenarios_partner_code",
+                )
+                change = Override(kind, council=code, name=outside[code])
+            else:
+                st.write("Every organisation is in the programme: import market data first.")
         elif dependencies:
             d = dependencies[
                 st.selectbox("Dependency", sorted(dependencies), key="scenarios_dependency")
@@ -268,7 +288,7 @@ for n, override in enumerate(overrides):
         st.rerun()
 
 try:
-    what_if = scenario_roadmap(estate, tuple(overrides), live.today)
+    what_if = scenario_roadmap(whole, tuple(overrides), live.today)
 except ConvergenceError as problem:
     st.error(plain(f"This scenario cannot be scheduled: {problem}"))
     st.stop()
@@ -351,7 +371,7 @@ if not result.successors.empty:
     )
 st.subheader("Savings against the live plan")
 money_compared = compare_savings(
-    estate, live, tuple(overrides), what_if, charges_from=settings().charges_from
+    whole, live, tuple(overrides), what_if, charges_from=settings().charges_from
 )
 programme_money = money_compared.councils.iloc[-1]
 first, second = st.columns(2)
@@ -430,6 +450,24 @@ st.dataframe(
     },
 )
 
+joining = result.systems[
+    result.systems["live_cutover"].isna() & result.systems["scenario_cutover"].notna()
+]
+if len(joining):  # a partner's systems, planned for the first time
+    many = len(joining) != 1
+    st.write(f"{len(joining)} system{'s' if many else ''} join{'' if many else 's'} the plan.")
+    st.dataframe(
+        joining[["council", "system", "scenario_cutover", "rag_scenario"]],
+        hide_index=True,
+        key="scenarios_joining",
+        column_config={
+            "council": "Council",
+            "system": "System",
+            "scenario_cutover": dates("Scenario cutover", format="D MMM YYYY"),
+            "rag_scenario": "RAG scenario",
+        },
+    )
+
 save, adopt = st.columns(2)
 if save.button("Save scenario", key="scenarios_save", disabled=not name):
     try:
@@ -454,8 +492,8 @@ with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
             with Session(engine) as session:
                 count = storage.adopt(
                     session=session,
-                    live=estate,
-                    adopted=adoptable(estate, tuple(overrides)),
+                    live=whole,
+                    adopted=adoptable(whole, tuple(overrides)),
                     actor=actor,
                 )
             st.success(f"Adopted: {count} records changed.")

@@ -37,6 +37,7 @@ PAGES = [
     "pages/dependencies.py",
     "pages/grid.py",
     "pages/savings.py",
+    "pages/partners.py",
 ]
 EDITING = [
     "pages/records.py",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlmodel import Session
 
 from convergence.cli import main
+from convergence.errors import EstateError
 from convergence.planning.calendar_months import add_months
 from convergence.planning.engine import schedule
 from convergence.planning.partners import (
@@ -21,8 +25,18 @@ from convergence.planning.partners import (
     partner_pairs,
     partners,
 )
+from convergence.planning.scenarios import (
+    Override,
+    adoptable,
+    compare_savings,
+    scenario_roadmap,
+)
 from convergence.records.estate import Contract, Council, Estate, Tower, programme
-from convergence.records.generate import generate_market
+from convergence.records.estate_files import read_estate
+from convergence.records.generate import generate_estate, generate_market
+from convergence.registers.market import preview_market
+from convergence.store import storage
+from convergence.store.db import make_engine
 
 TOWERS = (Tower("desktop", "Desktop"), Tower("data_centre", "Data centre"), Tower("unknown", "?"))
 
@@ -62,8 +76,8 @@ def test_partners_rank_by_towers_then_gap_then_value() -> None:
     assert table["mean_gap_days"].iloc[0] == 45.5
     assert table["combined_annual_value"].iloc[0] == 400_000
     assert table["joint_call_off"].iloc[0] == (
-        "both data_centre contracts end between Jul and Sep 2028; "
-        "both desktop contracts end between Mar and Apr 2028"
+        "Data centre: both contracts end between Jul and Sep 2028; "
+        "Desktop: both contracts end between Mar and Apr 2028"
     )
 
 
@@ -156,3 +170,91 @@ def test_the_partners_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "no council or organisation with code 'NOPE'" in capsys.readouterr().err
     assert main(["partners", "--estate", "data/sample", "--all", "--top", "1"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 4  # a header and one row per council
+
+
+MARKET = Path(__file__).resolve().parent / "fixtures" / "registers"
+
+
+def test_market_data_makes_each_buyer_an_organisation_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    assert main(["--database", url, "import", "data/sample"]) == 0
+    market_file = str(MARKET / "contracts-finder-market.csv")
+    capsys.readouterr()
+    assert main(["--database", url, "import", market_file, "--market"]) == 0
+    out = capsys.readouterr().out
+    assert "3 new organisations outside the programme, 7 new contracts" in out
+    assert main(["--database", url, "import", market_file, "--market"]) == 0  # names now known
+    assert "0 new contracts, 0 updated, 7 unchanged" in capsys.readouterr().out
+    with Session(make_engine(url)) as session:
+        held = storage.load_estate(session=session)
+    outside = {c.name: c.code for c in held.councils if not c.in_programme}
+    assert outside == {"Kent County Council": "KCC", "Medway Council": "MC",
+                       "Dartford Borough Council": "DBC"}  # fmt: skip
+    kent = {c.reference: c.tower for c in held.contracts if c.council == "KCC"}
+    assert kent == {"m0000000-0000": "desktop", "m0000000-0002": "data_centre"}  # both spellings
+    assert ("DBC", "unknown") in {(c.council, c.tower) for c in held.contracts}  # kept, not refused
+    assert "KCC" not in {c.council for c in programme(held).contracts}
+    assert main(["--database", url, "partners", "--council", "WCC", "--format", "csv"]) == 0
+    found = capsys.readouterr()
+    assert "MC,Medway Council,False,1," in found.out
+    assert "1 contract without an end date or a known tower was left out" in found.err
+
+
+def test_market_data_from_ocds_and_from_a_named_organisations_register(tmp_path: Path) -> None:
+    sample = read_estate(Path("data/sample"))
+    releases = [
+        {"ocid": f"ocds-x-{n}", "date": "2024-03-01", "buyer": {"name": buyer},
+         "awards": [{"id": f"A-{n}", "title": "Service desk",
+                     "contractPeriod": {"endDate": "2029-03-31T00:00:00Z"}}]}
+        for n, buyer in enumerate(["Surrey County Council", "surrey county council ", "NHS Surrey"])
+    ]  # fmt: skip
+    data = json.dumps({"releases": releases}).encode()
+    preview = preview_market(data, "awards.json", estate=sample)
+    assert not preview.problems
+    made = preview.to_estate()
+    assert [(c.code, c.name) for c in made.councils] == [
+        ("SCC", "Surrey County Council"),
+        ("NS", "NHS Surrey"),
+    ]
+    assert {c.council for c in made.contracts} == {"SCC", "NS"}
+    register = (MARKET / "transparency-wcc.csv").read_bytes()
+    named = preview_market(register, "register.csv", estate=sample, organisation="Testford BC")
+    assert [c.code for c in named.to_estate(valid_only=True).councils] == ["TB"]
+    assert {c.council for c in named.to_estate(valid_only=True).contracts} == {"TB"}
+
+
+def test_a_folder_of_councils_towers_and_contracts_alone_imports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "market"
+    folder.mkdir()
+    for name in ("councils.csv", "towers.csv", "contracts.csv"):
+        (folder / name).write_bytes((Path("data/sample") / name).read_bytes())
+    url = f"sqlite:///{tmp_path / 'three.sqlite'}"
+    assert main(["--database", url, "import", str(folder)]) == 0
+    assert "contracts 40 added" in capsys.readouterr().out
+    assert main(["--database", url, "partners", "--council", "WCC", "--top", "1"]) == 0
+    assert "LBHF" in capsys.readouterr().out
+
+
+def test_a_scenario_with_a_partner_plans_its_systems_and_adopting_it_keeps_the_rest() -> None:
+    e = generate_estate(councils=3, systems_per_council=20, dependencies=30, seed=2)
+    partner = e.councils[-1].code
+    whole = replace(
+        e,
+        councils=tuple(replace(c, in_programme=c.code != partner) for c in e.councils),
+    )
+    live = schedule(programme(whole), date(2026, 12, 3))
+    joins = (Override("join_programme", council=partner, name="Partner"),)
+    what_if = scenario_roadmap(whole, joins, live.today)
+    assert partner not in set(live.plans["council"]) and partner in set(what_if.plans["council"])
+    money = compare_savings(whole, live, joins, what_if)
+    assert partner in set(money.councils["council"])
+    assert joins[0].describe() == f"Partner ({partner}) joins the programme"
+    adopted = adoptable(whole, joins)
+    assert {c.code for c in adopted.councils} == {c.code for c in whole.councils}  # none dropped
+    assert all(c.in_programme for c in adopted.councils)
+    with pytest.raises(EstateError, match="no organisation NOPE"):
+        scenario_roadmap(whole, (Override("join_programme", council="NOPE"),), live.today)

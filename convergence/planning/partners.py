@@ -62,6 +62,7 @@ class Market:
     contracts: pd.DataFrame  # council, reference, supplier, tower, end (day number), value
     by_tower: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]  # ends, rows
     names: dict[str, str]
+    tower_names: dict[str, str]
     in_programme: dict[str, bool]
     unmatched: int  # contracts left out: no end date, or tower not known
 
@@ -91,6 +92,7 @@ class Market:
             contracts=frame,
             by_tower=by_tower,
             names={x.code: x.name for x in estate.councils},
+            tower_names={t.code: t.name for t in estate.towers},
             in_programme={x.code: x.in_programme for x in estate.councils},
             unmatched=int((~usable).sum()),
         )
@@ -220,12 +222,12 @@ def closest_pairs(
 
 
 def _joint_window(first: int, second: int, tower: str) -> str:
-    """'both desktop contracts end between Mar and Jul 2028'."""
+    """'Desktop: both contracts end between Mar and Jul 2028'."""
     a, b = sorted((date.fromordinal(first), date.fromordinal(second)))
     if (a.year, a.month) == (b.year, b.month):
-        return f"both {tower} contracts end in {a:%b %Y}"
+        return f"{tower}: both contracts end in {a:%b %Y}"
     shown = f"{a:%b}" if a.year == b.year else f"{a:%b %Y}"
-    return f"both {tower} contracts end between {shown} and {b:%b %Y}"
+    return f"{tower}: both contracts end between {shown} and {b:%b %Y}"
 
 
 def _ranked(market: Market, pairs: pd.DataFrame, top: int | None) -> pd.DataFrame:
@@ -258,7 +260,7 @@ def _ranked(market: Market, pairs: pd.DataFrame, top: int | None) -> pd.DataFram
     chosen = chosen.assign(
         same=np.where(same, chosen["tower"], ""),
         joint=[
-            _joint_window(int(a), int(b), t)
+            _joint_window(int(a), int(b), market.tower_names.get(t, t))
             for a, b, t in zip(ends[rows], ends[partner_rows], chosen["tower"], strict=True)
         ],
     ).sort_values("tower", kind="stable")

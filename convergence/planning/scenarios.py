@@ -27,7 +27,14 @@ from convergence.money.tables import early_exits
 from convergence.planning.engine import Roadmap, schedule
 from convergence.planning.placement import Window
 from convergence.planning.roadmap import convergence_by, in_scope, successors_at_vesting
-from convergence.records.estate import Capacity, Dependency, Estate, Freeze, Successor
+from convergence.records.estate import (
+    Capacity,
+    Dependency,
+    Estate,
+    Freeze,
+    Successor,
+    programme,
+)
 
 OverrideKind = Literal[
     "extend_contract",
@@ -44,6 +51,7 @@ OverrideKind = Literal[
     "add_capacity",
     "change_capacity",
     "add_freeze",
+    "join_programme",
 ]
 
 
@@ -63,6 +71,7 @@ class Override:
     add_capacity: name, council, tower, days (at once) — "what if we had a second team?"
     change_capacity: name, days (at once)
     add_freeze: name, starts, ends (MM-DD or YYYY-MM-DD), council, tower
+    join_programme: council (an organisation outside the programme: a partner), name
     """
 
     kind: OverrideKind
@@ -127,6 +136,8 @@ class Override:
             case "add_freeze":
                 where = " ".join(x for x in (self.council, self.tower) if x) or "all systems"
                 return f"Freeze {self.name}: {self.starts} to {self.ends} ({where})"
+            case "join_programme":
+                return f"{self.name or self.council} ({self.council}) joins the programme"
 
 
 def overrides_to_json(overrides: tuple[Override, ...]) -> str:
@@ -154,7 +165,9 @@ def overrides_from_json(text: str) -> tuple[Override, ...]:
 def apply_overrides(
     estate: Estate, overrides: tuple[Override, ...]
 ) -> tuple[Estate, dict[tuple[str, str], date]]:
-    """The estate with the overrides laid on it, and the early exits by contract.
+    """The estate with the overrides laid on it, and the early exits by contract. Given the
+    whole estate, organisations outside the programme stay in it (a partner may join); the
+    roadmap and money of a scenario take `programme` of the result.
 
     Raises EstateError naming the override when it refers to something not in the estate.
     """
@@ -195,6 +208,10 @@ def apply_overrides(
             if o.successor and o.successor not in successors:
                 raise EstateError(f"{where}: no successor authority '{o.successor}'")
             councils[o.council] = replace(councils[o.council], successor=o.successor or None)
+        elif o.kind == "join_programme":
+            if o.council not in councils:
+                raise EstateError(f"{where}: no organisation {o.council}")
+            councils[o.council] = replace(councils[o.council], in_programme=True)
         elif o.kind in ("add_capacity", "change_capacity"):
             if o.kind == "change_capacity" and o.name not in capacities:
                 raise EstateError(f"{where}: no capacity rule '{o.name}'")
@@ -342,6 +359,7 @@ def compare_savings(
     """Savings of the live plan and of the scenario, per council and for the programme, and
     for each early exit whether its fee is paid back by the spend it avoids."""
     changed, exits = apply_overrides(estate, overrides)
+    changed, estate = programme(changed), programme(estate)
     fees = {(o.council, o.reference): o.fee for o in overrides if o.kind == "exit_early" and o.fee}
     horizon = max(horizon_months(live), horizon_months(scenario))
     before = savings(estate, live, charges_from=charges_from, horizon=horizon)
@@ -349,7 +367,7 @@ def compare_savings(
         changed, scenario, charges_from=charges_from, exits=exits, fees=fees, horizon=horizon
     )
     rows = []
-    for code in [*(c.code for c in estate.councils), None]:
+    for code in [*(c.code for c in changed.councils), None]:
         rows.append(
             {
                 "council": code or "Programme",
@@ -378,7 +396,7 @@ def scenario_causes(name: str, overrides: tuple[Override, ...]) -> dict[tuple[st
             key = ("lot", "", o.lot)
         elif o.kind in ("add_successor", "change_vesting_day"):
             key = ("successor", "", o.successor)
-        elif o.kind == "move_council":
+        elif o.kind in ("move_council", "join_programme"):
             key = ("council", o.council, o.council)
         elif o.kind in ("add_capacity", "change_capacity"):
             key = ("capacity rule", "", o.name)
@@ -406,6 +424,7 @@ def scenario_plan(
     """The estate as the scenario changes it, its roadmap and its money (early exits and
     their fees included): everything a board pack of the scenario shows."""
     changed, exits = apply_overrides(estate, overrides)
+    changed = programme(changed)
     fees = {(o.council, o.reference): o.fee for o in overrides if o.kind == "exit_early" and o.fee}
     roadmap = schedule(changed, today, exits=exits)
     money = savings(changed, roadmap, charges_from=charges_from, exits=exits, fees=fees)
@@ -416,7 +435,7 @@ def scenario_roadmap(estate: Estate, overrides: tuple[Override, ...], today: dat
     """The roadmap of the estate with a scenario's overrides laid over it, early exits
     included. Raises EstateError or DependencyCycle when the scenario cannot be scheduled."""
     changed, exits = apply_overrides(estate, overrides)
-    return schedule(changed, today, exits=exits)
+    return schedule(programme(changed), today, exits=exits)
 
 
 def adoptable(estate: Estate, overrides: tuple[Override, ...]) -> Estate:

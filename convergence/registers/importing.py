@@ -167,7 +167,8 @@ class FilePreview:
     def records(self) -> int:
         """How many records importing the valid rows would write."""
         c = self.checked
-        return sum(len(r) for r in (c.councils, c.lots, c.contracts, c.systems, c.dependencies))
+        kinds = (c.councils, c.towers, c.lots, c.contracts, c.systems, c.dependencies)
+        return sum(len(r) for r in kinds)
 
     @property
     def kind(self) -> str:
@@ -178,12 +179,21 @@ class FilePreview:
     def summary(self) -> str:
         """The records in words: '1 new contract, 2 updated, 3 unchanged'."""
         one, many = NOUNS.get(self.format, ("contract", "contracts"))
-        new = sum(c.new for c in self.changes)
-        changed = sum(c.action == "Update" for c in self.changes)
-        unchanged = len(self.changes) - new - changed
-        return (
+        listed = [c for c in self.changes if not isinstance(c.record, Tower)]
+        organisations = 0
+        if self.format != "estate-councils":  # market data: its buyers become organisations
+            organisations = sum(isinstance(c.record, Council) for c in listed)
+            listed = [c for c in listed if not isinstance(c.record, Council)]
+        new = sum(c.new for c in listed)
+        changed = sum(c.action == "Update" for c in listed)
+        unchanged = len(listed) - new - changed
+        said = (
             f"{new:,} new {one if new == 1 else many}, {changed:,} updated, {unchanged:,} unchanged"
         )
+        if organisations:
+            s = "" if organisations == 1 else "s"
+            said = f"{organisations:,} new organisation{s} outside the programme, " + said
+        return said
 
     def listing(self, most: int) -> pd.DataFrame:
         """The changes as a table of at most `most` rows, changes first: a contract by council,
@@ -213,10 +223,10 @@ def preview_file(
     council of the estate (an NHS trust in a Contracts Finder file, say) is listed as a
     problem and left out, unless `any_buyer` files it under `council`."""
     codes = {c.code for c in estate.councils}
-    names = {c.name.lower(): c.code for c in estate.councils}
+    names = {" ".join(c.name.lower().split()): c.code for c in estate.councils}
 
-    def council_for(name: str) -> str | None:
-        return names.get(name.strip().lower()) or (name if name in codes else None)
+    def council_for(name: str) -> str | None:  # case and spacing ignored
+        return names.get(" ".join(name.lower().split())) or (name if name in codes else None)
 
     if filename.lower().endswith(".json"):
         found = read_ocds(

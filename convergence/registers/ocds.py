@@ -364,6 +364,12 @@ def _amount(value: dict[str, Any]) -> tuple[Decimal | None, str]:
         return None, str(exc)
 
 
+def buyers(data: bytes) -> list[str]:
+    """The buyer of each release of an OCDS package, in file order (EstateFileError when the
+    file is not OCDS)."""
+    return [_buyer(r) for _, _, r in _releases(_load(data)) if isinstance(r, dict)]
+
+
 def _buyer(release: dict[str, Any]) -> str:
     """The buyer's name: buyer.name, else the party with the role "buyer"."""
     buyer = _dict(release.get("buyer"))

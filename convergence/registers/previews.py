@@ -96,6 +96,7 @@ class ImportPreview:
     lots: tuple[Lot, ...] = ()
     systems: tuple[System, ...] = ()
     dependencies: tuple[Dependency, ...] = ()
+    towers: tuple[Tower, ...] = ()  # only market data adds one: the tower "unknown"
     # the fields of its records the file carries (a file holds one kind of record); the rest
     # are defaults, so a caller updating a record it already holds keeps its own values for
     # them. A tower told from CPV codes or a title, or chosen for the file, is not carried:
@@ -127,6 +128,7 @@ class ImportPreview:
             )
         return Estate(
             councils=self.councils,
+            towers=self.towers,
             lots=self.lots,
             contracts=self.contracts,
             systems=self.systems,
