@@ -13,6 +13,7 @@ from convergence.outputs.export import estate_workbook, register_csv
 from convergence.records.fields import CONTRACTS
 from convergence.registers.columns import FIELDS
 from convergence.registers.importing import preview_file
+from convergence.registers.market import preview_market
 from convergence.store import storage
 from pages.common import (
     current_actor,
@@ -39,20 +40,40 @@ st.subheader("Import")
 upload = st.file_uploader(
     "Contract register, estate CSV or OCDS JSON", type=["csv", "xlsx", "json"], key="imports_file"
 )
-left, right = st.columns(2)
-council = left.selectbox("The register's council", councils or ["—"], key="imports_council")
-tower = right.selectbox(
-    "Tower for rows that do not say",
-    ["", *towers],
-    key="imports_tower",
-    help="Used when a row's CPV codes and title do not tell its tower",
+market = actor.role == "admin" and (
+    st.radio(
+        "The file holds",
+        ["Our councils' records", "Market data for the partner finder"],
+        horizontal=True,
+        key="imports_holds",
+        help="Market data: every buyer becomes an organisation outside the programme, seen "
+        "only on the Partners screen; contracts whose tower cannot be told are kept",
+    )
+    == "Market data for the partner finder"
 )
-any_buyer = st.checkbox(
-    "Also file other buyers' contracts under this council",
-    key="imports_any_buyer",
-    help="A Contracts Finder or OCDS file lists every buyer's awards (NHS trusts, other "
-    "councils …); by default those whose buyer is not a council of the estate are left out",
-)
+if market:
+    organisation = st.text_input(
+        "Organisation publishing it (for a register that names no buyer)",
+        key="imports_organisation",
+        help="A Transparency Code register names no buyer: say whose it is. Leave empty for "
+        "a Contracts Finder or OCDS file, whose buyers are named on every row",
+    )
+    council, tower, any_buyer = "", "", False
+else:
+    left, right = st.columns(2)
+    council = left.selectbox("The register's council", councils or ["—"], key="imports_council")
+    tower = right.selectbox(
+        "Tower for rows that do not say",
+        ["", *towers],
+        key="imports_tower",
+        help="Used when a row's CPV codes and title do not tell its tower",
+    )
+    any_buyer = st.checkbox(
+        "Also file other buyers' contracts under this council",
+        key="imports_any_buyer",
+        help="A Contracts Finder or OCDS file lists every buyer's awards (NHS trusts, other "
+        "councils …); by default those whose buyer is not a council of the estate are left out",
+    )
 
 if upload is not None:
     data = upload.getvalue()
@@ -63,16 +84,19 @@ if upload is not None:
     )
     bar = st.progress(0.0, text="Reading the file…")
     try:
-        preview = preview_file(
-            data,
-            upload.name,
-            estate=estate,
-            council=council,
-            tower=tower or None,
-            mapping=mapping,
-            progress=lambda share: bar.progress(min(share, 1.0), text="Checking rows…"),
-            any_buyer=any_buyer,
-        )
+        if market:
+            preview = preview_market(data, upload.name, estate=estate, organisation=organisation)
+        else:
+            preview = preview_file(
+                data,
+                upload.name,
+                estate=estate,
+                council=council,
+                tower=tower or None,
+                mapping=mapping,
+                progress=lambda share: bar.progress(min(share, 1.0), text="Checking rows…"),
+                any_buyer=any_buyer,
+            )
     except ConvergenceError as problem:
         bar.empty()
         st.error(plain(str(problem)))

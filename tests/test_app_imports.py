@@ -98,3 +98,32 @@ def test_an_estate_file_without_a_column_keeps_what_the_estate_holds(url: str) -
     network = systems[("LBHF", "Corporate network")]
     assert (network.transition_days, network.transition_cost) == (150, Decimal("200000"))
     assert network.lot == "Lot 5 Network" and network.contract == "LBHF-NW-005"
+
+
+def test_an_admin_imports_market_data_whose_buyers_become_organisations(url: str) -> None:
+    market = REGISTER.parent / "contracts-finder-market.csv"
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["common_actor"] = Actor("ida", "admin")
+    at.run()
+    at.switch_page("pages/imports.py").run()
+    at.radio(key="imports_holds").set_value("Market data for the partner finder").run()
+    assert not [s for s in at.selectbox if s.key == "imports_council"]  # no council to choose
+    at.file_uploader(key="imports_file").set_value((market.name, market.read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception
+    said = "3 new organisations outside the programme, 7 new contracts"
+    assert any(said in shown(m.value) for m in at.markdown)
+    at.button(key="imports_all").click().run()
+    assert any("Imported:" in shown(s.value) for s in at.success)
+    with Session(prepare_database(url)) as session:
+        councils = storage.load_estate(session=session).councils
+    assert {c.code for c in councils if not c.in_programme} == {"KCC", "MC", "DBC"}
+
+
+def test_an_editor_is_not_offered_market_data(url: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["common_actor"] = Actor("ed", "editor", frozenset({"WCC"}))
+    at.run()
+    at.switch_page("pages/imports.py").run()
+    assert not at.exception
+    assert not [r for r in at.radio if r.key == "imports_holds"]
