@@ -57,7 +57,7 @@ if market.unmatched:
     many = market.unmatched != 1
     st.caption(
         f"{market.unmatched:,} contract{'s' if many else ''} without an end date or a known "
-        f"tower {'are' if many else 'is'} left out: they cannot be matched."
+        f"tower {'are' if many else 'is'} left out: {'they' if many else 'it'} cannot be matched."
     )
 if ranked.empty:
     st.info(

@@ -63,7 +63,7 @@ def test_the_partners_screen_ranks_a_councils_partners_and_shows_a_pair(
     assert {"Westminster City Council", "Medway Council"} <= set(timeline["organisation"])
     pairs = table_with(at, "partner_contract")
     assert list(pairs["tower"]) == ["Identity & email"]  # tower names, not codes
-    assert "left out: they cannot be matched" in "\n".join(c.value for c in at.caption)
+    assert "is left out: it cannot be matched" in "\n".join(c.value for c in at.caption)
 
 
 def test_a_scenario_started_with_a_partner_brings_it_into_the_programme(

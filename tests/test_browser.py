@@ -299,3 +299,48 @@ def test_the_board_rag_trend_draws_its_bars(
         bars = chart.locator("svg.marks g.mark-rect path")
         expect(bars).to_have_count(6, timeout=30_000)  # red, amber, green at two dates
         chart.screenshot(path=str(ARTIFACTS / "board-rag-trend.png"))
+
+
+def test_market_data_finds_partners_and_starts_a_scenario_with_one(
+    page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = f"sqlite:///{tmp_path_factory.mktemp('partners') / 'estate.sqlite'}"
+    assert convergence(["--database", url, "init", "--sample"]) == 0
+    market = (
+        Path(__file__).resolve().parent / "fixtures" / "registers" / "contracts-finder-market.csv"
+    )
+    with running_app(url) as base:
+        open_screen(page, f"{base}/imports")
+        page.get_by_text("Market data for the partner finder").click()
+        settle(page)
+        page.locator('input[type="file"]').set_input_files(str(market))
+        main = page.locator('[data-testid="stMain"]')
+        expect(main).to_contain_text("3 new organisations outside the programme", timeout=30_000)
+        page.get_by_role("button", name="Import everything").click()
+        page.get_by_text("Imported:", exact=False).first.wait_for(timeout=30_000)
+
+        open_screen(page, f"{base}/partners")
+        page.get_by_role("heading", name="Partners").first.wait_for(timeout=30_000)
+        settle(page)
+        page.locator('[data-testid="stSelectbox"]', has_text="Council").first.click()
+        page.get_by_role("option", name="Royal Borough of Kensington and Chelsea (RBKC)").click()
+        settle(page)
+        expect(main).to_contain_text("5 partners, best first", timeout=30_000)
+        settle(page)
+        page.locator('[data-testid="stSelectbox"]', has_text="Partner").locator("input").fill(
+            "Kent"
+        )
+        page.keyboard.press("Enter")
+        settle(page)
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first
+        chart.scroll_into_view_if_needed()
+        painted(page)
+        expect(chart.locator("svg.marks g.mark-rect path").first).to_be_visible(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        whole_page(page, ARTIFACTS / "partners.png")
+        expect(main).to_contain_text("Kent County Council has no systems recorded")
+        page.get_by_role("button", name="Start a scenario with this partner").click()
+        expect(main).to_contain_text(
+            "Kent County Council (KCC) joins the programme", timeout=30_000
+        )
+        assert page.locator('[data-testid="stException"]').count() == 0

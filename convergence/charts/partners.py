@@ -40,13 +40,14 @@ def contract_bars(
 def partner_timeline(
     bars: pd.DataFrame, pairs: pd.DataFrame, towers: Mapping[str, str], *, today: date
 ) -> Any:
-    """Both organisations' contracts by tower (`contract_bars`), the closest pair's end dates
-    in each tower shaded as the joint call-off window (`pairs` from `partner_pairs`)."""
+    """Both organisations' contracts by tower (`contract_bars`), with the months in which the
+    closest pair in each tower ends shaded as the joint call-off window (`pairs` from
+    `partner_pairs`)."""
     windows = pd.DataFrame(
         {
             "tower": [towers.get(t, t) for t in pairs["tower"]],
-            "from": pairs[["end", "partner_end"]].min(axis=1),
-            "to": pairs[["end", "partner_end"]].max(axis=1) + pd.Timedelta(days=1),
+            "from": pairs[["end", "partner_end"]].min(axis=1).dt.to_period("M").dt.start_time,
+            "to": pairs[["end", "partner_end"]].max(axis=1).dt.to_period("M").dt.end_time,
         }
     )
     order = sorted(set(bars["tower"]))
@@ -76,7 +77,7 @@ def partner_timeline(
                 "organisation:N",
                 title="Organisation",
                 scale=alt.Scale(range=[BLUE, ORANGE]),
-                legend=alt.Legend(labelLimit=0),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip("organisation:N", title="Organisation"),
