@@ -37,7 +37,6 @@ PAGES = [
     "pages/dependencies.py",
     "pages/grid.py",
     "pages/savings.py",
-    "pages/partners.py",
 ]
 EDITING = [
     "pages/records.py",
@@ -45,6 +44,7 @@ EDITING = [
     "pages/imports.py",
     "pages/scenarios.py",
     "pages/board.py",
+    "pages/partners.py",
 ]
 
 
