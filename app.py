@@ -40,6 +40,7 @@ pages = [
     st.Page("pages/grid.py", title="Council × tower grid", icon=":material/grid_on:"),
     st.Page("pages/savings.py", title="Savings", icon=":material/savings:"),
     st.Page("pages/board.py", title="Board", icon=":material/groups:"),
+    st.Page("pages/decisions.py", title="Decision log", icon=":material/gavel:"),
     st.Page("pages/partners.py", title="Partners", icon=":material/handshake:"),
 ]
 if actor.role in ("editor", "admin"):

@@ -398,7 +398,8 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
 
     today = _today(args.today)
     with Session(_engine(args)) as session:
-        estate = programme(storage.load_estate(session=session))
+        whole = storage.load_estate(session=session)  # a scenario may bring a partner in
+        estate = programme(whole)
         roadmap = schedule(estate, today)
         result = savings(estate, roadmap, charges_from=settings().charges_from)
         causes = None
@@ -409,7 +410,7 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
                 raise ConvergenceError(f"--scenario: no scenario '{args.scenario}' ({names})")
             overrides = overrides_from_json(stored[args.scenario].overrides)
             estate, roadmap, result = scenario_plan(
-                estate, overrides, today, charges_from=settings().charges_from
+                whole, overrides, today, charges_from=settings().charges_from
             )
             causes = scenario_causes(args.scenario, overrides)
         since = None
@@ -421,6 +422,7 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
             chosen = found[args.baseline]
             changes = storage.history(session=session, since=chosen.taken_at)
             since = since_baseline(thaw(chosen.plans), roadmap, changes, causes)
+        log = storage.decision_log(session=session)
     content = pack_content(
         roadmap,
         since,
@@ -429,6 +431,7 @@ def cmd_board_pack(args: argparse.Namespace) -> None:
         result=result,
         scenario=args.scenario,
         appendix=args.appendix,
+        log=log,
     )
     path: Path = args.path
     if path.suffix.lower() == ".pptx":

@@ -16,6 +16,7 @@ from convergence.settings import settings
 from convergence.store import storage
 from pages.common import (
     current_actor,
+    current_estate,
     current_roadmap,
     current_savings,
     database,
@@ -34,6 +35,7 @@ money = current_savings(settings().charges_from)
 engine = database(database_url())
 with Session(engine) as session:
     frozen = storage.baselines(session=session)
+    decision_log = storage.decision_log(session=session)
 
 if actor.role == "admin":
     st.subheader("Freeze today's roadmap as a baseline")
@@ -77,7 +79,10 @@ if frozen:
         try:
             overrides = overrides_from_json(stored[against].overrides)
             pack_estate, compared, pack_money = scenario_plan(
-                estate, overrides, roadmap.today, charges_from=settings().charges_from
+                current_estate(),  # organisations outside the programme too: a partner may join
+                overrides,
+                roadmap.today,
+                charges_from=settings().charges_from,
             )
             pack_roadmap, pack_scenario = compared, against
             causes = scenario_causes(against, overrides)
@@ -149,6 +154,7 @@ def pack():  # type: ignore[no-untyped-def]
         result=pack_money,
         scenario=pack_scenario,
         appendix=with_appendix,
+        log=decision_log,
     )
 
 

@@ -178,6 +178,11 @@ else:
     )
 
 st.subheader("Decisions due")
+st.page_link(
+    "pages/decisions.py",
+    label="Owners, statuses and notes: the decision log",
+    icon=":material/gavel:",
+)
 late, ninety, six, twelve = st.tabs(
     [
         f"Overdue ({len(overdue)})",

@@ -45,6 +45,7 @@ EDITING = [
     "pages/scenarios.py",
     "pages/board.py",
     "pages/partners.py",
+    "pages/decisions.py",
 ]
 
 

@@ -281,7 +281,7 @@ def test_the_deck_keeps_every_row_and_heads_its_tables_in_words(sample_estate: E
     headers = [r for r in risks if r[0] == "Council"]
     assert headers and all(h == ["Council", "System", "Status", "Why"] for h in headers)
     assert len(risks) - len(headers) == len(content.risks), "every risk, on as many slides"
-    decisions = rows_under("Decisions due")
+    decisions = rows_under("Decisions overdue")
     assert len([r for r in decisions if r[0] != "Due"]) == len(content.decisions)
     titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
     assert any("(continued, 2 of" in t for t in titles)

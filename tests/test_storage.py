@@ -38,12 +38,13 @@ def test_migrations_create_the_schema_and_rerun_as_a_no_op(
         "system",
         "dependency",
         "estate_revision",
+        "decision",
         "alembic_version",
     } <= tables
     again = prepare_database(database_url)
     with again.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0011"
         )
     again.dispose()
 

@@ -1,9 +1,10 @@
 """The board pack: one PDF (and a PowerPoint deck) for the meeting — an executive summary,
-overview figures, the convergence curve, the roadmap, risks, decisions due in the next 6 months
-and what changed since the chosen baseline. Charts are rendered offline. A pack is 10-20
-pages whatever the size of the programme: above 300 systems the roadmap is summed up by
-council and tower, with detail only for red and critical-path systems, and risks and decisions
-list the 25 most pressing (every system at risk in an appendix, on request).
+overview figures, the convergence curve, the roadmap, risks, the decisions overdue or due in
+the next 6 months that are still open (with their owners, from the decision log) and what
+changed since the chosen baseline. Charts are rendered offline. A pack is 10-20 pages
+whatever the size of the programme: above 300 systems the roadmap is summed up by council and
+tower, with detail only for red and critical-path systems, and risks and decisions list the
+25 most pressing (every system at risk in an appendix, on request).
 
 Over 400 lines: what the pack shows and its two renderings, PDF and PowerPoint, change
 together.
@@ -12,6 +13,7 @@ together.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,7 @@ from convergence.money.savings import Savings
 from convergence.money.tables import summary
 from convergence.planning import roadmap as rm
 from convergence.planning.baselines import SinceBaseline
+from convergence.planning.decision_log import LoggedDecision, still_open, with_log
 from convergence.planning.engine import Roadmap
 from convergence.records.estate import Estate
 
@@ -52,7 +55,7 @@ SECTIONS = (
     "Savings",
     "Roadmap",
     "Risks",
-    "Decisions due in the next 6 months",
+    "Decisions overdue or due in the next 6 months, still open",
     "Changes since the baseline",
 )
 SUMMARY = "Executive summary"
@@ -88,10 +91,13 @@ def pack_content(
     result: Savings | None = None,
     scenario: str = "",
     appendix: bool = False,
+    log: Iterable[LoggedDecision] = (),
 ) -> PackContent:
     """What the pack shows; with `estate` and its `result` (savings), the savings section.
     A pack is the live plan or one named `scenario` throughout: the caller passes that
-    scenario's roadmap, estate and savings, and every page says which it is."""
+    scenario's roadmap, estate and savings, and every page says which it is. The decisions
+    listed are those `log` (the decision log) does not record as done or rejected, with
+    their owners and the board's due dates."""
     scope = rm.in_scope(roadmap.plans)
     head = rm.headline(roadmap)
     figures = [
@@ -114,8 +120,12 @@ def pack_content(
         _path=[key in critical for key in keys], _red=at_risk["rag"] == "red"
     ).sort_values(["_red", "_path"], ascending=False, kind="stable")
     risks = ranked.head(DETAIL_ROWS).drop(columns=["_path", "_red"])
-    all_decisions = rm.decisions_due(roadmap, 6)[["due", "action"]]
-    decisions = all_decisions.head(DETAIL_ROWS).assign(due=lambda f: [uk_date(d) for d in f["due"]])
+    due = pd.concat([rm.overdue_decisions(roadmap), rm.decisions_due(roadmap, 6)])
+    all_decisions = still_open(with_log(due, log))[["due", "action", "owner", "status"]]
+    decisions = all_decisions.head(DETAIL_ROWS).assign(
+        due=lambda f: [uk_date(d) for d in f["due"]],
+        owner=lambda f: f["owner"].replace("", "not yet given"),
+    )
     money_table = pd.DataFrame(columns=["Who", "Saves a year", "Share of spend", "Pays back"])
     savings_png = None
     if estate is not None and result is not None:
@@ -213,6 +223,8 @@ HEADINGS = {
     "reasons": "Why",
     "due": "Due",
     "action": "Decision",
+    "owner": "Owner",
+    "status": "Where it stands",
     "change": "Change",
     "cause": "Cause",
 }
@@ -369,7 +381,7 @@ def board_pack_pdf(content: PackContent) -> bytes:
             escape(_more(content.more_risks, "systems at risk", content)), styles["BodyText"]
         ),
         Paragraph(SECTIONS[5], styles["Heading2"]),
-        _table(content.decisions, [3, 23])
+        _table(content.decisions, [3, 15, 5, 3])
         if len(content.decisions)
         else Paragraph("Nothing to decide in the next 6 months.", styles["BodyText"]),
         Paragraph(escape(_more(content.more_decisions, "decisions", content)), styles["BodyText"]),

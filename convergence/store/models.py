@@ -208,3 +208,21 @@ class SignInFailure(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=200)
     failures: int = 0
     locked_until: datetime | None = None
+
+
+class Decision(SQLModel, table=True):
+    """What a programme board said of one decision the roadmap says is due: who owns it, where
+    it stands, by when, and a note (see convergence.planning.decision_log)."""
+
+    __table_args__ = (UniqueConstraint("council", "kind", "subject"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council: str = Field(max_length=20, index=True)
+    kind: str = Field(max_length=40)
+    subject: str = Field(max_length=200)  # the contract's reference or the system's name
+    owner: str = Field(default="", max_length=200)
+    status: str = Field(default="open", max_length=10)
+    due: date | None = None
+    note: str = Field(default="", max_length=2000)
+    updated_at: datetime
+    updated_by: str = Field(max_length=200)
+    version: int = 1

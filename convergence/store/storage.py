@@ -6,6 +6,7 @@ database. The queries themselves live in the modules of this package, one topic 
 - editing.py   one record at a time (stale versions refused), deleting, adopting a scenario
 - history.py   who changed what, when (append-only)
 - plans.py     scenarios and baselines
+- decisions.py the decision log: owners, statuses and notes of the decisions due
 - realised.py  realised savings as finance reports them
 - users.py     users, roles and signing in
 
@@ -13,6 +14,7 @@ Functions are keyword-only with the session first; failures raise the errors of
 convergence.errors in words. Nothing outside convergence/store queries the database.
 """
 
+from convergence.store.decisions import decision_log, save_decision
 from convergence.store.editing import adopt, delete_record, record_version, save_record
 from convergence.store.history import Change, describe, history, history_users
 from convergence.store.plans import (
@@ -59,6 +61,7 @@ __all__ = [
     "baselines",
     "check_references",
     "clear_estate",
+    "decision_log",
     "delete_record",
     "delete_scenario",
     "describe",
@@ -72,6 +75,7 @@ __all__ = [
     "realised_savings",
     "record_realised_saving",
     "record_version",
+    "save_decision",
     "save_estate",
     "save_record",
     "save_scenario",

@@ -114,8 +114,10 @@ def refuse_moved(moved: list[str]) -> None:
 
 def clear_estate(*, session: Session) -> None:
     """Delete every record of the estate, with the realised savings recorded against its
-    councils (not the schema, the users, scenarios, baselines or history)."""
+    councils and the decision log of its decisions (not the schema, the users, scenarios,
+    baselines or history)."""
     for table in (
+        m.Decision,
         m.Freeze,
         m.CapacityRule,
         m.RealisedSaving,
