@@ -20,6 +20,7 @@ from pages.common import (
     current_savings,
     database,
     database_url,
+    date_column,
     downloads,
     plain,
     through_the_router,
@@ -94,7 +95,6 @@ if frozen:
     st.metric(
         "Programme convergence since the baseline", f"{days:+,} days" if days is not None else "—"
     )
-    dates = st.column_config.DateColumn
     st.dataframe(
         since.movements,
         hide_index=True,
@@ -102,8 +102,8 @@ if frozen:
         column_config={
             "council": "Council",
             "system": "System",
-            "was": dates("Was", format="D MMM YYYY"),
-            "now": dates("Now", format="D MMM YYYY"),
+            "was": date_column("Was"),
+            "now": date_column("Now"),
             "change_days": "Moved (days)",
             "rag_was": "RAG was",
             "rag_now": "RAG now",

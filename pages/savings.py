@@ -30,6 +30,7 @@ from pages.common import (
     date_column,
     downloads,
     names,
+    payback_column,
     plain,
     through_the_router,
 )
@@ -70,7 +71,7 @@ last_month = result.monthly["month"].max()
 fourth.metric(f"Saved by {last_month:%b %Y}", money(programme["savings_to_horizon"]))
 
 st.dataframe(
-    summary.assign(payback=[month_text(p) for p in summary["payback"]]).drop(columns="council"),
+    summary.assign(payback=pd.to_datetime(summary["payback"])).drop(columns="council"),
     hide_index=True,
     key="savings_summary",
     column_config={
@@ -83,7 +84,7 @@ st.dataframe(
             "Saves a year once converged", format="£%,.0f"
         ),
         "share_of_spend": st.column_config.NumberColumn("Share of spend", format="percent"),
-        "payback": "Pays back",
+        "payback": payback_column("Pays back"),
     },
 )
 
@@ -247,14 +248,18 @@ if realised:
         pd.DataFrame(
             {
                 "Council": [r.council for r in realised],
-                "Month": [f"{r.month:%b %Y}" for r in realised],
-                "Saved": [money(r.amount) for r in realised],
+                "Month": pd.to_datetime([r.month for r in realised]),
+                "Saved": [float(r.amount) for r in realised],
                 "Note": [r.note for r in realised],
                 "Recorded by": [r.recorded_by for r in realised],
             }
         ),
         hide_index=True,
         key="savings_realised_table",
+        column_config={
+            "Month": st.column_config.DateColumn(format="MMM YYYY"),
+            "Saved": st.column_config.NumberColumn(format="£%,.0f"),
+        },
     )
 st.caption(
     f"Planning date {uk_date(roadmap.today)}. How the figures are worked out: README, "

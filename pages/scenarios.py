@@ -27,6 +27,8 @@ from pages.common import (
     current_roadmap,
     database,
     database_url,
+    date_column,
+    payback_column,
     plain,
     planning_date,
     through_the_router,
@@ -292,7 +294,6 @@ first.metric(
 )
 second.metric("Extra extension cost", money(result.extension_cost))
 third.metric("Termination fees", money(result.termination_fees))
-dates = st.column_config.DateColumn
 
 
 def whole_number(label: str) -> object:
@@ -310,8 +311,8 @@ councils_col.dataframe(
     key="scenarios_councils",
     column_config={
         "council": "Council",
-        "live": dates("Live", format="D MMM YYYY"),
-        "scenario": dates("Scenario", format="D MMM YYYY"),
+        "live": date_column("Live"),
+        "scenario": date_column("Scenario"),
         "change_days": "Change (days)",
     },
 )
@@ -324,8 +325,8 @@ towers_col.dataframe(
     key="scenarios_towers",
     column_config={
         "tower": "Tower",
-        "live": dates("Live", format="D MMM YYYY"),
-        "scenario": dates("Scenario", format="D MMM YYYY"),
+        "live": date_column("Live"),
+        "scenario": date_column("Scenario"),
         "change_days": "Change (days)",
     },
 )
@@ -337,16 +338,16 @@ if not result.successors.empty:
         key="scenarios_successors",
         column_config={
             "successor": "Successor authority",
-            "vesting_day_live": dates("Live: vesting day", format="D MMM YYYY"),
-            "vesting_day_scenario": dates("Scenario: vesting day", format="D MMM YYYY"),
+            "vesting_day_live": date_column("Live: vesting day"),
+            "vesting_day_scenario": date_column("Scenario: vesting day"),
             "systems_live": whole_number("Live: systems"),
             "systems_scenario": whole_number("Scenario: systems"),
             "day_one_live": whole_number("Live: day-one systems"),
             "day_one_scenario": whole_number("Scenario: day-one systems"),
             "day_one_late_live": whole_number("Live: day one at risk"),
             "day_one_late_scenario": whole_number("Scenario: day one at risk"),
-            "converged_by_live": dates("Live: converged by", format="D MMM YYYY"),
-            "converged_by_scenario": dates("Scenario: converged by", format="D MMM YYYY"),
+            "converged_by_live": date_column("Live: converged by"),
+            "converged_by_scenario": date_column("Scenario: converged by"),
         },
     )
 st.subheader("Savings against the live plan")
@@ -370,12 +371,7 @@ second.metric(
     if pd.isna(programme_money["scenario_payback"])  # None or NaT: it does not pay back
     else f"{programme_money['scenario_payback']:%b %Y}",
 )
-shown = money_compared.councils.assign(
-    **{
-        c: [("not in view" if p is None or p is pd.NaT else f"{p:%b %Y}") for p in paybacks[c]]
-        for c in paybacks
-    }
-)
+shown = money_compared.councils.assign(**{c: pd.to_datetime(paybacks[c]) for c in paybacks})
 pounds = st.column_config.NumberColumn
 st.dataframe(
     shown,
@@ -388,8 +384,8 @@ st.dataframe(
         "change": pounds("Change", format="£%,.0f"),
         "live_annual": pounds("Live: a year once converged", format="£%,.0f"),
         "scenario_annual": pounds("Scenario: a year once converged", format="£%,.0f"),
-        "live_payback": "Live pays back",
-        "scenario_payback": "Scenario pays back",
+        "live_payback": payback_column("Live pays back"),
+        "scenario_payback": payback_column("Scenario pays back"),
     },
 )
 if len(money_compared.exits):
@@ -403,7 +399,7 @@ if len(money_compared.exits):
         column_config={
             "council": "Council",
             "contract": "Contract",
-            "exit_on": st.column_config.DateColumn("Leave on", format="D MMM YYYY"),
+            "exit_on": date_column("Leave on"),
             "fee": pounds("Termination fee", format="£%,.0f"),
             "spend_avoided": pounds("Contract spend avoided", format="£%,.0f"),
             "net": pounds("Net", format="£%,.0f"),
@@ -422,8 +418,8 @@ st.dataframe(
     column_config={
         "council": "Council",
         "system": "System",
-        "live_cutover": dates("Live cutover", format="D MMM YYYY"),
-        "scenario_cutover": dates("Scenario cutover", format="D MMM YYYY"),
+        "live_cutover": date_column("Live cutover"),
+        "scenario_cutover": date_column("Scenario cutover"),
         "change_days": "Change (days)",
         "rag_live": "RAG live",
         "rag_scenario": "RAG scenario",

@@ -299,3 +299,38 @@ def test_the_board_rag_trend_draws_its_bars(
         bars = chart.locator("svg.marks g.mark-rect path")
         expect(bars).to_have_count(6, timeout=30_000)  # red, amber, green at two dates
         chart.screenshot(path=str(ARTIFACTS / "board-rag-trend.png"))
+
+
+def test_a_date_column_sorts_as_dates(page: Page, app_url: str) -> None:
+    """Overview, decisions due in 12 months: sorting by date (a second click, newest first)
+    puts 28 Feb 2027 after 2 Apr 2027, as a calendar does; as text it came before."""
+    from datetime import date, datetime
+
+    open_screen(page, app_url)
+    page.get_by_role("tab", name="Next 12 months").click()
+    grid = page.locator('[data-testid="stDataFrame"]:visible').filter(
+        has=page.locator("th", has_text="Decision")
+    )
+    grid.scroll_into_view_if_needed()
+    settle(page)
+    painted(page)
+
+    def due_dates() -> list[date]:  # the grid's cells for assistive technology: the values
+        cells = grid.locator('td[aria-colindex="1"]').all_inner_texts()
+        return [datetime.strptime(c, "%Y-%m-%d" if "-" in c else "%d %b %Y").date() for c in cells]
+
+    box = grid.bounding_box()
+    assert box is not None
+    for _ in range(2):  # the header of the first column, "By": ascending, then descending
+        page.mouse.click(box["x"] + 30, box["y"] + 17)
+        painted(page)
+    page.wait_for_function(
+        "g => { const c = [...g.querySelectorAll('td[aria-colindex=\"1\"]')]"
+        ".map(t => t.textContent); return c.length > 1 && c[0] > c[c.length - 1]; }",
+        arg=grid.element_handle(),
+        timeout=30_000,
+    )
+    shown = due_dates()
+    assert len(shown) >= 8 and len(set(shown)) > 1
+    assert shown == sorted(shown, reverse=True), shown
+    grid.screenshot(path=str(ARTIFACTS / "overview-decisions-sorted.png"))
