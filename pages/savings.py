@@ -142,7 +142,12 @@ if extensions.empty:
     st.success("No contract needs extending.")
 else:
     st.caption(
-        f"{len(extensions)} contracts run on past their current end, costing "
+        (
+            "1 contract runs on past its current end"
+            if len(extensions) == 1
+            else f"{len(extensions):,} contracts run on past their current end"
+        )
+        + ", costing "
         f"{money(extensions['extension_cost'].sum())} in all."
     )
     st.dataframe(
@@ -194,11 +199,17 @@ compared = rs.cumulative_for(
     rs.planned_against_realised(promised, result, rs.realised_frame(realised)),
     None if who == "Programme" else who,
 )
+actor = current_actor()
+mine = sorted(c for c in council_names if actor.role == "admin" or c in actor.councils)
+records_savings = actor.role in ("editor", "admin") and bool(mine)
 if not realised:
-    records_savings = current_actor().role in ("editor", "admin")
     st.info(
-        "No realised savings recorded yet."
-        + (" Finance's actuals go in the form below." if records_savings else "")
+        "No realised savings recorded yet. "
+        + (
+            "Finance's actuals go in the form below."
+            if records_savings
+            else "Each council's editors record finance's actuals here, month by month."
+        )
     )
 chart = planned_against_realised_chart(compared)
 st.altair_chart(
@@ -208,9 +219,7 @@ st.altair_chart(
 )
 downloads(chart, compared, "planned-against-realised", "savings_realised")
 
-actor = current_actor()
-mine = sorted(c for c in council_names if actor.role == "admin" or c in actor.councils)
-if actor.role in ("editor", "admin") and mine:
+if records_savings:
     with st.form("savings_record"):
         st.markdown("**Record a realised saving** (finance's actuals; one figure a month)")
         left, middle, right = st.columns(3)

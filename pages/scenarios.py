@@ -10,7 +10,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
-from convergence.formatting import money
+from convergence.formatting import counted, money
 from convergence.planning.scenarios import (
     Override,
     adoptable,
@@ -28,6 +28,7 @@ from pages.common import (
     database,
     database_url,
     date_column,
+    names,
     payback_column,
     plain,
     planning_date,
@@ -59,6 +60,7 @@ KINDS = {
 st.title("Scenarios")
 actor = current_actor()
 estate, live = current_roadmap()
+council_names, tower_names = names(estate)
 engine = database(database_url())
 with Session(engine) as session:
     saved = {s.name: s for s in storage.scenarios(session=session)}
@@ -92,8 +94,18 @@ def applies_to(prefix: str) -> dict[str, str]:
     councils = ["", *sorted(c.code for c in estate.councils)]
     towers = ["", *sorted(t.code for t in estate.towers)]
     return {
-        "council": st.selectbox("Council (empty: all)", councils, key=f"{prefix}_council"),
-        "tower": st.selectbox("Tower (empty: all)", towers, key=f"{prefix}_tower"),
+        "council": st.selectbox(
+            "Council",
+            councils,
+            format_func=lambda code: council_names.get(code, code) if code else "All councils",
+            key=f"{prefix}_council",
+        ),
+        "tower": st.selectbox(
+            "Tower",
+            towers,
+            format_func=lambda code: tower_names.get(code, code) if code else "All towers",
+            key=f"{prefix}_tower",
+        ),
     }
 
 
@@ -289,8 +301,10 @@ first.metric(
         if days
         else ""
     ),
-    delta=None if not days else ("later" if days > 0 else "earlier"),
-    delta_color="inverse",
+    # later is bad news: red and up; sooner is good news: green and down
+    delta=None if not days else ("later" if days > 0 else "sooner"),
+    delta_color="red" if days and days > 0 else "green",
+    delta_arrow="up" if days and days > 0 else "down",
 )
 second.metric("Extra extension cost", money(result.extension_cost))
 third.metric("Termination fees", money(result.termination_fees))
@@ -302,7 +316,6 @@ def whole_number(label: str) -> object:
 
 
 councils_col, towers_col = st.columns(2)
-council_names = {c.code: c.name for c in estate.councils}
 councils_col.dataframe(
     result.councils.assign(
         council=result.councils["council"].map(council_names).fillna(result.councils["council"])
@@ -316,7 +329,6 @@ councils_col.dataframe(
         "change_days": "Change (days)",
     },
 )
-tower_names = {t.code: t.name for t in estate.towers}
 towers_col.dataframe(
     result.towers.assign(
         tower=result.towers["tower"].map(tower_names).fillna(result.towers["tower"])
@@ -408,9 +420,7 @@ if len(money_compared.exits):
     )
 
 moved = result.systems[result.systems["change_days"].fillna(0) != 0]
-st.write(
-    f"{len(moved)} system{'' if len(moved) == 1 else 's'} move{'s' if len(moved) == 1 else ''}."
-)
+st.write(f"{counted(len(moved), 'system')} move{'s' if len(moved) == 1 else ''}.")
 st.dataframe(
     moved,
     hide_index=True,
@@ -454,7 +464,7 @@ with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
                     adopted=adoptable(estate, tuple(overrides)),
                     actor=actor,
                 )
-            st.success(f"Adopted: {count} records changed.")
+            st.success(f"Adopted: {counted(count, 'record')} changed.")
         except ConvergenceError as problem:
             st.error(plain(f"Not adopted: {problem}"))
 if actor.role != "admin":

@@ -145,5 +145,6 @@ def test_a_viewer_is_not_sent_to_a_form_they_do_not_have(fresh: str) -> None:
     viewer = screen("pages/savings.py", Actor("viewer", "viewer"))
     (said,) = [i.value for i in viewer.info if "No realised savings" in i.value]
     assert "form below" not in said and not viewer.get("form")
+    assert "Each council's editors record finance's actuals here" in said
     editor = screen("pages/savings.py", Actor("wcc-editor", "editor", frozenset({"WCC"})))
     assert any("form below" in i.value for i in editor.info)

@@ -38,7 +38,7 @@ from convergence.charts.overview import chart_png, convergence_curve_chart, road
 from convergence.charts.roadmap import SUMMARY_THRESHOLD
 from convergence.charts.savings import cumulative_savings_chart
 from convergence.charts.style import MOST_SERIES
-from convergence.formatting import money, uk_date
+from convergence.formatting import counted, money, uk_date
 from convergence.money.savings import Savings
 from convergence.money.tables import summary
 from convergence.planning import roadmap as rm
@@ -105,7 +105,8 @@ def pack_content(
         figures.append(
             (f"Programme change since {baseline}", f"{since.programme_change_days:+,} days")
         )
-    roadmap_pngs = _roadmap_pages(roadmap, scope)
+    tower_names = {t.code: t.name for t in estate.towers} if estate is not None else {}
+    roadmap_pngs = _roadmap_pages(roadmap, scope, tower_names)
     at_risk = rm.at_risk(roadmap)[["council", "system", "rag", "reasons"]]
     plans = roadmap.plans
     critical = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
@@ -157,7 +158,9 @@ def pack_content(
             briefing.append(
                 f"Moved most: {m.system} ({m.council}), {m.change_days:+,} days — {m.cause}."
             )
-    briefing.append(f"{head.red} systems red, {head.amber} amber, of {head.systems} in the plan.")
+    briefing.append(
+        f"{counted(head.red, 'system')} red, {head.amber:,} amber, of {head.systems:,} in the plan."
+    )
     if binding := rm.binding_rules(roadmap):
         briefing.append("Rules binding the programme's end date: " + "; ".join(binding) + ".")
     late_day_one = rm.day_one_at_risk(roadmap)
@@ -172,10 +175,10 @@ def pack_content(
         briefing.append(
             f"{v.successor} vests on {uk_date(v.vesting_day)}: "
             + (
-                f"{v.day_one_late} of {v.day_one} day-one systems will not be on their target "
-                "by then (" + rm.late_for_vesting(late, 3) + ")."
+                f"{v.day_one_late} of {counted(v.day_one, 'day-one system')} will not be on "
+                "their target by then (" + rm.late_for_vesting(late, 3) + ")."
                 if v.day_one_late
-                else f"all {v.day_one} day-one systems are on their target by then."
+                else f"every day-one system ({v.day_one:,}) is on its target by then."
             )
         )
     for d in all_decisions.head(5).itertuples():
@@ -235,10 +238,13 @@ def shortened(value: object) -> str:
     return text if len(text) <= LONGEST_CELL else text[: LONGEST_CELL - 1] + "…"
 
 
-def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, bytes]]:
+def _roadmap_pages(
+    roadmap: Roadmap, scope: pd.DataFrame, tower_names: dict[str, str]
+) -> list[tuple[str, bytes]]:
     """The roadmap's pages: a Gantt per council for a small programme; above
     SUMMARY_THRESHOLD systems, councils COUNCILS_PER_PAGE to a page, each row summing up a
-    council's tower, then the systems that are red or on the critical path, in detail."""
+    council's tower (by its name), then the systems that are red or on the critical path, in
+    detail."""
     if len(scope) <= SUMMARY_THRESHOLD:
         return [
             (str(council), chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]))
@@ -252,7 +258,9 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
         charts.append(
             (
                 f"{group[0]} to {group[-1]}, by tower",
-                roadmap_gantt(roadmap, rows, threshold=0, on_screen=False)[0],
+                roadmap_gantt(roadmap, rows, tower_names=tower_names, threshold=0, on_screen=False)[
+                    0
+                ],
             )
         )
     critical = set(rm.critical_path(roadmap))
@@ -272,12 +280,15 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
     return [(title, image) for (title, _), image in zip(charts, images, strict=True)]
 
 
-def _more(count: int, what: str, content: PackContent) -> str:
+AT_RISK, DECISIONS = ("system at risk", "systems at risk"), ("decision", "decisions")
+
+
+def _more(count: int, one: str, many: str, content: PackContent) -> str:
     """The line under a shortened table: how many more, and where they are."""
     if count <= 0:
         return ""
     where = "in the appendix" if content.appendix is not None else "in the appendix, on request"
-    return f"… and {count:,} more {what} ({where})."
+    return f"… and {count:,} more {one if count == 1 else many} ({where})."
 
 
 def in_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -365,14 +376,12 @@ def board_pack_pdf(content: PackContent) -> bytes:
         _table(content.risks, [2, 6, 2, 16])
         if len(content.risks)
         else Paragraph("No system is at risk.", styles["BodyText"]),
-        Paragraph(
-            escape(_more(content.more_risks, "systems at risk", content)), styles["BodyText"]
-        ),
+        Paragraph(escape(_more(content.more_risks, *AT_RISK, content)), styles["BodyText"]),
         Paragraph(SECTIONS[5], styles["Heading2"]),
         _table(content.decisions, [3, 23])
         if len(content.decisions)
         else Paragraph("Nothing to decide in the next 6 months.", styles["BodyText"]),
-        Paragraph(escape(_more(content.more_decisions, "decisions", content)), styles["BodyText"]),
+        Paragraph(escape(_more(content.more_decisions, *DECISIONS, content)), styles["BodyText"]),
         Paragraph(
             SECTIONS[6] + (f" ({escape(content.baseline)})" if content.baseline else ""),
             styles["Heading2"],
@@ -464,8 +473,8 @@ def board_pack_pptx(content: PackContent) -> bytes:
         slide(f"{SECTIONS[3]}: {council}").shapes.add_picture(
             io.BytesIO(png), Inches(0.5), Inches(1.3), height=Inches(6.0)
         )
-    tables(SECTIONS[4], content.risks, note=_more(content.more_risks, "systems at risk", content))
-    tables(SECTIONS[5], content.decisions, note=_more(content.more_decisions, "decisions", content))
+    tables(SECTIONS[4], content.risks, note=_more(content.more_risks, *AT_RISK, content))
+    tables(SECTIONS[5], content.decisions, note=_more(content.more_decisions, *DECISIONS, content))
     tables(SECTIONS[6], content.changes)
     if content.appendix is not None:
         tables(APPENDIX, content.appendix)
