@@ -327,9 +327,20 @@ def test_a_scenario_pack_is_the_scenario_throughout(
     text = " ".join(pages)
     scenario_end = rm.programme_date(schedule(changed, TODAY))
     assert scenario_end != rm.programme_date(live)
+    assert f"The programme converges by {uk_date(scenario_end)}" in pages[0]
     assert f"Programme converged by {uk_date(scenario_end)}" in text
+    rbkc = [p for p in pages if "Roadmap: RBKC" in p]
+    assert rbkc and f"Roadmap: RBKC, converged by {uk_date(scenario_end)}" in rbkc[0]
     assert "scenario 'Slow RBKC hosting': Extend RBKC-HM-013 (RBKC) to 31 Mar 2031" in text
     assert "no recorded change on its chain" not in text
+    deck_path = tmp_path / "scenario.pptx"
+    assert main([*args[:3], str(deck_path), *args[4:], "--scenario", "Slow RBKC hosting"]) == 0
+    deck = Presentation(str(deck_path))
+    for slide in deck.slides:
+        said = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert "scenario 'Slow RBKC hosting', not the live plan" in said
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert f"Roadmap: RBKC, converged by {uk_date(scenario_end)}" in titles
     capsys.readouterr()
     assert main([*args, "--scenario", "Nope"]) == 2
     assert "--scenario: no scenario 'Nope' (Slow RBKC hosting)" in capsys.readouterr().err

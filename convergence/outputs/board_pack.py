@@ -246,8 +246,13 @@ def _roadmap_pages(
     council's tower (by its name), then the systems that are red or on the critical path, in
     detail."""
     if len(scope) <= SUMMARY_THRESHOLD:
+        dates = rm.convergence_dates(roadmap)
+        converged_by = dict(zip(dates["council"], dates["forecast"], strict=True))
         return [
-            (str(council), chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]))
+            (
+                f"{council}, converged by {uk_date(converged_by.get(council)) or '—'}",
+                chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]),
+            )
             for council, rows in scope.groupby("council")
         ]
     councils = sorted(scope["council"].unique())
@@ -267,10 +272,14 @@ def _roadmap_pages(
     detail = scope[(scope["rag"] == "red") | scope.index.isin(critical)].sort_values("cutover")
     if len(detail):
         shown = detail.head(DETAIL_ROWS)
-        title = "red and critical-path systems" + (
-            f" (the first {len(shown)} of {len(detail):,} by cutover)"
-            if len(detail) > len(shown)
-            else ""
+        title = (
+            "red and critical-path systems"
+            + (
+                f" (the first {len(shown)} of {len(detail):,} by cutover)"
+                if len(detail) > len(shown)
+                else ""
+            )
+            + f"; the programme converges by {uk_date(rm.programme_date(roadmap)) or '—'}"
         )
         charts.append(
             (title, roadmap_gantt(roadmap, shown, threshold=len(shown) + 1, on_screen=False)[0])
