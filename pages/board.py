@@ -111,10 +111,18 @@ if frozen:
         },
     )
     new, resolved = st.columns(2)
+    risk_columns = {"council": "Council", "system": "System", "rag": "Status", "reasons": "Why"}
     new.markdown("**New risks**")
-    new.dataframe(since.new_risks, hide_index=True, key="board_new_risks")
+    new.dataframe(
+        since.new_risks, hide_index=True, key="board_new_risks", column_config=risk_columns
+    )
     resolved.markdown("**Resolved risks**")
-    resolved.dataframe(since.resolved_risks, hide_index=True, key="board_resolved_risks")
+    resolved.dataframe(
+        since.resolved_risks,
+        hide_index=True,
+        key="board_resolved_risks",
+        column_config=risk_columns,
+    )
     trend = rag_trend([(b.name, b.planning_date, thaw(b.plans)) for b in frozen], roadmap)
     council = st.selectbox(
         "RAG trend for",

@@ -137,3 +137,22 @@ def test_comparing_with_a_scenario_makes_the_pack_that_scenario(fresh: str) -> N
     assert "scenario 'Slow RBKC hosting': Extend RBKC-HM-013 (RBKC) to 31 Mar 2031" in set(
         moved["cause"]
     )
+
+
+def test_the_boards_risk_tables_head_their_columns_in_words(fresh: str) -> None:
+    import json
+
+    at = screen("pages/board.py")
+    at.button(key="board_freeze").click().run()
+    assert not at.exception
+    risks = [d for d in at.dataframe if "reasons" in d.value.columns]  # new and resolved
+    assert len(risks) == 2
+    for table in risks:
+        config = json.loads(table.proto.columns)
+        labels = {c: v["label"] for c, v in config.items() if c != "_index"}
+        assert labels == {
+            "council": "Council",
+            "system": "System",
+            "rag": "Status",
+            "reasons": "Why",
+        }

@@ -56,6 +56,11 @@ SECTIONS = (
     "Changes since the baseline",
 )
 SUMMARY = "Executive summary"
+SAVINGS_CHART = "cumulative, against doing nothing"
+NO_RISKS = "No system is at risk."
+NO_DECISIONS = "Nothing to decide in the next 6 months."
+NO_CHANGES = "No baseline chosen, or nothing moved."
+NO_MONEY = "No money recorded for this estate."
 APPENDIX = "Appendix: every system at risk"
 
 
@@ -105,6 +110,7 @@ def pack_content(
         figures.append(
             (f"Programme change since {baseline}", f"{since.programme_change_days:+,} days")
         )
+    council_names = {c.code: c.name for c in estate.councils} if estate is not None else {}
     tower_names = {t.code: t.name for t in estate.towers} if estate is not None else {}
     roadmap_pngs = _roadmap_pages(roadmap, scope, tower_names)
     at_risk = rm.at_risk(roadmap)[["council", "system", "rag", "reasons"]]
@@ -143,7 +149,8 @@ def pack_content(
             cumulative_savings_chart(
                 result.by("council"),
                 today=roadmap.today,
-                names={c.code: c.name for c in estate.councils},
+                names=council_names,
+                width=PRINTED_WIDTH,
             )
         )
     changes = pd.DataFrame(columns=["council", "system", "change", "cause"])
@@ -195,7 +202,7 @@ def pack_content(
         curve_png=chart_png(
             convergence_curve_chart(
                 rm.convergence_curve(roadmap, most=MOST_SERIES),
-                names={rm.OTHERS: "Other councils"},
+                names={**council_names, rm.OTHERS: "Other councils"},
             )
         ),
         roadmap_pngs=roadmap_pngs,
@@ -219,9 +226,13 @@ HEADINGS = {
     "change": "Change",
     "cause": "Cause",
 }
-ROWS_PER_SLIDE = 12  # a table longer than this continues on further slides
+# each column's share of a table's width, as the pack's tables are laid out (others: 4)
+WIDTHS = {"Council": 2, "System": 6, "Status": 2, "Why": 16, "Due": 3, "Decision": 23}
+WIDTHS |= {"Change": 3, "Cause": 15, "Figure": 10, "Value": 8, "Who": 9}
+ROWS_PER_SLIDE = 10  # a table longer than this continues on further slides
 DETAIL_ROWS = 25  # risks and decisions a pack lists; the rest are counted (and in the appendix)
 COUNCILS_PER_PAGE = 10  # councils on one summary page of a large roadmap
+PRINTED_WIDTH = 760  # pixels of a chart's plot in the pack, as the convergence curve
 
 LONGEST_CELL = 300  # characters of one cell a page shows; a longer text is cut, and says so
 
@@ -372,7 +383,7 @@ def board_pack_pdf(content: PackContent) -> bytes:
             _image(content.savings_png, 20),
         ]
     else:
-        story.append(Paragraph("No money recorded for this estate.", styles["BodyText"]))
+        story.append(Paragraph(NO_MONEY, styles["BodyText"]))
     story.append(PageBreak())
     for council, png in content.roadmap_pngs:
         story += [
@@ -384,12 +395,12 @@ def board_pack_pdf(content: PackContent) -> bytes:
         Paragraph(SECTIONS[4], styles["Heading2"]),
         _table(content.risks, [2, 6, 2, 16])
         if len(content.risks)
-        else Paragraph("No system is at risk.", styles["BodyText"]),
+        else Paragraph(NO_RISKS, styles["BodyText"]),
         Paragraph(escape(_more(content.more_risks, *AT_RISK, content)), styles["BodyText"]),
         Paragraph(SECTIONS[5], styles["Heading2"]),
         _table(content.decisions, [3, 23])
         if len(content.decisions)
-        else Paragraph("Nothing to decide in the next 6 months.", styles["BodyText"]),
+        else Paragraph(NO_DECISIONS, styles["BodyText"]),
         Paragraph(escape(_more(content.more_decisions, *DECISIONS, content)), styles["BodyText"]),
         Paragraph(
             SECTIONS[6] + (f" ({escape(content.baseline)})" if content.baseline else ""),
@@ -399,7 +410,7 @@ def board_pack_pdf(content: PackContent) -> bytes:
     if len(content.changes):
         story.append(_table(content.changes, [2, 6, 3, 15]))
     else:
-        story.append(Paragraph("No baseline chosen, or nothing moved.", styles["BodyText"]))
+        story.append(Paragraph(NO_CHANGES, styles["BodyText"]))
     if content.appendix is not None:
         story += [PageBreak(), Paragraph(APPENDIX, styles["Heading2"])]
         story.append(_table(content.appendix, [2, 6, 2, 16]))
@@ -427,31 +438,42 @@ def board_pack_pptx(content: PackContent) -> bytes:
         box.text_frame.paragraphs[0].font.size = Pt(10)
         return page
 
+    def picture(page, png: bytes) -> None:  # type: ignore[no-untyped-def]
+        """A chart as large as fits between the slide's title and its footer."""
+        width, height = Inches(12.3), Inches(5.5)
+        shape = page.shapes.add_picture(io.BytesIO(png), Inches(0.5), Inches(1.4), height=height)
+        if shape.width > width:  # a wide chart: as wide as the slide allows instead
+            shape.height, shape.width = int(shape.height * width / shape.width), width
+
     def table_on(page, shown: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+        """A table across the slide, each column as wide as its share (WIDTHS)."""
+        width = Inches(12.5)
         table = page.shapes.add_table(
-            len(shown) + 1, len(shown.columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.3)
+            len(shown) + 1, len(shown.columns), Inches(0.4), Inches(1.4), width, Inches(0.3)
         ).table
+        shares = [WIDTHS.get(str(c), 4) for c in shown.columns]
         for j, column in enumerate(shown.columns):
+            table.columns[j].width = int(width * shares[j] / sum(shares))
             table.cell(0, j).text = str(column)
         for i, row in enumerate(shown.itertuples(index=False), start=1):
             for j, value in enumerate(row):
                 table.cell(i, j).text = shortened(value)
-                table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(11)
+                table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(10)
 
-    def tables(title: str, frame: pd.DataFrame, first=None, note: str = "") -> None:  # type: ignore[no-untyped-def]
+    def tables(title: str, frame: pd.DataFrame, note: str = "", empty: str = "") -> None:
         """Every row of `frame`, ROWS_PER_SLIDE to a slide, continuing on further slides
-        titled "(continued, 2 of 3)"; a slide saying so when there are none."""
+        titled "(continued, 2 of 3)"; a slide saying `empty` when there are none."""
         frame = in_words(frame)
         parts = max(1, -(-len(frame) // ROWS_PER_SLIDE))
         for part in range(parts):
             name = title if part == 0 else f"{title} (continued, {part + 1} of {parts})"
-            page = first if part == 0 and first is not None else slide(name)
+            page = slide(name)
             shown = frame.iloc[part * ROWS_PER_SLIDE : (part + 1) * ROWS_PER_SLIDE]
             if len(shown):
                 table_on(page, shown)
             else:
                 box = page.shapes.add_textbox(Inches(0.5), Inches(1.5), Inches(12), Inches(1))
-                box.text_frame.text = "None."
+                box.text_frame.text = empty
             if note and part == parts - 1:
                 box = page.shapes.add_textbox(Inches(0.5), Inches(6.5), Inches(12), Inches(0.4))
                 box.text_frame.text = note
@@ -469,24 +491,22 @@ def board_pack_pptx(content: PackContent) -> bytes:
         paragraph.text = "• " + line
         paragraph.font.size = Pt(16)
     tables(SECTIONS[0], pd.DataFrame(content.figures, columns=["Figure", "Value"]))
-    slide(SECTIONS[1]).shapes.add_picture(
-        io.BytesIO(content.curve_png), Inches(0.5), Inches(1.4), height=Inches(5.6)
-    )
-    money_slide = slide(SECTIONS[2])
-    tables(SECTIONS[2], content.savings, first=money_slide)
+    picture(slide(SECTIONS[1]), content.curve_png)
+    tables(SECTIONS[2], content.savings, empty=NO_MONEY)
     if content.savings_png is not None:
-        money_slide.shapes.add_picture(
-            io.BytesIO(content.savings_png), Inches(6.8), Inches(3.0), height=Inches(4.2)
-        )
+        picture(slide(f"{SECTIONS[2]}: {SAVINGS_CHART}"), content.savings_png)
     for council, png in content.roadmap_pngs:
-        slide(f"{SECTIONS[3]}: {council}").shapes.add_picture(
-            io.BytesIO(png), Inches(0.5), Inches(1.3), height=Inches(6.0)
-        )
-    tables(SECTIONS[4], content.risks, note=_more(content.more_risks, *AT_RISK, content))
-    tables(SECTIONS[5], content.decisions, note=_more(content.more_decisions, *DECISIONS, content))
-    tables(SECTIONS[6], content.changes)
+        picture(slide(f"{SECTIONS[3]}: {council}"), png)
+    tables(SECTIONS[4], content.risks, _more(content.more_risks, *AT_RISK, content), NO_RISKS)
+    tables(
+        SECTIONS[5],
+        content.decisions,
+        _more(content.more_decisions, *DECISIONS, content),
+        NO_DECISIONS,
+    )
+    tables(SECTIONS[6], content.changes, empty=NO_CHANGES)
     if content.appendix is not None:
-        tables(APPENDIX, content.appendix)
+        tables(APPENDIX, content.appendix, empty=NO_RISKS)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
