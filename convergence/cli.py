@@ -131,6 +131,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
+    from convergence.formatting import counted
     from convergence.records.estate_files import carried_in, read_estate
     from convergence.registers.importing import over_held, preview_file
     from convergence.store import storage
@@ -167,8 +168,8 @@ def cmd_import(args: argparse.Namespace) -> None:
         _print_preview(path.name, preview)
         if preview.problems and not args.valid_only:
             raise ConvergenceError(
-                f"{path.name} has {len(preview.problems):,} problems; nothing was imported "
-                "(fix them, or import only the valid rows with --valid-only)"
+                f"{path.name} has {counted(len(preview.problems), 'problem')}; nothing was "
+                "imported (fix them, or import only the valid rows with --valid-only)"
             )
         summary = storage.save_estate(
             session=session,
@@ -182,11 +183,12 @@ def cmd_import(args: argparse.Namespace) -> None:
 def _print_preview(name: str, preview: FilePreview) -> None:
     """What an import would do: each new or updated record on stdout, up to 50; warnings
     and the first 20 problems on stderr."""
+    from convergence.formatting import counted
     from convergence.records.estate import Contract
 
     print(
         f"{name}: {preview.format}, {preview.rows:,} rows, "
-        f"{preview.records:,} records ready, {len(preview.problems):,} problems"
+        f"{counted(preview.records, 'record')} ready, {counted(len(preview.problems), 'problem')}"
     )
     if preview.changes:
         print(f"{preview.kind.capitalize()}: {preview.summary}")

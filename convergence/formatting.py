@@ -44,6 +44,16 @@ def money(value: Decimal | float | int | None) -> str:
     return f"{sign}£{abs(amount):,}"
 
 
+def counted(count: int, noun: str, nouns: str = "") -> str:
+    """A count and its noun, singular for one: '1 system', '1,204 systems', '2 day-one
+    systems'; `nouns` when the plural is not the noun and an 's'.
+
+    >>> counted(1, "system"), counted(3, "system"), counted(2, "saving", "savings")
+    ('1 system', '3 systems', '2 savings')
+    """
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def days(value: int) -> str:
     """A count of days in words: '1 day', '120 days'."""
-    return f"{value:,} day" if value == 1 else f"{value:,} days"
+    return counted(value, "day")

@@ -21,6 +21,7 @@ from pages.common import (
     current_savings,
     database,
     database_url,
+    date_column,
     downloads,
     plain,
     through_the_router,
@@ -99,7 +100,6 @@ if frozen:
     st.metric(
         "Programme convergence since the baseline", f"{days:+,} days" if days is not None else "—"
     )
-    dates = st.column_config.DateColumn
     st.dataframe(
         since.movements,
         hide_index=True,
@@ -107,8 +107,8 @@ if frozen:
         column_config={
             "council": "Council",
             "system": "System",
-            "was": dates("Was", format="D MMM YYYY"),
-            "now": dates("Now", format="D MMM YYYY"),
+            "was": date_column("Was"),
+            "now": date_column("Now"),
             "change_days": "Moved (days)",
             "rag_was": "RAG was",
             "rag_now": "RAG now",
@@ -116,10 +116,18 @@ if frozen:
         },
     )
     new, resolved = st.columns(2)
+    risk_columns = {"council": "Council", "system": "System", "rag": "Status", "reasons": "Why"}
     new.markdown("**New risks**")
-    new.dataframe(since.new_risks, hide_index=True, key="board_new_risks")
+    new.dataframe(
+        since.new_risks, hide_index=True, key="board_new_risks", column_config=risk_columns
+    )
     resolved.markdown("**Resolved risks**")
-    resolved.dataframe(since.resolved_risks, hide_index=True, key="board_resolved_risks")
+    resolved.dataframe(
+        since.resolved_risks,
+        hide_index=True,
+        key="board_resolved_risks",
+        column_config=risk_columns,
+    )
     trend = rag_trend([(b.name, b.planning_date, thaw(b.plans)) for b in frozen], roadmap)
     council = st.selectbox(
         "RAG trend for",

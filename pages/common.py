@@ -226,3 +226,13 @@ def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:
 def date_column(label: str, **options: Any) -> Any:
     """A table column of dates shown the UK way ("3 Dec 2026") that sorts as dates."""
     return st.column_config.DateColumn(label, format="D MMM YYYY", **options)
+
+
+def payback_column(label: str) -> Any:
+    """A table column of the month something pays back ("Mar 2028"), sorting as dates; empty
+    when it does not pay back within the plan's horizon."""
+    return st.column_config.DateColumn(
+        label,
+        format="MMM YYYY",
+        help="Empty: it does not pay back within the years the plan looks ahead",
+    )

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
-from convergence.formatting import uk_date
+from convergence.formatting import counted, uk_date
 from convergence.planning import roadmap as rm
 from convergence.planning.decision_log import STATUSES, STILL_OPEN, LoggedDecision, with_log
 from convergence.store import storage
@@ -57,10 +57,7 @@ shown = decisions[decisions["status"].isin(chosen_statuses or STATUSES)]
 if chosen_councils:
     shown = shown[shown["council"].isin(chosen_councils)]
 late = int(((shown["due"] < today) & shown["status"].isin(STILL_OPEN)).sum())
-st.write(
-    f"{len(shown)} decision{'' if len(shown) == 1 else 's'}"
-    + (f", {late} overdue." if late else ".")
-)
+st.write(counted(len(shown), "decision") + (f", {late} overdue." if late else "."))
 st.dataframe(
     shown.assign(overdue=(shown["due"] < today) & shown["status"].isin(STILL_OPEN)),
     hide_index=True,

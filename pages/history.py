@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from convergence.formatting import counted
 from convergence.store import storage
 from pages.common import current_estate, database, database_url, through_the_router
 
@@ -38,7 +39,7 @@ with Session(database(database_url())) as session:
         since=since,
         until=until,
     )
-st.caption(f"{len(lines):,} changes")
+st.caption(counted(len(lines), "change"))
 st.dataframe(
     pd.DataFrame([asdict(c) for c in lines]),
     hide_index=True,

@@ -9,6 +9,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
+from convergence.formatting import counted
 from convergence.outputs.export import estate_workbook, register_csv
 from convergence.records.fields import CONTRACTS
 from convergence.registers.columns import FIELDS
@@ -35,6 +36,7 @@ councils = sorted(
     c.code for c in estate.councils if actor.role == "admin" or c.code in actor.councils
 )
 towers = sorted(t.code for t in estate.towers)
+tower_names = {t.code: t.name for t in estate.towers}
 
 st.subheader("Import")
 upload = st.file_uploader(
@@ -65,6 +67,7 @@ else:
     tower = right.selectbox(
         "Tower for rows that do not say",
         ["", *towers],
+        format_func=lambda code: tower_names.get(code, code) if code else "(not chosen)",
         key="imports_tower",
         help="Used when a row's CPV codes and title do not tell its tower",
     )
@@ -104,7 +107,7 @@ if upload is not None:
     bar.empty()
     st.write(
         f"**{plain(upload.name)}**: recognised as *{preview.format}*, {preview.rows:,} rows; "
-        f"{preview.records:,} records ready; {len(preview.problems):,} problems."
+        f"{counted(preview.records, 'record')} ready; {counted(len(preview.problems), 'problem')}."
     )
     for warning in preview.warnings:
         st.warning(plain(warning))

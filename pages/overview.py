@@ -6,8 +6,8 @@ import streamlit as st
 
 from convergence.charts.overview import convergence_curve_chart
 from convergence.charts.style import MOST_SERIES
+from convergence.formatting import counted, uk_date
 from convergence.formatting import money as formatted
-from convergence.formatting import uk_date
 from convergence.planning import roadmap as rm
 from convergence.settings import settings
 from pages.common import (
@@ -114,8 +114,8 @@ if not vesting.empty:
     if not late_day_one.empty:
         st.error(
             plain(
-                f"{len(late_day_one)} day-one system(s) will not be on their target by vesting "
-                "day: " + rm.late_for_vesting(late_day_one, 5)
+                f"{counted(len(late_day_one), 'day-one system')} will not be on their target "
+                "by vesting day: " + rm.late_for_vesting(late_day_one, 5)
             )
         )
 

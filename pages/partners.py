@@ -4,6 +4,7 @@ window in which a joint call-off would suit both; a partner can be tried in a sc
 import streamlit as st
 
 from convergence.charts.partners import contract_bars, partner_timeline
+from convergence.formatting import counted
 from convergence.planning.partners import partner_pairs, partners
 from pages.common import (
     current_actor,
@@ -72,7 +73,7 @@ def tower_words(codes: str) -> str:
 
 
 count = len(ranked)
-st.subheader(f"{count} partner{'s' if count != 1 else ''}, best first")
+st.subheader(f"{counted(count, 'partner')}, best first")
 shown = ranked.assign(
     towers=ranked["towers"].map(tower_words),
     same_supplier_towers=ranked["same_supplier_towers"].map(tower_words),

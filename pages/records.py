@@ -32,6 +32,13 @@ kinds = list(FORMS) if actor.role == "admin" else ["Contracts", "Systems", "Depe
 form = st.radio("Records", kinds, horizontal=True, key="records_kind")
 cls, specs = FORMS[form]
 records = records_of(estate, form)
+tower_names = {t.code: t.name for t in estate.towers}
+
+
+def tower_name(code: str) -> str:
+    return tower_names.get(code, code)
+
+
 councils = sorted(
     c.code for c in estate.councils if actor.role == "admin" or c.code in actor.councils
 )
@@ -77,6 +84,7 @@ with st.form(key=f"{prefix}_form"):
                     spec.label,
                     options,
                     index=index,
+                    format_func=tower_name if spec.refers_to == "tower" else str,
                     key=key,
                     disabled=fixed,
                     help=spec.help or None,

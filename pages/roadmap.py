@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from convergence.charts.overview import SUMMARY_THRESHOLD, capacity_chart, roadmap_gantt
-from convergence.formatting import days, money, uk_date
+from convergence.formatting import counted, days, money, uk_date
 from convergence.planning import roadmap as rm
 from convergence.records.estate import system_label
 from pages.common import current_roadmap, downloads, names, plain, through_the_router
@@ -103,7 +103,7 @@ shown = rm.filtered(
 
 retained = len(plans) - len(in_plan)
 st.caption(
-    f"{len(shown)} of {len(in_plan)} systems in the plan shown"
+    f"{len(shown):,} of {counted(len(in_plan), 'system')} in the plan shown"
     + (f" ({retained} retained, out of scope)" if retained else "")
     + (
         f". More than {SUMMARY_THRESHOLD}, so each row sums up a council's tower: click a row, "

@@ -30,6 +30,7 @@ from pages.common import (
     date_column,
     downloads,
     names,
+    payback_column,
     plain,
     through_the_router,
 )
@@ -70,7 +71,7 @@ last_month = result.monthly["month"].max()
 fourth.metric(f"Saved by {last_month:%b %Y}", money(programme["savings_to_horizon"]))
 
 st.dataframe(
-    summary.assign(payback=[month_text(p) for p in summary["payback"]]).drop(columns="council"),
+    summary.assign(payback=pd.to_datetime(summary["payback"])).drop(columns="council"),
     hide_index=True,
     key="savings_summary",
     column_config={
@@ -83,7 +84,7 @@ st.dataframe(
             "Saves a year once converged", format="£%,.0f"
         ),
         "share_of_spend": st.column_config.NumberColumn("Share of spend", format="percent"),
-        "payback": "Pays back",
+        "payback": payback_column("Pays back"),
     },
 )
 
@@ -141,7 +142,12 @@ if extensions.empty:
     st.success("No contract needs extending.")
 else:
     st.caption(
-        f"{len(extensions)} contracts run on past their current end, costing "
+        (
+            "1 contract runs on past its current end"
+            if len(extensions) == 1
+            else f"{len(extensions):,} contracts run on past their current end"
+        )
+        + ", costing "
         f"{money(extensions['extension_cost'].sum())} in all."
     )
     st.dataframe(
@@ -193,11 +199,17 @@ compared = rs.cumulative_for(
     rs.planned_against_realised(promised, result, rs.realised_frame(realised)),
     None if who == "Programme" else who,
 )
+actor = current_actor()
+mine = sorted(c for c in council_names if actor.role == "admin" or c in actor.councils)
+records_savings = actor.role in ("editor", "admin") and bool(mine)
 if not realised:
-    records_savings = current_actor().role in ("editor", "admin")
     st.info(
-        "No realised savings recorded yet."
-        + (" Finance's actuals go in the form below." if records_savings else "")
+        "No realised savings recorded yet. "
+        + (
+            "Finance's actuals go in the form below."
+            if records_savings
+            else "Each council's editors record finance's actuals here, month by month."
+        )
     )
 chart = planned_against_realised_chart(compared)
 st.altair_chart(
@@ -207,9 +219,7 @@ st.altair_chart(
 )
 downloads(chart, compared, "planned-against-realised", "savings_realised")
 
-actor = current_actor()
-mine = sorted(c for c in council_names if actor.role == "admin" or c in actor.councils)
-if actor.role in ("editor", "admin") and mine:
+if records_savings:
     with st.form("savings_record"):
         st.markdown("**Record a realised saving** (finance's actuals; one figure a month)")
         left, middle, right = st.columns(3)
@@ -247,14 +257,18 @@ if realised:
         pd.DataFrame(
             {
                 "Council": [r.council for r in realised],
-                "Month": [f"{r.month:%b %Y}" for r in realised],
-                "Saved": [money(r.amount) for r in realised],
+                "Month": pd.to_datetime([r.month for r in realised]),
+                "Saved": [float(r.amount) for r in realised],
                 "Note": [r.note for r in realised],
                 "Recorded by": [r.recorded_by for r in realised],
             }
         ),
         hide_index=True,
         key="savings_realised_table",
+        column_config={
+            "Month": st.column_config.DateColumn(format="MMM YYYY"),
+            "Saved": st.column_config.NumberColumn(format="£%,.0f"),
+        },
     )
 st.caption(
     f"Planning date {uk_date(roadmap.today)}. How the figures are worked out: README, "

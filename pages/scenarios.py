@@ -10,7 +10,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
-from convergence.formatting import money
+from convergence.formatting import counted, money
 from convergence.planning.scenarios import (
     Override,
     adoptable,
@@ -28,6 +28,9 @@ from pages.common import (
     current_roadmap,
     database,
     database_url,
+    date_column,
+    names,
+    payback_column,
     plain,
     planning_date,
     through_the_router,
@@ -60,6 +63,7 @@ st.title("Scenarios")
 actor = current_actor()
 estate, live = current_roadmap()
 whole = current_estate()  # organisations outside the programme too: a partner may join
+council_names, tower_names = names(estate)
 engine = database(database_url())
 with Session(engine) as session:
     saved = {s.name: s for s in storage.scenarios(session=session)}
@@ -98,8 +102,18 @@ def applies_to(prefix: str) -> dict[str, str]:
     councils = ["", *sorted(c.code for c in estate.councils)]
     towers = ["", *sorted(t.code for t in estate.towers)]
     return {
-        "council": st.selectbox("Council (empty: all)", councils, key=f"{prefix}_council"),
-        "tower": st.selectbox("Tower (empty: all)", towers, key=f"{prefix}_tower"),
+        "council": st.selectbox(
+            "Council",
+            councils,
+            format_func=lambda code: council_names.get(code, code) if code else "All councils",
+            key=f"{prefix}_council",
+        ),
+        "tower": st.selectbox(
+            "Tower",
+            towers,
+            format_func=lambda code: tower_names.get(code, code) if code else "All towers",
+            key=f"{prefix}_tower",
+        ),
     }
 
 
@@ -307,12 +321,13 @@ first.metric(
         if days
         else ""
     ),
-    delta=None if not days else ("later" if days > 0 else "earlier"),
-    delta_color="inverse",
+    # later is bad news: red and up; sooner is good news: green and down
+    delta=None if not days else ("later" if days > 0 else "sooner"),
+    delta_color="red" if days and days > 0 else "green",
+    delta_arrow="up" if days and days > 0 else "down",
 )
 second.metric("Extra extension cost", money(result.extension_cost))
 third.metric("Termination fees", money(result.termination_fees))
-dates = st.column_config.DateColumn
 
 
 def whole_number(label: str) -> object:
@@ -321,7 +336,6 @@ def whole_number(label: str) -> object:
 
 
 councils_col, towers_col = st.columns(2)
-council_names = {c.code: c.name for c in estate.councils}
 councils_col.dataframe(
     result.councils.assign(
         council=result.councils["council"].map(council_names).fillna(result.councils["council"])
@@ -330,12 +344,11 @@ councils_col.dataframe(
     key="scenarios_councils",
     column_config={
         "council": "Council",
-        "live": dates("Live", format="D MMM YYYY"),
-        "scenario": dates("Scenario", format="D MMM YYYY"),
+        "live": date_column("Live"),
+        "scenario": date_column("Scenario"),
         "change_days": "Change (days)",
     },
 )
-tower_names = {t.code: t.name for t in estate.towers}
 towers_col.dataframe(
     result.towers.assign(
         tower=result.towers["tower"].map(tower_names).fillna(result.towers["tower"])
@@ -344,8 +357,8 @@ towers_col.dataframe(
     key="scenarios_towers",
     column_config={
         "tower": "Tower",
-        "live": dates("Live", format="D MMM YYYY"),
-        "scenario": dates("Scenario", format="D MMM YYYY"),
+        "live": date_column("Live"),
+        "scenario": date_column("Scenario"),
         "change_days": "Change (days)",
     },
 )
@@ -357,16 +370,16 @@ if not result.successors.empty:
         key="scenarios_successors",
         column_config={
             "successor": "Successor authority",
-            "vesting_day_live": dates("Live: vesting day", format="D MMM YYYY"),
-            "vesting_day_scenario": dates("Scenario: vesting day", format="D MMM YYYY"),
+            "vesting_day_live": date_column("Live: vesting day"),
+            "vesting_day_scenario": date_column("Scenario: vesting day"),
             "systems_live": whole_number("Live: systems"),
             "systems_scenario": whole_number("Scenario: systems"),
             "day_one_live": whole_number("Live: day-one systems"),
             "day_one_scenario": whole_number("Scenario: day-one systems"),
             "day_one_late_live": whole_number("Live: day one at risk"),
             "day_one_late_scenario": whole_number("Scenario: day one at risk"),
-            "converged_by_live": dates("Live: converged by", format="D MMM YYYY"),
-            "converged_by_scenario": dates("Scenario: converged by", format="D MMM YYYY"),
+            "converged_by_live": date_column("Live: converged by"),
+            "converged_by_scenario": date_column("Scenario: converged by"),
         },
     )
 st.subheader("Savings against the live plan")
@@ -390,12 +403,7 @@ second.metric(
     if pd.isna(programme_money["scenario_payback"])  # None or NaT: it does not pay back
     else f"{programme_money['scenario_payback']:%b %Y}",
 )
-shown = money_compared.councils.assign(
-    **{
-        c: [("not in view" if p is None or p is pd.NaT else f"{p:%b %Y}") for p in paybacks[c]]
-        for c in paybacks
-    }
-)
+shown = money_compared.councils.assign(**{c: pd.to_datetime(paybacks[c]) for c in paybacks})
 pounds = st.column_config.NumberColumn
 st.dataframe(
     shown,
@@ -408,8 +416,8 @@ st.dataframe(
         "change": pounds("Change", format="£%,.0f"),
         "live_annual": pounds("Live: a year once converged", format="£%,.0f"),
         "scenario_annual": pounds("Scenario: a year once converged", format="£%,.0f"),
-        "live_payback": "Live pays back",
-        "scenario_payback": "Scenario pays back",
+        "live_payback": payback_column("Live pays back"),
+        "scenario_payback": payback_column("Scenario pays back"),
     },
 )
 if len(money_compared.exits):
@@ -423,7 +431,7 @@ if len(money_compared.exits):
         column_config={
             "council": "Council",
             "contract": "Contract",
-            "exit_on": st.column_config.DateColumn("Leave on", format="D MMM YYYY"),
+            "exit_on": date_column("Leave on"),
             "fee": pounds("Termination fee", format="£%,.0f"),
             "spend_avoided": pounds("Contract spend avoided", format="£%,.0f"),
             "net": pounds("Net", format="£%,.0f"),
@@ -432,9 +440,7 @@ if len(money_compared.exits):
     )
 
 moved = result.systems[result.systems["change_days"].fillna(0) != 0]
-st.write(
-    f"{len(moved)} system{'' if len(moved) == 1 else 's'} move{'s' if len(moved) == 1 else ''}."
-)
+st.write(f"{counted(len(moved), 'system')} move{'s' if len(moved) == 1 else ''}.")
 st.dataframe(
     moved,
     hide_index=True,
@@ -442,8 +448,8 @@ st.dataframe(
     column_config={
         "council": "Council",
         "system": "System",
-        "live_cutover": dates("Live cutover", format="D MMM YYYY"),
-        "scenario_cutover": dates("Scenario cutover", format="D MMM YYYY"),
+        "live_cutover": date_column("Live cutover"),
+        "scenario_cutover": date_column("Scenario cutover"),
         "change_days": "Change (days)",
         "rag_live": "RAG live",
         "rag_scenario": "RAG scenario",
@@ -454,8 +460,7 @@ joining = result.systems[
     result.systems["live_cutover"].isna() & result.systems["scenario_cutover"].notna()
 ]
 if len(joining):  # a partner's systems, planned for the first time
-    many = len(joining) != 1
-    st.write(f"{len(joining)} system{'s' if many else ''} join{'' if many else 's'} the plan.")
+    st.write(f"{counted(len(joining), 'system')} join{'s' if len(joining) == 1 else ''} the plan.")
     st.dataframe(
         joining[["council", "system", "scenario_cutover", "rag_scenario"]],
         hide_index=True,
@@ -463,7 +468,7 @@ if len(joining):  # a partner's systems, planned for the first time
         column_config={
             "council": "Council",
             "system": "System",
-            "scenario_cutover": dates("Scenario cutover", format="D MMM YYYY"),
+            "scenario_cutover": date_column("Scenario cutover"),
             "rag_scenario": "RAG scenario",
         },
     )
@@ -496,7 +501,7 @@ with adopt.popover("Adopt into the live plan", disabled=actor.role != "admin"):
                     adopted=adoptable(whole, tuple(overrides)),
                     actor=actor,
                 )
-            st.success(f"Adopted: {count} records changed.")
+            st.success(f"Adopted: {counted(count, 'record')} changed.")
         except ConvergenceError as problem:
             st.error(plain(f"Not adopted: {problem}"))
 if actor.role != "admin":

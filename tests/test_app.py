@@ -391,6 +391,8 @@ def test_a_system_name_with_markdown_is_shown_as_typed(
         ("pages/overview.py", "cutover"),
         ("pages/overview.py", "due"),
         ("pages/savings.py", "current_end"),
+        ("pages/savings.py", "paid_until"),
+        ("pages/savings.py", "payback"),
         ("pages/grid.py", "holding_until"),
     ],
 )
@@ -407,6 +409,24 @@ def test_dates_in_tables_are_dates(
         assert pd.api.types.is_datetime64_any_dtype(values) or all(
             isinstance(v, date) for v in values.dropna()
         ), values.dtype
+
+
+WRITTEN_DATE = re.compile(r"(\d{1,2} )?[A-Z][a-z]{2} \d{4}")  # "2 Apr 2027", "Mar 2028"
+
+
+@pytest.mark.parametrize("page", [*PAGES, *EDITING])
+def test_no_table_holds_dates_written_as_text(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    """A date written as text sorts as text (2 Apr 2027, 2 May 2027, 28 Feb 2027): every
+    table keeps dates as dates and leaves the writing to its column."""
+    database(tmp_path, monkeypatch, sample_estate)
+    at = app().switch_page(page).run()
+    assert not at.exception
+    for table in (d.value for d in at.dataframe):
+        for column in table.select_dtypes(include=["object", "string"]).columns:
+            written = [v for v in table[column] if WRITTEN_DATE.fullmatch(str(v))]
+            assert not written, f"{page}: {column} holds {written[:3]}"
 
 
 def test_the_overview_answers_the_cios_three_questions(

@@ -105,3 +105,54 @@ def test_comparing_with_a_scenario_that_no_longer_fits_says_why(fresh: str) -> N
     at.selectbox(key="board_against").set_value("Old idea").run()
     assert not at.exception
     assert any("no longer fits the live records" in shown(e.value) for e in at.error)
+
+
+def test_comparing_with_a_scenario_makes_the_pack_that_scenario(fresh: str) -> None:
+    """The board's movements come from the scenario, caused by its change, and the screen says
+    the pack it gives is that scenario's throughout."""
+    from datetime import date
+
+    from convergence.planning.scenarios import Override, overrides_to_json
+
+    slower = (
+        Override("extend_contract", council="RBKC", reference="RBKC-HM-013", on=date(2031, 3, 31)),
+    )
+    with Session(prepare_database(fresh)) as session:
+        storage.save_scenario(
+            session=session,
+            name="Slow RBKC hosting",
+            description="",
+            overrides=overrides_to_json(slower),
+            actor=Actor("kim", "admin"),
+        )
+    at = screen("pages/board.py")
+    at.button(key="board_freeze").click().run()
+    at.selectbox(key="board_against").set_value("Slow RBKC hosting").run()
+    assert not at.exception
+    assert any(
+        "The pack shows the scenario 'Slow RBKC hosting' throughout" in shown(c.value)
+        for c in at.caption
+    )
+    moved = next(d.value for d in at.dataframe if "cause" in d.value.columns)
+    assert "scenario 'Slow RBKC hosting': Extend RBKC-HM-013 (RBKC) to 31 Mar 2031" in set(
+        moved["cause"]
+    )
+
+
+def test_the_boards_risk_tables_head_their_columns_in_words(fresh: str) -> None:
+    import json
+
+    at = screen("pages/board.py")
+    at.button(key="board_freeze").click().run()
+    assert not at.exception
+    risks = [d for d in at.dataframe if "reasons" in d.value.columns]  # new and resolved
+    assert len(risks) == 2
+    for table in risks:
+        config = json.loads(table.proto.columns)
+        labels = {c: v["label"] for c, v in config.items() if c != "_index"}
+        assert labels == {
+            "council": "Council",
+            "system": "System",
+            "rag": "Status",
+            "reasons": "Why",
+        }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from convergence.formatting import counted
 from convergence.planning import roadmap as rm
 from convergence.planning.engine import schedule
 from convergence.records.estate import Estate
@@ -59,8 +60,8 @@ def test_the_overview_has_a_row_per_successor_with_its_day_one_systems(
     days = (pd.Timestamp("2028-04-01") - pd.Timestamp(TODAY)).days
     assert metrics["Days to vesting day (North Kestrelshire Council (illustrative))"] == f"{days:,}"
     late = rm.day_one_at_risk(roadmap)
-    assert f"{len(late)} day-one system(s) will not be on their target by vesting day" in text_of(
-        at
+    assert f"{counted(len(late), 'day-one system')} will not be on their target by vesting day" in (
+        text_of(at)
     )
 
 

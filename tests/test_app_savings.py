@@ -104,7 +104,8 @@ def test_an_editor_records_a_realised_saving_for_their_council(fresh: str) -> No
     assert any(line.kind == "saving" and line.new == "42500.0" for line in lines)
     at.run()
     table = table_with(at, "Recorded by")
-    assert list(table["Saved"]) == ["£42,500"]
+    assert list(table["Saved"]) == [42_500]
+    assert list(table["Month"]) == [pd.Timestamp(2026, 10, 1)], "a month that sorts as a date"
 
 
 def test_a_frozen_baseline_keeps_the_savings_it_promised(fresh: str, sample_estate: Estate) -> None:
@@ -136,11 +137,14 @@ def test_a_scenario_shows_whether_leaving_early_pays() -> None:
     assert exits["verdict"].iloc[0] in ("Pays", "Does not pay")
     savings_table = table_with(at, "scenario_savings")
     assert list(savings_table["council"])[-1] == "Programme"
+    for payback in ("live_payback", "scenario_payback"):
+        assert pd.api.types.is_datetime64_any_dtype(savings_table[payback]), "sorts as dates"
 
 
 def test_a_viewer_is_not_sent_to_a_form_they_do_not_have(fresh: str) -> None:
     viewer = screen("pages/savings.py", Actor("viewer", "viewer"))
     (said,) = [i.value for i in viewer.info if "No realised savings" in i.value]
     assert "form below" not in said and not viewer.get("form")
+    assert "Each council's editors record finance's actuals here" in said
     editor = screen("pages/savings.py", Actor("wcc-editor", "editor", frozenset({"WCC"})))
     assert any("form below" in i.value for i in editor.info)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Inches
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 from sqlmodel import Session
@@ -204,7 +206,8 @@ def test_board_pack_reads_back_with_every_section(sample_estate: Estate) -> None
         c.text for shape in money_slide.shapes if shape.has_table for c in shape.table.iter_cells()
     ]
     assert money(result.annual_savings()) in cells
-    assert any(shape.shape_type == 13 for shape in money_slide.shapes)  # the savings chart
+    chart = next(s for s in deck.slides if s.shapes.title.text.startswith("Savings: "))
+    assert any(shape.shape_type == 13 for shape in chart.shapes)  # the savings chart
 
 
 def test_board_pack_and_calendar_from_the_command_line(
@@ -327,9 +330,20 @@ def test_a_scenario_pack_is_the_scenario_throughout(
     text = " ".join(pages)
     scenario_end = rm.programme_date(schedule(changed, TODAY))
     assert scenario_end != rm.programme_date(live)
+    assert f"The programme converges by {uk_date(scenario_end)}" in pages[0]
     assert f"Programme converged by {uk_date(scenario_end)}" in text
+    rbkc = [p for p in pages if "Roadmap: RBKC" in p]
+    assert rbkc and f"Roadmap: RBKC, converged by {uk_date(scenario_end)}" in rbkc[0]
     assert "scenario 'Slow RBKC hosting': Extend RBKC-HM-013 (RBKC) to 31 Mar 2031" in text
     assert "no recorded change on its chain" not in text
+    deck_path = tmp_path / "scenario.pptx"
+    assert main([*args[:3], str(deck_path), *args[4:], "--scenario", "Slow RBKC hosting"]) == 0
+    deck = Presentation(str(deck_path))
+    for slide in deck.slides:
+        said = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert "scenario 'Slow RBKC hosting', not the live plan" in said
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert f"Roadmap: RBKC, converged by {uk_date(scenario_end)}" in titles
     capsys.readouterr()
     assert main([*args, "--scenario", "Nope"]) == 2
     assert "--scenario: no scenario 'Nope' (Slow RBKC hosting)" in capsys.readouterr().err
@@ -382,3 +396,41 @@ def test_no_page_of_the_pack_ends_with_a_heading(sample_estate: Estate) -> None:
         body = [line for line in lines if not line.startswith("Convergence board pack")]
         if body and body[-1] in headings:  # only what it heads may follow: a chart
             assert page.images, f"'{body[-1]}' ends a page"
+
+
+def test_every_slide_lays_out_whole(sample_estate: Estate) -> None:
+    """A printed or presented pack loses nothing to its layout: charts fit between the title
+    and the footer and never share a slide with a table, the savings chart is drawn at full
+    width (its title and legend whole), a table's explanation column is its widest, and a
+    section with nothing to list says so in words."""
+    roadmap = schedule(sample_estate, TODAY)
+    content = pack_content(
+        roadmap,
+        since_baseline(thaw(freeze(roadmap)), roadmap),  # nothing moved
+        "Board A",
+        estate=sample_estate,
+        result=savings(sample_estate, roadmap),
+    )
+    assert content.savings_png is not None
+    width = int.from_bytes(content.savings_png[16:20], "big")  # the PNG header's width
+    assert width > 1000, "drawn at the pack's width, not a 400-pixel default"
+    deck = Presentation(io.BytesIO(board_pack_pptx(content)))
+    footer = Inches(7.0)
+    said = []
+    for slide in deck.slides:
+        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        tables = [s for s in slide.shapes if s.has_table]
+        assert not (pictures and tables), slide.shapes.title.text
+        for picture in pictures:
+            assert picture.left + picture.width <= deck.slide_width
+            assert picture.top + picture.height <= footer, slide.shapes.title.text
+        for shape in tables:
+            columns = [c.width for c in shape.table.columns]
+            heads = [c.text for c in shape.table.rows[0].cells]
+            if "Why" in heads or "Decision" in heads or "Cause" in heads:
+                widest = heads[columns.index(max(columns))]
+                assert widest in ("Why", "Decision", "Cause"), heads
+        said += [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+    assert "Savings: cumulative, against doing nothing" in said
+    assert "No baseline chosen, or nothing moved." in said
+    assert "None." not in said

@@ -213,11 +213,11 @@ def test_uploading_a_register_previews_problems_and_imports_the_valid_rows(
     page.get_by_role("option", name="WCC").click()
     settle(page)
     page.locator('[data-testid="stSelectbox"]', has_text="Tower for rows").click()
-    page.get_by_role("option", name="line_of_business").click()
+    page.get_by_role("option", name="Line-of-business applications").click()
     valid_only = page.get_by_role("button", name="Import only the 2 valid records")
     valid_only.wait_for(timeout=30_000)
     main = page.locator('[data-testid="stMain"]')
-    expect(main).to_contain_text("2 records ready; 1 problems", timeout=30_000)
+    expect(main).to_contain_text("2 records ready; 1 problem.", timeout=30_000)
     assert page.get_by_role("button", name="Import everything").is_disabled()
     valid_only.click()
     page.get_by_text("Imported:", exact=False).first.wait_for(timeout=30_000)
@@ -344,3 +344,38 @@ def test_market_data_finds_partners_and_starts_a_scenario_with_one(
             "Kent County Council (KCC) joins the programme", timeout=30_000
         )
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_date_column_sorts_as_dates(page: Page, app_url: str) -> None:
+    """Overview, decisions due in 12 months: sorting by date (a second click, newest first)
+    puts 28 Feb 2027 after 2 Apr 2027, as a calendar does; as text it came before."""
+    from datetime import date, datetime
+
+    open_screen(page, app_url)
+    page.get_by_role("tab", name="Next 12 months").click()
+    grid = page.locator('[data-testid="stDataFrame"]:visible').filter(
+        has=page.locator("th", has_text="Decision")
+    )
+    grid.scroll_into_view_if_needed()
+    settle(page)
+    painted(page)
+
+    def due_dates() -> list[date]:  # the grid's cells for assistive technology: the values
+        cells = grid.locator('td[aria-colindex="1"]').all_inner_texts()
+        return [datetime.strptime(c, "%Y-%m-%d" if "-" in c else "%d %b %Y").date() for c in cells]
+
+    box = grid.bounding_box()
+    assert box is not None
+    for _ in range(2):  # the header of the first column, "By": ascending, then descending
+        page.mouse.click(box["x"] + 30, box["y"] + 17)
+        painted(page)
+    page.wait_for_function(
+        "g => { const c = [...g.querySelectorAll('td[aria-colindex=\"1\"]')]"
+        ".map(t => t.textContent); return c.length > 1 && c[0] > c[c.length - 1]; }",
+        arg=grid.element_handle(),
+        timeout=30_000,
+    )
+    shown = due_dates()
+    assert len(shown) >= 8 and len(set(shown)) > 1
+    assert shown == sorted(shown, reverse=True), shown
+    grid.screenshot(path=str(ARTIFACTS / "overview-decisions-sorted.png"))

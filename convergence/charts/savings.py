@@ -16,6 +16,7 @@ from convergence.charts.overview import today_rule
 from convergence.charts.style import (
     BLACK,
     COUNCIL_COLOURS,
+    FONT,
     GREY,
     MOST_SERIES,
     configure,
@@ -39,11 +40,13 @@ def cumulative_savings_chart(
     today: date,
     names: Mapping[str, str] | None = None,
     most: int = MOST_SERIES,
+    width: int | str = "container",
 ) -> Any:
     """Cumulative savings by month, one line per council; below the zero line, the programme
     has spent more than doing nothing would have. `by_council` is `Savings.by("council")`.
     Beyond `most` councils, those with the smallest savings by the end are summed as one
-    line, so the lines and the legend stay readable."""
+    line, so the lines and the legend stay readable. `width` in pixels for a chart rendered
+    offline (a page or a slide), where there is no container to fill."""
     councils = by_council["council"].unique()
     if len(councils) > most:
         final = by_council[by_council["month"] == by_council["month"].max()]
@@ -87,7 +90,13 @@ def cumulative_savings_chart(
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GREY).encode(y="y:Q")
     return configure(
         alt.layer(zero, lines, today_rule(today)).properties(
-            height=360, width="container", title="Cumulative savings against doing nothing"
+            height=360,
+            width=width,
+            title=alt.Title(
+                "Cumulative savings against doing nothing",
+                subtitle="Doing nothing (every contract renewed) is the zero line",
+                subtitleFontSize=FONT,
+            ),
         )
     )
 

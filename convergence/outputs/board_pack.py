@@ -40,7 +40,7 @@ from convergence.charts.overview import chart_png, convergence_curve_chart, road
 from convergence.charts.roadmap import SUMMARY_THRESHOLD
 from convergence.charts.savings import cumulative_savings_chart
 from convergence.charts.style import MOST_SERIES
-from convergence.formatting import money, uk_date
+from convergence.formatting import counted, money, uk_date
 from convergence.money.savings import Savings
 from convergence.money.tables import summary
 from convergence.planning import roadmap as rm
@@ -59,6 +59,11 @@ SECTIONS = (
     "Changes since the baseline",
 )
 SUMMARY = "Executive summary"
+SAVINGS_CHART = "cumulative, against doing nothing"
+NO_RISKS = "No system is at risk."
+NO_DECISIONS = "Nothing to decide in the next 6 months."
+NO_CHANGES = "No baseline chosen, or nothing moved."
+NO_MONEY = "No money recorded for this estate."
 APPENDIX = "Appendix: every system at risk"
 
 
@@ -111,7 +116,9 @@ def pack_content(
         figures.append(
             (f"Programme change since {baseline}", f"{since.programme_change_days:+,} days")
         )
-    roadmap_pngs = _roadmap_pages(roadmap, scope)
+    council_names = {c.code: c.name for c in estate.councils} if estate is not None else {}
+    tower_names = {t.code: t.name for t in estate.towers} if estate is not None else {}
+    roadmap_pngs = _roadmap_pages(roadmap, scope, tower_names)
     at_risk = rm.at_risk(roadmap)[["council", "system", "rag", "reasons"]]
     plans = roadmap.plans
     critical = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
@@ -152,7 +159,8 @@ def pack_content(
             cumulative_savings_chart(
                 result.by("council"),
                 today=roadmap.today,
-                names={c.code: c.name for c in estate.councils},
+                names=council_names,
+                width=PRINTED_WIDTH,
             )
         )
     changes = pd.DataFrame(columns=["council", "system", "change", "cause"])
@@ -167,7 +175,9 @@ def pack_content(
             briefing.append(
                 f"Moved most: {m.system} ({m.council}), {m.change_days:+,} days — {m.cause}."
             )
-    briefing.append(f"{head.red} systems red, {head.amber} amber, of {head.systems} in the plan.")
+    briefing.append(
+        f"{counted(head.red, 'system')} red, {head.amber:,} amber, of {head.systems:,} in the plan."
+    )
     if binding := rm.binding_rules(roadmap):
         briefing.append("Rules binding the programme's end date: " + "; ".join(binding) + ".")
     late_day_one = rm.day_one_at_risk(roadmap)
@@ -182,10 +192,10 @@ def pack_content(
         briefing.append(
             f"{v.successor} vests on {uk_date(v.vesting_day)}: "
             + (
-                f"{v.day_one_late} of {v.day_one} day-one systems will not be on their target "
-                "by then (" + rm.late_for_vesting(late, 3) + ")."
+                f"{v.day_one_late} of {counted(v.day_one, 'day-one system')} will not be on "
+                "their target by then (" + rm.late_for_vesting(late, 3) + ")."
                 if v.day_one_late
-                else f"all {v.day_one} day-one systems are on their target by then."
+                else f"every day-one system ({v.day_one:,}) is on its target by then."
             )
         )
     for d in all_decisions.head(5).itertuples():
@@ -202,7 +212,7 @@ def pack_content(
         curve_png=chart_png(
             convergence_curve_chart(
                 rm.convergence_curve(roadmap, most=MOST_SERIES),
-                names={rm.OTHERS: "Other councils"},
+                names={**council_names, rm.OTHERS: "Other councils"},
             )
         ),
         roadmap_pngs=roadmap_pngs,
@@ -228,9 +238,13 @@ HEADINGS = {
     "change": "Change",
     "cause": "Cause",
 }
-ROWS_PER_SLIDE = 12  # a table longer than this continues on further slides
+# each column's share of a table's width, as the pack's tables are laid out (others: 4)
+WIDTHS = {"Council": 2, "System": 6, "Status": 2, "Why": 16, "Due": 3, "Decision": 23}
+WIDTHS |= {"Change": 3, "Cause": 15, "Figure": 10, "Value": 8, "Who": 9}
+ROWS_PER_SLIDE = 10  # a table longer than this continues on further slides
 DETAIL_ROWS = 25  # risks and decisions a pack lists; the rest are counted (and in the appendix)
 COUNCILS_PER_PAGE = 10  # councils on one summary page of a large roadmap
+PRINTED_WIDTH = 760  # pixels of a chart's plot in the pack, as the convergence curve
 
 LONGEST_CELL = 300  # characters of one cell a page shows; a longer text is cut, and says so
 
@@ -247,13 +261,21 @@ def shortened(value: object) -> str:
     return text if len(text) <= LONGEST_CELL else text[: LONGEST_CELL - 1] + "…"
 
 
-def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, bytes]]:
+def _roadmap_pages(
+    roadmap: Roadmap, scope: pd.DataFrame, tower_names: dict[str, str]
+) -> list[tuple[str, bytes]]:
     """The roadmap's pages: a Gantt per council for a small programme; above
     SUMMARY_THRESHOLD systems, councils COUNCILS_PER_PAGE to a page, each row summing up a
-    council's tower, then the systems that are red or on the critical path, in detail."""
+    council's tower (by its name), then the systems that are red or on the critical path, in
+    detail."""
     if len(scope) <= SUMMARY_THRESHOLD:
+        dates = rm.convergence_dates(roadmap)
+        converged_by = dict(zip(dates["council"], dates["forecast"], strict=True))
         return [
-            (str(council), chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]))
+            (
+                f"{council}, converged by {uk_date(converged_by.get(council)) or '—'}",
+                chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]),
+            )
             for council, rows in scope.groupby("council")
         ]
     councils = sorted(scope["council"].unique())
@@ -264,17 +286,23 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
         charts.append(
             (
                 f"{group[0]} to {group[-1]}, by tower",
-                roadmap_gantt(roadmap, rows, threshold=0, on_screen=False)[0],
+                roadmap_gantt(roadmap, rows, tower_names=tower_names, threshold=0, on_screen=False)[
+                    0
+                ],
             )
         )
     critical = set(rm.critical_path(roadmap))
     detail = scope[(scope["rag"] == "red") | scope.index.isin(critical)].sort_values("cutover")
     if len(detail):
         shown = detail.head(DETAIL_ROWS)
-        title = "red and critical-path systems" + (
-            f" (the first {len(shown)} of {len(detail):,} by cutover)"
-            if len(detail) > len(shown)
-            else ""
+        title = (
+            "red and critical-path systems"
+            + (
+                f" (the first {len(shown)} of {len(detail):,} by cutover)"
+                if len(detail) > len(shown)
+                else ""
+            )
+            + f"; the programme converges by {uk_date(rm.programme_date(roadmap)) or '—'}"
         )
         charts.append(
             (title, roadmap_gantt(roadmap, shown, threshold=len(shown) + 1, on_screen=False)[0])
@@ -284,12 +312,15 @@ def _roadmap_pages(roadmap: Roadmap, scope: pd.DataFrame) -> list[tuple[str, byt
     return [(title, image) for (title, _), image in zip(charts, images, strict=True)]
 
 
-def _more(count: int, what: str, content: PackContent) -> str:
+AT_RISK, DECISIONS = ("system at risk", "systems at risk"), ("decision", "decisions")
+
+
+def _more(count: int, one: str, many: str, content: PackContent) -> str:
     """The line under a shortened table: how many more, and where they are."""
     if count <= 0:
         return ""
     where = "in the appendix" if content.appendix is not None else "in the appendix, on request"
-    return f"… and {count:,} more {what} ({where})."
+    return f"… and {count:,} more {one if count == 1 else many} ({where})."
 
 
 def in_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -364,7 +395,7 @@ def board_pack_pdf(content: PackContent) -> bytes:
             _image(content.savings_png, 20),
         ]
     else:
-        story.append(Paragraph("No money recorded for this estate.", styles["BodyText"]))
+        story.append(Paragraph(NO_MONEY, styles["BodyText"]))
     story.append(PageBreak())
     for council, png in content.roadmap_pngs:
         story += [
@@ -376,15 +407,13 @@ def board_pack_pdf(content: PackContent) -> bytes:
         Paragraph(SECTIONS[4], styles["Heading2"]),
         _table(content.risks, [2, 6, 2, 16])
         if len(content.risks)
-        else Paragraph("No system is at risk.", styles["BodyText"]),
-        Paragraph(
-            escape(_more(content.more_risks, "systems at risk", content)), styles["BodyText"]
-        ),
+        else Paragraph(NO_RISKS, styles["BodyText"]),
+        Paragraph(escape(_more(content.more_risks, *AT_RISK, content)), styles["BodyText"]),
         Paragraph(SECTIONS[5], styles["Heading2"]),
         _table(content.decisions, [3, 15, 5, 3])
         if len(content.decisions)
-        else Paragraph("Nothing to decide in the next 6 months.", styles["BodyText"]),
-        Paragraph(escape(_more(content.more_decisions, "decisions", content)), styles["BodyText"]),
+        else Paragraph(NO_DECISIONS, styles["BodyText"]),
+        Paragraph(escape(_more(content.more_decisions, *DECISIONS, content)), styles["BodyText"]),
         Paragraph(
             SECTIONS[6] + (f" ({escape(content.baseline)})" if content.baseline else ""),
             styles["Heading2"],
@@ -393,7 +422,7 @@ def board_pack_pdf(content: PackContent) -> bytes:
     if len(content.changes):
         story.append(_table(content.changes, [2, 6, 3, 15]))
     else:
-        story.append(Paragraph("No baseline chosen, or nothing moved.", styles["BodyText"]))
+        story.append(Paragraph(NO_CHANGES, styles["BodyText"]))
     if content.appendix is not None:
         story += [PageBreak(), Paragraph(APPENDIX, styles["Heading2"])]
         story.append(_table(content.appendix, [2, 6, 2, 16]))
@@ -421,31 +450,42 @@ def board_pack_pptx(content: PackContent) -> bytes:
         box.text_frame.paragraphs[0].font.size = Pt(10)
         return page
 
+    def picture(page, png: bytes) -> None:  # type: ignore[no-untyped-def]
+        """A chart as large as fits between the slide's title and its footer."""
+        width, height = Inches(12.3), Inches(5.5)
+        shape = page.shapes.add_picture(io.BytesIO(png), Inches(0.5), Inches(1.4), height=height)
+        if shape.width > width:  # a wide chart: as wide as the slide allows instead
+            shape.height, shape.width = int(shape.height * width / shape.width), width
+
     def table_on(page, shown: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+        """A table across the slide, each column as wide as its share (WIDTHS)."""
+        width = Inches(12.5)
         table = page.shapes.add_table(
-            len(shown) + 1, len(shown.columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.3)
+            len(shown) + 1, len(shown.columns), Inches(0.4), Inches(1.4), width, Inches(0.3)
         ).table
+        shares = [WIDTHS.get(str(c), 4) for c in shown.columns]
         for j, column in enumerate(shown.columns):
+            table.columns[j].width = int(width * shares[j] / sum(shares))
             table.cell(0, j).text = str(column)
         for i, row in enumerate(shown.itertuples(index=False), start=1):
             for j, value in enumerate(row):
                 table.cell(i, j).text = shortened(value)
-                table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(11)
+                table.cell(i, j).text_frame.paragraphs[0].font.size = Pt(10)
 
-    def tables(title: str, frame: pd.DataFrame, first=None, note: str = "") -> None:  # type: ignore[no-untyped-def]
+    def tables(title: str, frame: pd.DataFrame, note: str = "", empty: str = "") -> None:
         """Every row of `frame`, ROWS_PER_SLIDE to a slide, continuing on further slides
-        titled "(continued, 2 of 3)"; a slide saying so when there are none."""
+        titled "(continued, 2 of 3)"; a slide saying `empty` when there are none."""
         frame = in_words(frame)
         parts = max(1, -(-len(frame) // ROWS_PER_SLIDE))
         for part in range(parts):
             name = title if part == 0 else f"{title} (continued, {part + 1} of {parts})"
-            page = first if part == 0 and first is not None else slide(name)
+            page = slide(name)
             shown = frame.iloc[part * ROWS_PER_SLIDE : (part + 1) * ROWS_PER_SLIDE]
             if len(shown):
                 table_on(page, shown)
             else:
                 box = page.shapes.add_textbox(Inches(0.5), Inches(1.5), Inches(12), Inches(1))
-                box.text_frame.text = "None."
+                box.text_frame.text = empty
             if note and part == parts - 1:
                 box = page.shapes.add_textbox(Inches(0.5), Inches(6.5), Inches(12), Inches(0.4))
                 box.text_frame.text = note
@@ -463,24 +503,22 @@ def board_pack_pptx(content: PackContent) -> bytes:
         paragraph.text = "• " + line
         paragraph.font.size = Pt(16)
     tables(SECTIONS[0], pd.DataFrame(content.figures, columns=["Figure", "Value"]))
-    slide(SECTIONS[1]).shapes.add_picture(
-        io.BytesIO(content.curve_png), Inches(0.5), Inches(1.4), height=Inches(5.6)
-    )
-    money_slide = slide(SECTIONS[2])
-    tables(SECTIONS[2], content.savings, first=money_slide)
+    picture(slide(SECTIONS[1]), content.curve_png)
+    tables(SECTIONS[2], content.savings, empty=NO_MONEY)
     if content.savings_png is not None:
-        money_slide.shapes.add_picture(
-            io.BytesIO(content.savings_png), Inches(6.8), Inches(3.0), height=Inches(4.2)
-        )
+        picture(slide(f"{SECTIONS[2]}: {SAVINGS_CHART}"), content.savings_png)
     for council, png in content.roadmap_pngs:
-        slide(f"{SECTIONS[3]}: {council}").shapes.add_picture(
-            io.BytesIO(png), Inches(0.5), Inches(1.3), height=Inches(6.0)
-        )
-    tables(SECTIONS[4], content.risks, note=_more(content.more_risks, "systems at risk", content))
-    tables(SECTIONS[5], content.decisions, note=_more(content.more_decisions, "decisions", content))
-    tables(SECTIONS[6], content.changes)
+        picture(slide(f"{SECTIONS[3]}: {council}"), png)
+    tables(SECTIONS[4], content.risks, _more(content.more_risks, *AT_RISK, content), NO_RISKS)
+    tables(
+        SECTIONS[5],
+        content.decisions,
+        _more(content.more_decisions, *DECISIONS, content),
+        NO_DECISIONS,
+    )
+    tables(SECTIONS[6], content.changes, empty=NO_CHANGES)
     if content.appendix is not None:
-        tables(APPENDIX, content.appendix)
+        tables(APPENDIX, content.appendix, empty=NO_RISKS)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
