@@ -1,20 +1,36 @@
 """Roadmap: the Gantt timeline with filters; choose a system (click its bar, or pick it from the
-list) to see why it moves when it does. Clicking a summary row narrows the view to it."""
+list) to see why it moves when it does. Above 300 systems each row sums up a council's tower:
+clicking one narrows the view to it, and its systems show a hundred to a page. The critical
+path is outlined; compared with a baseline, each transition as then planned is a dashed ghost;
+the timeline zooms to a range of dates."""
 
 from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from convergence.charts.overview import SUMMARY_THRESHOLD, capacity_chart, roadmap_gantt
+from convergence.charts.roadmap import in_reading_order
 from convergence.formatting import counted, days, money, uk_date
 from convergence.planning import roadmap as rm
+from convergence.planning.baselines import thaw
 from convergence.records.estate import system_label
-from pages.common import current_roadmap, downloads, names, plain, through_the_router
+from convergence.store import storage
+from pages.common import (
+    current_roadmap,
+    database,
+    database_url,
+    downloads,
+    names,
+    plain,
+    through_the_router,
+)
 
 through_the_router(__file__)
 
 NONE = "—"
+PAGE = 100  # systems to a page when a view is too large to draw one row per system
 
 
 def _on_chart_click() -> None:
@@ -29,6 +45,7 @@ def _on_chart_click() -> None:
     elif bar.get("council") and bar.get("tower"):
         st.session_state["roadmap_councils"] = [bar["council"]]
         st.session_state["roadmap_towers"] = [bar["tower"]]
+        st.session_state["roadmap_page"] = 1
 
 
 st.title("Roadmap")
@@ -102,31 +119,75 @@ shown = rm.filtered(
 )
 
 retained = len(plans) - len(in_plan)
+if shown.empty:
+    st.caption(f"None of {counted(len(in_plan), 'system')} in the plan shown.")
+    st.warning("No system matches these filters.")
+    st.stop()
+cells = len(shown.drop_duplicates(["council", "tower"]))
+summed_up = len(shown) > SUMMARY_THRESHOLD and cells > 1
+if summed_up:
+    by_system = st.toggle(
+        f"One row per system, {PAGE} to a page",
+        key="roadmap_by_system",
+        help=f"Above {SUMMARY_THRESHOLD} systems each row sums up a council's tower; click a "
+        "row to see its systems, or turn this on to page through them all",
+    )
+    summed_up = not by_system
+drawn_plans, page = shown, 1
+if not summed_up and len(shown) > PAGE:
+    pages = -(-len(shown) // PAGE)
+    page = int(st.number_input(f"Page (of {pages})", 1, pages, key="roadmap_page"))
+    drawn_plans = in_reading_order(shown).iloc[(page - 1) * PAGE : page * PAGE]
+in_view = f"{len(shown):,} of {counted(len(in_plan), 'system')} in the plan shown"
+if len(drawn_plans) < len(shown):
+    start = (page - 1) * PAGE + 1
+    in_view += f", systems {start:,}–{start + len(drawn_plans) - 1:,} in reading order"
 st.caption(
-    f"{len(shown):,} of {counted(len(in_plan), 'system')} in the plan shown"
+    in_view
     + (f" ({retained} retained, out of scope)" if retained else "")
     + (
-        f". More than {SUMMARY_THRESHOLD}, so each row sums up a council's tower: click a row, "
-        "or filter, to see its systems."
-        if len(shown) > SUMMARY_THRESHOLD
+        ". Each row sums up a council's tower: click a row, or filter, to see its systems."
+        if summed_up
         else "."
     )
 )
-if shown.empty:
-    st.warning("No system matches these filters.")
-    st.stop()
+
+with Session(database(database_url())) as session:
+    frozen = {b.name: b for b in storage.baselines(session=session)}
+compare, zoom = st.columns(2)
+against = compare.selectbox(
+    "Ghosts of a baseline",
+    [NONE, *reversed(frozen)],
+    key="roadmap_baseline",
+    help="Each row's transition as planned at that board, drawn as a dashed box behind today's",
+)
+first = pd.Timestamp(today) - pd.DateOffset(months=6)
+last = max(pd.Timestamp(today), latest if pd.notna(latest) else first) + pd.DateOffset(months=6)
+span = zoom.slider(
+    "Zoom the timeline",
+    min_value=first.date(),
+    max_value=last.date(),
+    value=(first.date(), last.date()),
+    format="MMM YYYY",
+    key="roadmap_zoom",
+)
 
 labels = dict(zip(rm.labels(shown), shown.index, strict=True))
 if st.session_state.get("roadmap_system") not in (NONE, *labels):
     st.session_state["roadmap_system"] = NONE  # the system chosen before is filtered out
 row = labels.get(st.session_state.get("roadmap_system", NONE))
+critical = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
 chart, drawn = roadmap_gantt(
     roadmap,
-    shown,
+    drawn_plans,
     council_names=council_names,
     tower_names=tower_names,
+    threshold=SUMMARY_THRESHOLD if summed_up else len(drawn_plans),
     chosen=None if row is None else (plans.at[row, "council"], plans.at[row, "system"]),
     freezes=estate.freezes,
+    baseline=None if against == NONE else (against, thaw(frozen[against].plans)),
+    critical=critical,
+    zoom=(pd.Timestamp(span[0]), pd.Timestamp(span[1])),
 )
 st.altair_chart(
     chart,

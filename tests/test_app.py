@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from convergence.formatting import uk_date
 from convergence.planning import roadmap as rm
+from convergence.planning.baselines import freeze
 from convergence.planning.engine import schedule
 from convergence.records.estate import Dependency, Estate
 from convergence.records.generate import generate_estate
@@ -286,13 +287,53 @@ def test_a_large_estate_is_summed_up_by_council_and_tower(
     database(tmp_path, monkeypatch, estate)
     at = app().switch_page("pages/roadmap.py").run()
     assert not at.exception
-    assert "each row sums up a council's tower" in at.caption[0].value
+    assert "Each row sums up a council's tower" in at.caption[0].value
     rows = chart_rows(at).dropna(subset=["phase"])
     assert (rows["system"] == "").all() and rows["row"].str.endswith("systems)").all()
+    at.toggle(key="roadmap_by_system").set_value(True).run()  # every system, a page at a time
+    rows = chart_rows(at).dropna(subset=["phase"])
+    assert (
+        rows["system"].nunique() == 100 and "systems 1–100 in reading order" in at.caption[0].value
+    )
+    at.number_input(key="roadmap_page").set_value(4).run()
+    last = chart_rows(at).dropna(subset=["phase"])
+    assert last["system"].nunique() == 84 and "systems 301–384" in at.caption[0].value
+    at.toggle(key="roadmap_by_system").set_value(False)
     at.multiselect(key="roadmap_councils").set_value(["C001"])
     at.multiselect(key="roadmap_towers").set_value(["desktop"]).run()
     rows = chart_rows(at).dropna(subset=["phase"])
     assert (rows["system"] != "").all(), "a small view shows each system"
+
+
+def test_the_gantt_shows_a_baselines_ghosts_the_critical_path_and_zooms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    url = database(tmp_path, monkeypatch, sample_estate)
+    roadmap = schedule(sample_estate, date.fromisoformat(TODAY))
+    plans = roadmap.plans
+    earlier = plans.assign(cutover=plans["cutover"] - pd.Timedelta(days=90))
+    with Session(prepare_database(url)) as session:
+        storage.freeze_baseline(
+            session=session,
+            name="Board 1",
+            planning_date=roadmap.today,
+            plans=freeze(dataclasses.replace(roadmap, plans=earlier)),
+            actor=SYSTEM,
+        )
+    at = app().switch_page("pages/roadmap.py").run()
+    drawn = chart_rows(at)
+    on_path = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
+    outlined = drawn[drawn["critical"] == True]  # noqa: E712 (a column of booleans and blanks)
+    assert set(zip(outlined["council"], outlined["system"], strict=True)) == on_path
+    assert "ghost" not in set(drawn["kind"])
+    at.selectbox(key="roadmap_baseline").set_value("Board 1").run()
+    ghosts = chart_rows(at).query("kind == 'ghost'")
+    assert len(ghosts) == int(rm.in_scope(plans)["cutover"].notna().sum())
+    assert set(ghosts["marker"]) == {"Baseline Board 1"}
+    at.slider(key="roadmap_zoom").set_value((date(2027, 1, 1), date(2028, 12, 31))).run()
+    assert not at.exception
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "2027-01-01" in json.dumps(spec)
 
 
 def test_every_chart_offers_png_svg_and_csv(

@@ -34,6 +34,8 @@ SCREENS = [
     "pages/imports.py",
     "pages/scenarios.py",
     "pages/board.py",
+    "pages/partners.py",
+    "pages/decisions.py",
 ]
 
 

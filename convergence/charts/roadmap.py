@@ -1,8 +1,9 @@
 """The roadmap as a Gantt chart: one panel per council, one row per system, its phases as
 segments (legacy contract, extension within or beyond options, transition, on the framework),
 markers for notice deadlines and the framework lot's window, a dashed line for the planning date,
-a solid line for each successor authority's vesting day and a marker on each day-one system, and
-freeze windows shaded.
+a solid line for each successor authority's vesting day and a marker on each day-one system,
+freeze windows shaded, the critical path's rows outlined, and, compared with a baseline, each
+row's transition as the baseline planned it drawn as a dashed ghost over today's bars.
 
 Above `SUMMARY_THRESHOLD` systems in view, rows sum up each council's tower (aggregated here, in
 pandas: `st.altair_chart` sends every row to the browser). Pure; no Streamlit.
@@ -13,7 +14,7 @@ Over 400 lines: the Gantt's rows, markers and layers are one chart, drawn from t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -34,7 +35,7 @@ from convergence.charts.style import (
     configure,
     tower_label,
 )
-from convergence.formatting import uk_date
+from convergence.formatting import counted, uk_date
 from convergence.planning.engine import Roadmap
 from convergence.planning.placement import Window, applies
 from convergence.planning.roadmap import in_scope
@@ -74,7 +75,7 @@ def _window(today: date, plans: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestam
     ).normalize()
 
 
-def _in_reading_order(plans: pd.DataFrame) -> pd.DataFrame:
+def in_reading_order(plans: pd.DataFrame) -> pd.DataFrame:
     """Systems to draw, council by council; within a council towers in the order they finish
     converging, and within a tower systems by cutover. Adds an `order` column."""
     scope = in_scope(plans)
@@ -114,7 +115,7 @@ def gantt_segments(
     first, last = _window(roadmap.today, plans)
     one_day = pd.Timedelta(days=1)
     rows: list[dict[str, Any]] = []
-    for r in _labels(_in_reading_order(plans), council_names).itertuples():
+    for r in _labels(in_reading_order(plans), council_names).itertuples():
         phases: list[tuple[str, pd.Timestamp, pd.Timestamp]] = []
         if r.state == "converged":
             phases.append(("On the framework", r.cutover, last))
@@ -169,7 +170,7 @@ def gantt_summary(
     the cell's systems are on the framework.
     """
     first, last = _window(roadmap.today, plans)
-    scope = _in_reading_order(plans)
+    scope = in_reading_order(plans)
     keys = ["council", "tower"]
     # every cell's figures in one pass over the systems, cells in reading order
     figures = (
@@ -210,7 +211,7 @@ def gantt_summary(
             "council_name": council_names.get(council, council) if council_names else council,
             "system": "",
             "tower": tower,
-            "row": f"{tower_label(tower, tower_names)} ({cell.systems} systems)",
+            "row": f"{tower_label(tower, tower_names)} ({counted(cell.systems, 'system')})",
             "order": order,
             "cutover_text": uk_date(end),
             "why": f"first transition starts {uk_date(begin)}; half moved by {uk_date(half)}",
@@ -237,7 +238,7 @@ def gantt_markers(
     """Per system still to move: the notice deadline (unless notice is served), and its target
     lot's opening for call-offs and expiry. Columns: council, council_name, system, tower, row,
     order, marker, begin, from_text."""
-    scope = _labels(_in_reading_order(plans), council_names)
+    scope = _labels(in_reading_order(plans), council_names)
     moving = scope[scope["state"].isin(("legacy", "in_transition"))]
     keep = ["council", "council_name", "system", "tower", "row", "order"]
     frames = []
@@ -251,6 +252,36 @@ def gantt_markers(
         part = part[part["begin"].notna() & wanted]
         frames.append(part.assign(from_text=[uk_date(d) for d in part["begin"]]))
     return pd.concat(frames, ignore_index=True)
+
+
+def baseline_ghosts(
+    frame: pd.DataFrame, baseline: pd.DataFrame, name: str, summary: bool
+) -> pd.DataFrame:
+    """For each row of `frame` (the bars drawn), its transition as the baseline `name` planned
+    it — from the start to the cutover then planned, summed up by council and tower when
+    `summary` — as rows of kind "ghost"."""
+    keys = ["council", "tower"] if summary else ["council", "system"]
+    planned = baseline[baseline["cutover"].notna()]
+    if summary:
+        planned = planned.groupby(keys, as_index=False).agg(
+            start=("start", "min"), cutover=("cutover", "max")
+        )
+    rows = frame.drop_duplicates("order")[[*keys, "row", "order"]]
+    ghosts = rows.merge(planned[[*keys, "start", "cutover"]], on=keys)
+    begin = ghosts["start"].fillna(ghosts["cutover"] - pd.Timedelta(days=1))
+    return pd.DataFrame(
+        {
+            "council": ghosts["council"],
+            "row": ghosts["row"],
+            "order": ghosts["order"],
+            "kind": "ghost",
+            "marker": f"Baseline {name}",
+            "begin": begin,
+            "end": ghosts["cutover"],
+            "from_text": [uk_date(d) for d in begin],
+            "to_text": [uk_date(d) for d in ghosts["cutover"]],
+        }
+    )
 
 
 def _vesting_lines(scope: pd.DataFrame, councils: list[str]) -> pd.DataFrame:
@@ -302,6 +333,18 @@ def _freeze_shading(
     return pd.DataFrame(rows)
 
 
+def _on_the_path(
+    frame: pd.DataFrame, scope: pd.DataFrame, critical: set[tuple[str, str]], summary: bool
+) -> list[bool]:
+    """For each bar of `frame`: whether its system is on the critical path (on a summary row,
+    whether one of its council's tower's systems is)."""
+    if not summary:
+        return [(c, s) in critical for c, s in zip(frame["council"], frame["system"], strict=True)]
+    systems = zip(scope["council"], scope["system"], scope["tower"], strict=True)
+    cells = {(c, t) for c, s, t in systems if (c, s) in critical}
+    return [(c, t) in cells for c, t in zip(frame["council"], frame["tower"], strict=True)]
+
+
 def roadmap_gantt(
     roadmap: Roadmap,
     plans: pd.DataFrame,
@@ -312,6 +355,9 @@ def roadmap_gantt(
     chosen: tuple[str, str] | None = None,
     on_screen: bool = True,
     freezes: tuple[Freeze, ...] = (),
+    baseline: tuple[str, pd.DataFrame] | None = None,
+    critical: Collection[tuple[str, str]] = (),
+    zoom: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> tuple[Any, pd.DataFrame]:
     """The roadmap as a Gantt chart, one panel per council, and the bar rows it draws.
 
@@ -319,7 +365,10 @@ def roadmap_gantt(
     up a council's tower. Clicking a bar selects it: the selection parameter "system" carries
     the bar's council, system (empty on a summary row) and tower. A `chosen` (council, system)
     stands out: the other rows fade. A chart for print (`on_screen=False`) does not invite a
-    click.
+    click. With a `baseline` (its name and thawed plans), each row's transition as the
+    baseline planned it is drawn as a dashed ghost; the rows of the `critical` (council,
+    system) pairs, or the summary rows holding one, are outlined; `zoom` narrows the date
+    axis to a range.
 
     >>> chart, drawn = roadmap_gantt(roadmap, roadmap.plans)  # doctest: +SKIP
     """
@@ -337,7 +386,8 @@ def roadmap_gantt(
         markers = gantt_markers(scope, council_names=council_names)
     if frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_point(), frame
-    first, last = _window(roadmap.today, scope)
+    frame = frame.assign(critical=_on_the_path(frame, scope, set(critical), summary))
+    first, last = zoom if zoom is not None else _window(roadmap.today, scope)
     # council names go once into the panel headers, not into every row sent to the browser
     councils = sorted(frame["council"].unique(), key=lambda c: (council_names or {}).get(c, c))
     headers = {c: (council_names or {}).get(c, c) for c in councils}
@@ -348,6 +398,9 @@ def roadmap_gantt(
             markers[marker_columns].assign(kind="marker"),
             _vesting_lines(scope, councils),
             _freeze_shading(freezes, scope, councils, first, last),
+            baseline_ghosts(frame, baseline[1], baseline[0], summary)
+            if baseline is not None
+            else None,
         ],
         ignore_index=True,
     )
@@ -369,7 +422,7 @@ def roadmap_gantt(
         ),
     )
     bars = (
-        base.mark_bar(height={"band": 0.7})
+        base.mark_bar(height={"band": 0.7}, clip=True)
         .encode(
             x=alt.X(
                 "begin:T",
@@ -385,6 +438,8 @@ def roadmap_gantt(
                 legend=alt.Legend(columns=2, symbolType="square"),
             ),
             opacity=emphasis,
+            stroke=alt.condition(alt.datum.critical, alt.value(BLACK), alt.value(None)),
+            strokeWidth=alt.condition(alt.datum.critical, alt.value(1.5), alt.value(0)),
             tooltip=[
                 alt.Tooltip("row:N", title="Summary" if summary else "System"),
                 alt.Tooltip("phase:N", title="Phase"),
@@ -435,10 +490,15 @@ def roadmap_gantt(
         if (scope["successor"] != "").any() and scope["vesting_day"].notna().any()
         else "."
     )
+    extra_words = (
+        f" A dashed box is the transition as planned at the baseline {baseline[0]}."
+        if baseline is not None
+        else ""
+    ) + (" Rows outlined in black are on the critical path." if critical else "")
     today = pd.Timestamp(roadmap.today)
     rule = (
         alt.Chart()
-        .mark_rule(color=BLACK, strokeWidth=1.5, strokeDash=[5, 4])
+        .mark_rule(color=BLACK, strokeWidth=1.5, strokeDash=[5, 4], clip=True)
         .encode(x="day:T")
         .transform_filter(alt.datum.kind == "bar")
         .transform_aggregate(rows="count()")
@@ -446,7 +506,7 @@ def roadmap_gantt(
     )
     vesting = (
         alt.Chart()
-        .mark_rule(color=VERMILLION, strokeWidth=2)
+        .mark_rule(color=VERMILLION, strokeWidth=2, clip=True)
         .encode(
             x="begin:T",
             tooltip=[
@@ -458,7 +518,7 @@ def roadmap_gantt(
     )
     shading = (
         alt.Chart()
-        .mark_rect(color=GREY, opacity=0.18)
+        .mark_rect(color=GREY, opacity=0.18, clip=True)
         .encode(
             x="begin:T",
             x2="end:T",
@@ -470,7 +530,31 @@ def roadmap_gantt(
         )
         .transform_filter(alt.datum.kind == "freeze")
     )
-    layers = [shading, bars, points, rule, vesting] if kinds else [shading, bars, rule, vesting]
+    ghosts = (
+        alt.Chart()
+        .mark_bar(
+            height={"band": 0.9},
+            filled=False,
+            stroke=BLACK,
+            strokeDash=[4, 2],
+            strokeWidth=1.2,
+            clip=True,
+        )
+        .encode(
+            x="begin:T",
+            x2="end:T",
+            y=alt.Y("row:N", sort=alt.EncodingSortField("order", op="min"), title=None),
+            tooltip=[
+                alt.Tooltip("marker:N", title="As planned at"),
+                alt.Tooltip("from_text:N", title="Transition from"),
+                alt.Tooltip("to_text:N", title="Cutover"),
+            ],
+        )
+        .transform_filter(alt.datum.kind == "ghost")
+    )
+    layers = [shading, bars, ghosts, rule, vesting]
+    if kinds:
+        layers.insert(3, points)
     layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(24))
     header = alt.Header(
         labelOrient="top",
@@ -491,9 +575,12 @@ def roadmap_gantt(
                     f"Each row sums up a council's tower ({len(scope):,} systems in view), from "
                     "its first transition start to its last cutover. The dashed line is today"
                     + vesting_words
+                    + extra_words
+                    + (" Click a row to see its systems." if on_screen else "")
                     if summary
                     else "One row per system; the dashed line is today"
                     + vesting_words
+                    + extra_words
                     + (" Click a bar to see why it moves when it does." if on_screen else "")
                 ),
                 subtitleFontSize=FONT,
