@@ -190,10 +190,10 @@ def test_clicking_a_summary_row_opens_its_systems(page: Page, large_app_url: str
     svg = page.locator('[data-testid="stVegaLiteChart"] svg.marks').first
     svg.wait_for(timeout=30_000)
     main = page.locator('[data-testid="stMain"]')
-    expect(main).to_contain_text("each row sums up a council's tower", timeout=30_000)
+    expect(main).to_contain_text("Each row sums up a council's tower", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "roadmap-summary.png"), full_page=True)
     click_row(page, svg, "Desktop (end-user computing) (", across=0.5)
-    expect(main).not_to_contain_text("each row sums up", timeout=30_000)
+    expect(main).not_to_contain_text("Each row sums up", timeout=30_000)
     settle(page)
     councils = page.locator('[data-testid="stMultiSelect"]', has_text="Council").inner_text()
     towers = page.locator('[data-testid="stMultiSelect"]', has_text="Tower").inner_text()
