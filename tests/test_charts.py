@@ -23,6 +23,8 @@ from convergence.charts.overview import (
     roadmap_gantt,
 )
 from convergence.charts.roadmap import SUMMARY_PHASES
+from convergence.charts.savings import spend_by_tower_chart
+from convergence.money.savings import savings
 from convergence.planning import roadmap as rm
 from convergence.planning.engine import Roadmap, schedule
 from convergence.records.estate import Estate
@@ -253,3 +255,14 @@ def test_a_printed_gantt_does_not_invite_a_click(sample: Roadmap) -> None:
     on_screen = json.dumps(roadmap_gantt(sample, sample.plans)[0].to_dict())
     printed = json.dumps(roadmap_gantt(sample, sample.plans, on_screen=False)[0].to_dict())
     assert "Click a bar" in on_screen and "Click a bar" not in printed
+
+
+def test_the_do_nothing_line_is_dashed_in_the_legend_as_on_the_chart(sample_estate: Estate) -> None:
+    roadmap = schedule(sample_estate, date(2026, 11, 22))
+    chart = spend_by_tower_chart(savings(sample_estate, roadmap).by("tower"), today=roadmap.today)
+    spec = chart.to_dict()
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    dash = line["encoding"]["strokeDash"]
+    assert dash["scale"]["range"] == [[6, 3]] and dash["legend"]["symbolType"] == "stroke"
+    assert "strokeDash" not in line["mark"]  # drawn by the scale, so the legend shows it
+    assert spec["resolve"]["scale"]["strokeDash"] == "independent"  # today keeps its own dash

@@ -552,9 +552,9 @@ def roadmap_gantt(
         )
         .transform_filter(alt.datum.kind == "ghost")
     )
-    layers = [shading, bars, ghosts, rule, vesting]
-    if kinds:
-        layers.insert(3, points)
+    layers = [shading, bars, *([points] if kinds else []), rule, vesting]
+    if baseline is not None:
+        layers.insert(2, ghosts)
     layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(24))
     header = alt.Header(
         labelOrient="top",

@@ -137,11 +137,17 @@ def spend_by_tower_chart(
     )
     line = (
         alt.Chart(baseline)
-        .mark_line(color=BLACK, strokeDash=[6, 3], strokeWidth=2, interpolate="step-after")
+        .mark_line(color=BLACK, strokeWidth=2, interpolate="step-after")
         .encode(
             x="month:T",
             y="baseline:Q",
-            opacity=alt.Opacity("line:N", title=None, legend=alt.Legend()),
+            # the legend's symbol is drawn dashed, as the line is
+            strokeDash=alt.StrokeDash(
+                "line:N",
+                title=None,
+                scale=alt.Scale(range=[[6, 3]]),
+                legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
+            ),
             tooltip=[
                 alt.Tooltip("month_text:N", title="Month"),
                 alt.Tooltip("baseline_text:N", title="Doing nothing"),
@@ -149,9 +155,9 @@ def spend_by_tower_chart(
         )
     )
     return configure(
-        alt.layer(areas, line, today_rule(today)).properties(
-            height=360, width="container", title="Spend by tower, month by month"
-        )
+        alt.layer(areas, line, today_rule(today))
+        .resolve_scale(strokeDash="independent")
+        .properties(height=360, width="container", title="Spend by tower, month by month")
     )
 
 
