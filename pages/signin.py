@@ -14,7 +14,15 @@ from convergence.errors import ConvergenceError
 from convergence.settings import settings
 from convergence.store import storage
 from convergence.store.access import Actor
-from pages.common import ACTOR, NEXT, database, database_url, plain
+from pages.common import (
+    ACTOR,
+    NEXT,
+    NEXT_QUERY,
+    database,
+    database_url,
+    plain,
+    query_parameters,
+)
 
 LAST_ACTIVE = "signin_last_active"
 
@@ -55,9 +63,10 @@ def signed_in() -> Actor:
     engine = database(database_url())
     with Session(engine) as session:
         anyone = storage.has_users(session=session)
-    # remember the screen asked for, to open it once signed in
+    # remember the address asked for, query parameters included, to open it once signed in
     path = urlparse(str(st.context.url or "")).path.strip("/")
     st.session_state.setdefault(NEXT, path.rsplit("/", 1)[-1] if path else "")
+    st.session_state.setdefault(NEXT_QUERY, query_parameters())
     st.title("Convergence roadmap")
     if _single_sign_on():
         if not st.user.is_logged_in:
@@ -121,8 +130,10 @@ def signed_in() -> Actor:
 
 
 def open_requested(pages: list[st.Page]) -> None:  # type: ignore[name-defined]
-    """After signing in, open the screen whose address was asked for, if the role has it."""
+    """After signing in, open the address that was asked for, query parameters included, if the
+    role has its screen."""
     wanted = st.session_state.pop(NEXT, "")
+    query = st.session_state.pop(NEXT_QUERY, {})
     for page in pages:
         if wanted and page.url_path == wanted:
-            st.switch_page(page)
+            st.switch_page(page, query_params=query)

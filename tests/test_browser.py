@@ -327,10 +327,11 @@ def test_market_data_finds_partners_and_starts_a_scenario_with_one(
         settle(page)
         expect(main).to_contain_text("5 partners, best first", timeout=30_000)
         settle(page)
-        page.locator('[data-testid="stSelectbox"]', has_text="Partner").locator("input").fill(
-            "Kent"
-        )
-        page.keyboard.press("Enter")
+        partner = page.locator('[data-testid="stSelectbox"]', has_text="Partner")
+        partner.scroll_into_view_if_needed()
+        settle(page)
+        partner.click()
+        page.get_by_role("option", name="Kent County Council (KCC)").click()
         settle(page)
         chart = page.locator('[data-testid="stVegaLiteChart"]').first
         chart.scroll_into_view_if_needed()
@@ -344,3 +345,26 @@ def test_market_data_finds_partners_and_starts_a_scenario_with_one(
             "Kent County Council (KCC) joins the programme", timeout=30_000
         )
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_link_to_a_filtered_roadmap_opens_it_after_signing_in(page: Page, app_url: str) -> None:
+    """A CIO sends "Roadmap, RBKC, red" as a link; whoever opens it signs in and sees it."""
+    open_screen(page, f"{app_url}/roadmap?council=RBKC&rag=red")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("2 of 42 systems in the plan shown", timeout=30_000)
+    assert page.url == f"{app_url}/roadmap?council=RBKC&rag=red"
+    councils = page.locator('[data-testid="stMultiSelect"]', has_text="Council")
+    assert "Royal Borough of Kensington and Chelsea" in councils.inner_text()
+    svg = page.locator('[data-testid="stVegaLiteChart"] svg.marks').first
+    expect(svg.locator("text", has_text="Pensions portal").first).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "roadmap-linked.png"))
+
+    rag = page.locator('[data-testid="stMultiSelect"]', has_text="RAG")
+    rag.scroll_into_view_if_needed()
+    settle(page)
+    rag.click()
+    page.get_by_role("option", name="Amber").click()
+    page.keyboard.press("Escape")
+    settle(page)
+    page.wait_for_url("**/roadmap?council=RBKC&rag=red&rag=amber", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
