@@ -32,7 +32,7 @@ def choose_one(key: str, name: str, options: Sequence[str], default: str) -> Non
         if st.session_state[key] not in options:
             st.session_state[key] = default
         return
-    wanted = st.query_params.get(name)
+    wanted = st.query_params.get(name) or None  # `?system=` names none
     if wanted is not None and wanted not in options:
         _not_here(name, [wanted])
     st.session_state[key] = wanted if wanted in options else default
@@ -43,7 +43,7 @@ def choose_many(key: str, name: str, options: Sequence[str]) -> None:
     several: `?council=RBKC&council=WCC`) the first time it is drawn, else none."""
     if key in st.session_state:
         return
-    wanted = st.query_params.get_all(name)
+    wanted = [value for value in st.query_params.get_all(name) if value]
     _not_here(name, [value for value in wanted if value not in options])
     st.session_state[key] = [option for option in options if option in wanted]
 
@@ -57,7 +57,7 @@ def choose_dates(key: str, names: tuple[str, str], default: tuple[date, date]) -
     chosen = list(default)
     for end, name in enumerate(names):
         wanted = st.query_params.get(name)
-        if wanted is None:
+        if not wanted:
             continue
         try:
             chosen[end] = date.fromisoformat(wanted)

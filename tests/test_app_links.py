@@ -108,13 +108,21 @@ def test_the_cutover_window_comes_from_the_link_and_goes_back_to_it() -> None:
 
 
 def test_a_council_that_does_not_exist_is_left_out_in_words() -> None:
-    at = opened("pages/roadmap.py", council=["NOPE", "RBKC"], rag="purple", until="soon")
+    at = opened(
+        "pages/roadmap.py",
+        council=["NOPE", "RBKC"],
+        rag="purple",
+        until="soon",
+        tower="",
+        system="",
+    )
     assert at.multiselect(key="roadmap_councils").value == ["RBKC"]
     assert at.multiselect(key="roadmap_rags").value == []
     said = infos(at)
     assert "This link's council 'NOPE' is not on this screen" in said
     assert "This link's rag 'purple' is not on this screen" in said
     assert "This link's until 'soon' is not on this screen" in said
+    assert "tower" not in said and "system" not in said, "an empty value names nothing"
     assert at.query_params == {"council": "RBKC"}, "the address is corrected"
     at.run()
     assert not infos(at), "said once"
