@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 from convergence.errors import ConvergenceError
 from convergence.formatting import uk_date
 from pages.common import database_url, demo_accounts_open, plain, planning_date, routed
-from pages.signin import open_requested, sign_out, signed_in
+from pages.signin import open_requested, remember, sign_out, signed_in
 
 st.set_page_config(page_title="Convergence roadmap", page_icon=":material/explore:", layout="wide")
 try:
@@ -23,6 +23,7 @@ with st.sidebar:
         + ")"
     )
     st.button("Sign out", on_click=sign_out, key="app_sign_out")
+    remember(actor)  # a reload within the inactivity limit keeps them signed in
     st.caption(f"Planning date: **{uk_date(planning_date())}**")
     st.caption(plain(f"Database: {make_url(database_url()).render_as_string(hide_password=True)}"))
 

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     data_dir: Path = Path("var")
     session_minutes: int = 30  # signed out after this long without activity
+    session_secret: SecretStr | None = None  # signs the session cookie
     charges_from: Literal["cutover", "start"] = "cutover"  # when framework charges begin
     today: date | None = None  # the planning date; the real date when not set
     password: SecretStr | None = None  # the password of the command line's --user
@@ -36,6 +37,15 @@ class Settings(BaseSettings):
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("CONVERGENCE_DATABASE_URL is set but empty")
+        return value
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError(
+                "CONVERGENCE_SESSION_SECRET is shorter than 16 characters: use a long random string"
+            )
         return value
 
     @property

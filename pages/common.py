@@ -34,6 +34,7 @@ from convergence.store.db import prepare_database
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 ACTOR = "common_actor"
 NEXT = "signin_next"  # the screen to open once the router has run
+NEXT_QUERY = "signin_next_query"  # and its address's query parameters
 ROUTED = "common_routed"
 
 
@@ -43,7 +44,13 @@ def through_the_router(script: str) -> None:
     which signs the person in and opens this screen only if their role has it."""
     if not st.session_state.pop(ROUTED, False):
         st.session_state[NEXT] = Path(script).stem
+        st.session_state[NEXT_QUERY] = query_parameters()
         st.switch_page("app.py")
+
+
+def query_parameters() -> dict[str, list[str]]:
+    """The address's query parameters, each with all its values (`?council=A&council=B`)."""
+    return {name: st.query_params.get_all(name) for name in st.query_params}
 
 
 def routed() -> None:

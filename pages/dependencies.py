@@ -1,10 +1,12 @@
 """Dependencies: the graph of systems by cutover date with the critical path, and for one
-system what it waits for and what waits for it."""
+system what it waits for and what waits for it. The chosen system and councils are kept in the
+address, so a link opens the same view."""
 
 import streamlit as st
 
 from convergence.charts.dependencies import dependency_chart
 from convergence.planning import roadmap as rm
+from pages.address import choose_many, choose_one, keep
 from pages.common import current_roadmap, date_column, downloads, names, plain, through_the_router
 
 through_the_router(__file__)
@@ -30,14 +32,19 @@ else:
 
 labels = dict(zip(rm.labels(plans), plans.index, strict=True))
 pick, narrow = st.columns(2)
+choose_one("dependencies_system", "system", ["—", *sorted(labels)], "—")
 choice = pick.selectbox("Pick a system", ["—", *sorted(labels)], key="dependencies_system")
+keep("system", choice, "—")
+council_options = sorted(plans["council"].unique())
+choose_many("dependencies_councils", "council", council_options)
 councils = narrow.multiselect(
     "Council",
-    sorted(plans["council"].unique()),
+    council_options,
     format_func=lambda code: council_names.get(code, code),
     key="dependencies_councils",
     placeholder="All councils",
 )
+keep("council", councils)
 focus = labels.get(choice)
 views = ["Around the chosen system", "The critical path", "Whole councils"]
 small = len(plans) <= LARGEST_GRAPH  # a small estate is drawn whole to begin with

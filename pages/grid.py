@@ -1,11 +1,13 @@
 """Council × tower grid: by quarter, how much of each council's tower is converged, and which
-system holds the cell back."""
+system holds the cell back. The rows and the quarter are kept in the address, so a link opens
+the same view."""
 
 import pandas as pd
 import streamlit as st
 
 from convergence.charts.overview import grid_chart
 from convergence.planning import roadmap as rm
+from pages.address import choose_one, keep
 from pages.common import current_roadmap, date_column, downloads, names, through_the_router
 
 through_the_router(__file__)
@@ -15,7 +17,10 @@ estate, roadmap = current_roadmap()
 council_names, tower_names = names(estate)
 by = "council"
 if estate.successors:
-    rows = st.radio("Rows", ["Councils", "Successor authorities"], horizontal=True, key="grid_rows")
+    kinds = ["Councils", "Successor authorities"]
+    choose_one("grid_rows", "rows", kinds, kinds[0])
+    rows = st.radio("Rows", kinds, horizontal=True, key="grid_rows")
+    keep("rows", rows, kinds[0])
     if rows == "Successor authorities":
         by = "successor"
         council_names = {s.code: s.name for s in estate.successors}
@@ -35,12 +40,10 @@ downloads(chart, grid, "council-tower-grid", "grid_chart")
 quarters = list(dict.fromkeys(grid["quarter"]))
 now = pd.Timestamp(roadmap.today)
 current = f"Q{now.quarter} {now.year}"
-quarter = st.selectbox(
-    "Quarter",
-    quarters,
-    index=quarters.index(current) if current in quarters else 0,
-    key="grid_quarter",
-)
+this_quarter = current if current in quarters else quarters[0]
+choose_one("grid_quarter", "quarter", quarters, this_quarter)
+quarter = st.selectbox("Quarter", quarters, key="grid_quarter")
+keep("quarter", quarter, this_quarter)
 cells = grid[(grid["quarter"] == quarter) & (grid["share_converged"] < 1)]
 st.subheader(f"Holding cells back at the end of {quarter}")
 if cells.empty:

@@ -1,11 +1,13 @@
 """Partners: which organisations' contracts end when a council's do, tower by tower, and the
-window in which a joint call-off would suit both; a partner can be tried in a scenario."""
+window in which a joint call-off would suit both; a partner can be tried in a scenario. The
+council and the partner are kept in the address, so a link opens the same pair."""
 
 import streamlit as st
 
 from convergence.charts.partners import contract_bars, partner_timeline
 from convergence.formatting import counted
 from convergence.planning.partners import partner_pairs, partners
+from pages.address import choose_one, keep
 from pages.common import (
     current_actor,
     current_estate,
@@ -38,13 +40,15 @@ council_names, tower_names = names(estate)
 in_programme = {c.code: c.in_programme for c in estate.councils}
 choices = sorted(council_names, key=lambda c: (not in_programme[c], council_names[c]))
 mine = [c for c in choices if c in actor.councils]
+first = mine[0] if mine else choices[0]
+choose_one("partners_council", "council", choices, first)
 council = st.selectbox(
     "Council",
     choices,
-    index=choices.index(mine[0]) if mine else 0,
     format_func=lambda c: f"{council_names[c]} ({c})",
     key="partners_council",
 )
+keep("council", council, first)
 window, towers_wanted = st.columns([1, 2])
 months = window.slider("Window (months either side)", 1, 36, 12, key="partners_window")
 towers = towers_wanted.multiselect(
@@ -106,12 +110,15 @@ st.dataframe(
     },
 )
 
+best = str(ranked["partner"].iloc[0])
+choose_one("partners_partner", "partner", list(ranked["partner"]), best)
 partner = st.selectbox(
     "Partner",
     list(ranked["partner"]),
     format_func=lambda c: f"{council_names[c]} ({c})",
     key="partners_partner",
 )
+keep("partner", partner, best)
 st.subheader(f"{plain(council_names[council])} and {plain(council_names[partner])}")
 pairs = partner_pairs(market, council, partner, window_months=months, towers=towers or None)
 matched = set(pairs["tower"])

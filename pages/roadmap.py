@@ -2,7 +2,8 @@
 list) to see why it moves when it does. Above 300 systems each row sums up a council's tower:
 clicking one narrows the view to it, and its systems show a hundred to a page. The critical
 path is outlined; compared with a baseline, each transition as then planned is a dashed ghost;
-the timeline zooms to a range of dates."""
+the timeline zooms to a range of dates. The filters and the chosen system are kept in the
+address, so a link opens the same view."""
 
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from convergence.planning import roadmap as rm
 from convergence.planning.baselines import thaw
 from convergence.records.estate import system_label
 from convergence.store import storage
+from pages.address import choose_dates, choose_many, choose_one, keep, keep_dates
 from pages.common import (
     current_roadmap,
     database,
@@ -31,6 +33,8 @@ through_the_router(__file__)
 
 NONE = "—"
 PAGE = 100  # systems to a page when a view is too large to draw one row per system
+RAGS = ["red", "amber", "green", "grey"]
+CUTOVER_BETWEEN = ("from", "until")  # the address's names for the cutover window's two ends
 
 
 def _on_chart_click() -> None:
@@ -55,56 +59,64 @@ plans = roadmap.plans
 in_plan = rm.in_scope(plans)
 
 successor_names = {s.code: s.name for s in estate.successors}
-successors = (
-    st.multiselect(
+successors: list[str] = []
+if successor_names:
+    choose_many("roadmap_successors", "successor", sorted(successor_names))
+    successors = st.multiselect(
         "Successor authority",
         sorted(successor_names),
         format_func=lambda code: successor_names.get(code, code),
         key="roadmap_successors",
         placeholder="All successor authorities",
     )
-    if successor_names
-    else []
-)
+    keep("successor", successors)
 council_col, tower_col, supplier_col, rag_col = st.columns(4)
+council_options = sorted(in_plan["council"].unique())
+choose_many("roadmap_councils", "council", council_options)
 councils = council_col.multiselect(
     "Council",
-    sorted(in_plan["council"].unique()),
+    council_options,
     format_func=lambda code: council_names.get(code, code),
     key="roadmap_councils",
     placeholder="All councils",
 )
+tower_options = sorted(in_plan["tower"].unique())
+choose_many("roadmap_towers", "tower", tower_options)
 towers = tower_col.multiselect(
     "Tower",
-    sorted(in_plan["tower"].unique()),
+    tower_options,
     format_func=lambda code: tower_names.get(code, code),
     key="roadmap_towers",
     placeholder="All towers",
 )
+supplier_options = sorted(s for s in in_plan["supplier"].unique() if s)
+choose_many("roadmap_suppliers", "supplier", supplier_options)
 suppliers = supplier_col.multiselect(
     "Supplier",
-    sorted(s for s in in_plan["supplier"].unique() if s),
+    supplier_options,
     key="roadmap_suppliers",
     placeholder="All suppliers",
 )
+choose_many("roadmap_rags", "rag", RAGS)
 rags = rag_col.multiselect(
     "RAG",
-    ["red", "amber", "green", "grey"],
+    RAGS,
     format_func=str.capitalize,
     key="roadmap_rags",
     placeholder="Any status",
 )
+for name, chosen in (("council", councils), ("tower", towers), ("supplier", suppliers)):
+    keep(name, chosen)
+keep("rag", rags)
 today = roadmap.today
 latest = in_plan["cutover"].max()
-window = st.date_input(
-    "Cutover between",
-    value=(
-        today - timedelta(days=365),
-        (latest if pd.notna(latest) else pd.Timestamp(today)).date(),
-    ),
-    format="DD/MM/YYYY",
-    key="roadmap_window",
+whole_plan = (
+    today - timedelta(days=365),
+    (latest if pd.notna(latest) else pd.Timestamp(today)).date(),
 )
+choose_dates("roadmap_window", CUTOVER_BETWEEN, whole_plan)
+window = st.date_input("Cutover between", format="DD/MM/YYYY", key="roadmap_window")
+keep_dates(CUTOVER_BETWEEN, window, whole_plan)
 
 shown = rm.filtered(
     in_plan,
@@ -155,12 +167,14 @@ st.caption(
 with Session(database(database_url())) as session:
     frozen = {b.name: b for b in storage.baselines(session=session)}
 compare, zoom = st.columns(2)
+choose_one("roadmap_baseline", "baseline", [NONE, *reversed(frozen)], NONE)
 against = compare.selectbox(
     "Ghosts of a baseline",
     [NONE, *reversed(frozen)],
     key="roadmap_baseline",
     help="Each row's transition as planned at that board, drawn as a dashed box behind today's",
 )
+keep("baseline", against, NONE)
 first = pd.Timestamp(today) - pd.DateOffset(months=6)
 last = max(pd.Timestamp(today), latest if pd.notna(latest) else first) + pd.DateOffset(months=6)
 span = zoom.slider(
@@ -173,8 +187,7 @@ span = zoom.slider(
 )
 
 labels = dict(zip(rm.labels(shown), shown.index, strict=True))
-if st.session_state.get("roadmap_system") not in (NONE, *labels):
-    st.session_state["roadmap_system"] = NONE  # the system chosen before is filtered out
+choose_one("roadmap_system", "system", [NONE, *sorted(labels)], NONE)
 row = labels.get(st.session_state.get("roadmap_system", NONE))
 critical = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
 chart, drawn = roadmap_gantt(
@@ -202,6 +215,7 @@ downloads(chart, drawn, "convergence-roadmap", "roadmap_chart")
 choice = st.selectbox(
     "Why does this system move when it does?", [NONE, *sorted(labels)], key="roadmap_system"
 )
+keep("system", choice, NONE)
 
 if estate.capacities:
     with st.expander("Migration capacity: systems in transition each week against each limit"):

@@ -3,6 +3,7 @@ sign-out after inactivity."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +158,37 @@ def test_an_admin_is_warned_while_a_demo_password_still_works(
             )
     (warning,) = [w.value for w in sign_in("admin", "sample-admin-2026").warning]
     assert "accounts admin still" in warning
+
+
+def cookie_written(at: AppTest) -> dict[str, object]:
+    """What the session cookie's writer was last told to put in the browser."""
+    (writer,) = [
+        e
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "convergence_session_cookie"  # type: ignore[attr-defined]
+    ]
+    written: dict[str, object] = json.loads(writer.proto.json)  # type: ignore[attr-defined]
+    return written
+
+
+def test_signing_in_writes_a_signed_session_cookie_and_signing_out_clears_it(
+    database: str, sample_estate: Estate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVERGENCE_SESSION_SECRET", "a-long-secret-for-the-test")
+    users(database, sample_estate)
+    at = sign_in("vic", "viewer-password")
+    cookie = cookie_written(at)
+    assert cookie["name"] == "convergence_session" and cookie["max_age"] == 30 * 60
+    with Session(prepare_database(database)) as session:
+        remembered = storage.actor_from_token(
+            session=session,
+            token=str(cookie["value"]),
+            secret="a-long-secret-for-the-test",
+            max_age=30 * 60,
+            now=time.time(),
+        )
+    assert remembered == Actor("vic", "viewer")
+    next(b for b in at.sidebar.button if b.label == "Sign out").click()
+    run(at)
+    assert any("Sign in" in h.value for h in at.subheader)
+    assert cookie_written(at) == {"name": "convergence_session", "value": "", "max_age": 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from convergence.records.generate import generate_estate
 from convergence.store import storage
 from convergence.store.access import SYSTEM
 from convergence.store.db import prepare_database
-from tests.app_server import running_app
+from tests.app_server import SHARED_SECRET, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -67,7 +68,9 @@ def settle(page: Page) -> None:
 
 
 def open_screen(page: Page, url: str, user: str = "admin") -> None:
-    """Open a URL in a fresh session and sign in as one of the sample's demo users."""
+    """Open a URL in a fresh session and sign in as one of the sample's demo users (the
+    session cookie of whoever signed in before is cleared first)."""
+    page.context.clear_cookies()
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     page.get_by_role("textbox", name="Name").fill(user)
@@ -327,10 +330,11 @@ def test_market_data_finds_partners_and_starts_a_scenario_with_one(
         settle(page)
         expect(main).to_contain_text("5 partners, best first", timeout=30_000)
         settle(page)
-        page.locator('[data-testid="stSelectbox"]', has_text="Partner").locator("input").fill(
-            "Kent"
-        )
-        page.keyboard.press("Enter")
+        partner = page.locator('[data-testid="stSelectbox"]', has_text="Partner")
+        partner.scroll_into_view_if_needed()
+        settle(page)
+        partner.click()
+        page.get_by_role("option", name="Kent County Council (KCC)").click()
         settle(page)
         chart = page.locator('[data-testid="stVegaLiteChart"]').first
         chart.scroll_into_view_if_needed()
@@ -379,3 +383,94 @@ def test_a_date_column_sorts_as_dates(page: Page, app_url: str) -> None:
     assert len(shown) >= 8 and len(set(shown)) > 1
     assert shown == sorted(shown, reverse=True), shown
     grid.screenshot(path=str(ARTIFACTS / "overview-decisions-sorted.png"))
+
+
+def test_a_link_to_a_filtered_roadmap_opens_it_after_signing_in(page: Page, app_url: str) -> None:
+    """A CIO sends "Roadmap, RBKC, red" as a link; whoever opens it signs in and sees it."""
+    open_screen(page, f"{app_url}/roadmap?council=RBKC&rag=red")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("2 of 42 systems in the plan shown", timeout=30_000)
+    assert page.url == f"{app_url}/roadmap?council=RBKC&rag=red"
+    councils = page.locator('[data-testid="stMultiSelect"]', has_text="Council")
+    assert "Royal Borough of Kensington and Chelsea" in councils.inner_text()
+    svg = page.locator('[data-testid="stVegaLiteChart"] svg.marks').first
+    expect(svg.locator("text", has_text="Pensions portal").first).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "roadmap-linked.png"))
+
+    rag = page.locator('[data-testid="stMultiSelect"]', has_text="RAG")
+    rag.scroll_into_view_if_needed()
+    settle(page)
+    rag.click()
+    page.get_by_role("option", name="Amber").click()
+    page.keyboard.press("Escape")
+    settle(page)
+    page.wait_for_url("**/roadmap?council=RBKC&rag=red&rag=amber", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def session_cookies(page: Page) -> list[dict[str, object]]:
+    return [dict(c) for c in page.context.cookies() if c["name"] == "convergence_session"]
+
+
+def test_a_reload_keeps_a_person_signed_in_until_they_sign_out(page: Page, app_url: str) -> None:
+    open_screen(page, f"{app_url}/roadmap?council=RBKC&rag=red", user="board")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("2 of 42 systems in the plan shown", timeout=30_000)
+    (cookie,) = session_cookies(page)
+    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert 0 < float(cookie["expires"]) - time.time() <= 30 * 60 + 5  # type: ignore[arg-type]
+
+    page.reload()
+    page.get_by_text("Signed in as board", exact=False).wait_for(timeout=30_000)
+    expect(main).to_contain_text("2 of 42 systems in the plan shown", timeout=30_000)
+    assert page.url == f"{app_url}/roadmap?council=RBKC&rag=red"
+    assert page.get_by_role("button", name="Sign in").count() == 0
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / "reload-signed-in.png"))
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    settle(page)
+    page.wait_for_function("() => !document.cookie.includes('convergence_session=')")
+    assert not session_cookies(page), "signing out clears the cookie"
+    page.reload()
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_text("Signed in as", exact=False).count() == 0
+
+
+def test_an_expired_or_changed_session_cookie_signs_no_one_in(
+    page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The server checks the token itself: a browser that still sends an old cookie, or one
+    whose value was changed, is asked to sign in."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('cookie') / 'estate.sqlite'}"
+    assert convergence(["--database", url, "init", "--sample"]) == 0
+    engine = prepare_database(url)
+    with Session(engine) as session:
+        fresh = storage.session_token(
+            session=session, name="admin", secret=SHARED_SECRET, now=time.time()
+        )
+        expired = storage.session_token(
+            session=session, name="admin", secret=SHARED_SECRET, now=time.time() - 31 * 60
+        )
+    engine.dispose()
+    assert fresh is not None and expired is not None
+    body, signature = fresh.split(".")
+    changed = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + signature
+    with running_app(url) as base:
+        for value, signed_in in ((expired, False), (changed, False), (fresh, True)):
+            page.context.clear_cookies()
+            page.context.add_cookies([{"name": "convergence_session", "value": value, "url": base}])
+            page.goto(f"{base}/roadmap")
+            page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+            if signed_in:  # the same cookie, freshly signed, does sign in: the test is fair
+                page.get_by_text("Signed in as admin", exact=False).wait_for(timeout=30_000)
+                expect(page.get_by_role("heading", name="Roadmap")).to_be_visible(timeout=30_000)
+                continue
+            page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+            settle(page)
+            assert page.get_by_text("Signed in as", exact=False).count() == 0
+            page.wait_for_function(  # the sign-in form clears a cookie that is no good
+                "() => !document.cookie.includes('convergence_session=')", timeout=10_000
+            )

@@ -33,12 +33,14 @@ from convergence.store.users import (
     SignInRefused,
     accounts,
     actor_by_email,
+    actor_from_token,
     actor_named,
     add_demo_users,
     add_user,
     demo_accounts_open,
     has_users,
     remove_demo_accounts,
+    session_token,
     sign_in,
 )
 from convergence.store.writing import ImportSummary, check_references, clear_estate, save_estate
@@ -55,6 +57,7 @@ __all__ = [
     "StoredScenario",
     "accounts",
     "actor_by_email",
+    "actor_from_token",
     "actor_named",
     "add_user",
     "adopt",
@@ -80,5 +83,6 @@ __all__ = [
     "save_record",
     "save_scenario",
     "scenarios",
+    "session_token",
     "sign_in",
 ]

@@ -1,8 +1,10 @@
-"""Users, their roles and councils, and signing in with lockout after repeated failures."""
+"""Users, their roles and councils, signing in with lockout after repeated failures, and the
+signed session cookie that keeps a person signed in across a reload."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ from sqlmodel import Session, select
 
 from convergence.errors import ValidationError
 from convergence.records.validation import CONTROL
+from convergence.signing import opened, signed
 from convergence.store import models as m
 from convergence.store.access import (
     Actor,
@@ -242,3 +245,44 @@ def _set_lock(session: Session, name: str, until: datetime) -> None:
         .values(locked_until=until)
     )
     session.commit()
+
+
+# --- the session cookie: staying signed in across a reload ---------------------------------
+
+
+def _fingerprint(row: m.User, secret: str) -> str:
+    """Changes when the user's password (or single sign-on e-mail) does, so a new password
+    ends every session remembered with the old one."""
+    held = row.password_hash or f"e-mail {row.email}"
+    return hmac.new(secret.encode("utf-8"), held.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def session_token(*, session: Session, name: str, secret: str, now: float) -> str | None:
+    """The session cookie's value for the user called `name`, issued at `now` (seconds since
+    the epoch), signed with `secret`; None when there is no such user."""
+    row = session.exec(select(m.User).where(m.User.name == name)).first()
+    if row is None:
+        return None
+    return signed({"name": name, "key": _fingerprint(row, secret)}, secret=secret, now=now)
+
+
+def actor_from_token(
+    *, session: Session, token: str, secret: str, max_age: float, now: float
+) -> Actor | None:
+    """The user a session cookie names, if its token was signed with `secret` less than
+    `max_age` seconds before `now` and the user still signs in as then: None for a token
+    changed or made up, an expired one, a user since deleted, a name locked after failed
+    sign-ins, or a password changed since."""
+    data = opened(token, secret=secret, max_age=max_age, now=now)
+    name = data.get("name") if data else None
+    if data is None or not isinstance(name, str) or not _usable(name):
+        return None
+    row = session.exec(select(m.User).where(m.User.name == name)).first()
+    if row is None or not hmac.compare_digest(str(data.get("key")), _fingerprint(row, secret)):
+        return None
+    locked = session.exec(
+        select(m.SignInFailure.locked_until).where(m.SignInFailure.name == name)
+    ).first()
+    if locked is not None and locked.replace(tzinfo=locked.tzinfo or UTC).timestamp() > now:
+        return None
+    return _actor(row)
