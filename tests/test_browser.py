@@ -474,3 +474,21 @@ def test_an_expired_or_changed_session_cookie_signs_no_one_in(
             page.wait_for_function(  # the sign-in form clears a cookie that is no good
                 "() => !document.cookie.includes('convergence_session=')", timeout=10_000
             )
+
+
+def test_the_decision_log_keeps_an_owner_and_a_status(page: Page, app_url: str) -> None:
+    open_screen(page, f"{app_url}/decisions")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("Update a decision", timeout=30_000)
+    settle(page)
+    page.get_by_role("textbox", name="Owner").fill("Ann Lee, Head of IT")
+    page.get_by_role("textbox", name="Note").fill("Notice drafted, with legal")
+    page.get_by_role("button", name="Save").click()
+    expect(main).to_contain_text("Saved:", timeout=30_000)
+    expect(main).to_contain_text("owner Ann Lee, Head of IT", timeout=30_000)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    settle(page)
+    painted(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    whole_page(page, ARTIFACTS / "decision-log.png")
