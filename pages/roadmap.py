@@ -210,6 +210,14 @@ st.altair_chart(
     alt=f"Gantt chart of {len(shown)} systems by council: legacy contract, extension, "
     "transition and time on the framework, with notice deadlines and today's date.",
 )
+st.caption(
+    "Rows outlined in black are on the critical path."
+    + (
+        f" A dashed box is the transition as planned at the baseline {plain(against)}."
+        if against != NONE
+        else ""
+    )
+)
 downloads(chart, drawn, "convergence-roadmap", "roadmap_chart")
 
 choice = st.selectbox(

@@ -490,12 +490,6 @@ def roadmap_gantt(
         if (scope["successor"] != "").any() and scope["vesting_day"].notna().any()
         else "."
     )
-    # the subtitle, a line a sentence or two, so it never runs past the chart
-    extra_lines = [
-        *([f"A dashed box is the transition as planned at the baseline {baseline[0]}."]
-          if baseline is not None else []),
-        *(["Rows outlined in black are on the critical path."] if critical else []),
-    ]  # fmt: skip
     today = pd.Timestamp(roadmap.today)
     rule = (
         alt.Chart()
@@ -572,27 +566,16 @@ def roadmap_gantt(
         .properties(
             title=alt.Title(
                 f"Convergence roadmap, planning date {uk_date(roadmap.today)}",
-                subtitle=[
-                    *(
-                        [
-                            f"Each row sums up a council's tower ({len(scope):,} systems in "
-                            "view), from its first transition start to its last cutover.",
-                            "The dashed line is today" + vesting_words,
-                        ]
-                        if summary
-                        else ["One row per system; the dashed line is today" + vesting_words]
-                    ),
-                    *extra_lines,
-                    *(
-                        [
-                            "Click a row to see its systems."
-                            if summary
-                            else "Click a bar to see why it moves when it does."
-                        ]
-                        if on_screen
-                        else []
-                    ),
-                ],
+                subtitle=(
+                    f"Each row sums up a council's tower ({len(scope):,} systems in view), from "
+                    "its first transition start to its last cutover. The dashed line is today"
+                    + vesting_words
+                    + (" Click a row to see its systems." if on_screen else "")
+                    if summary
+                    else "One row per system; the dashed line is today"
+                    + vesting_words
+                    + (" Click a bar to see why it moves when it does." if on_screen else "")
+                ),
                 subtitleFontSize=FONT,
             )
         )
