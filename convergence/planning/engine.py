@@ -64,7 +64,8 @@ from convergence.planning.arrays import (
     compile_estate,
 )
 from convergence.planning.calendar_months import to_datetime64
-from convergence.planning.placement import FREEZE, NoDayFree, Placed, busy_with, place
+from convergence.planning.freezes_capacity import FREEZE
+from convergence.planning.placement import NoDayFree, Placed, busy_with, place
 from convergence.planning.risks import (
     binding_words,
     contract_terms,

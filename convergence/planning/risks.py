@@ -30,7 +30,7 @@ from convergence.planning.arrays import (
     Objects,
 )
 from convergence.planning.calendar_months import add_months, months_between
-from convergence.planning.placement import CAPACITY, FREEZE
+from convergence.planning.freezes_capacity import CAPACITY, FREEZE
 from convergence.records.estate import system_label
 
 AMBER_NOTICE_DAYS = 90
@@ -157,14 +157,19 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     rows = np.flatnonzero(rule == 0)
     _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
     rows = np.flatnonzero(rule == 8)
-    windows = a.rules.windows
+    worded = {id(w): w.words() for group in a.rules.windows for w in group}  # each once
+    windows = [[worded[id(w)] for w in group] for group in a.rules.windows]
     _put(
         texts,
         rows,
         [
-            f"freeze: {windows[a.rules.window_of[i]][t['freeze'][i]].words()}, cuts over "
-            f"{day_text(int(t['cutover'][i]))}"
-            for i in rows.tolist()
+            f"freeze: {windows[group][window]}, cuts over {day_text(cutover)}"
+            for group, window, cutover in zip(
+                a.rules.window_of[rows].tolist(),
+                t["freeze"][rows].tolist(),
+                t["cutover"][rows].tolist(),
+                strict=True,
+            )
         ],
     )
     rows = np.flatnonzero(rule == 9)
