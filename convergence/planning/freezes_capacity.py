@@ -110,6 +110,7 @@ class Frozen:
     lasts: list[int]
     window: list[int]
     key_of: list[int]  # per group: SPAN * its set of runs
+    arrays: tuple[Ints, Ints, Ints, Ints]  # the same four, for placing many systems at once
 
     @classmethod
     def of(cls, windows: list[list[Window]], first_year: int) -> Frozen:
@@ -125,21 +126,28 @@ class Frozen:
                     firsts.append(SPAN * sets[same] + first)
                     lasts.append(SPAN * sets[same] + last)
                     window.append(w)
-        return cls(firsts, lasts, window, [SPAN * sets[tuple(map(id, g))] for g in windows])
+        key_of = [SPAN * sets[tuple(map(id, g))] for g in windows]
+        arrays = (_ints(firsts), _ints(lasts), _ints(window), _ints(key_of))
+        return cls(firsts, lasts, window, key_of, arrays)
 
     def push(self, groups: Ints, start: Ints, duration: Ints) -> tuple[Ints, Ints]:
         """Each start moved, when its cutover falls in a run of its group, so that it cuts
         over the day after the run ends; and the window it was moved past (-1: none). Runs
         are a day apart at least, so one move is enough."""
-        if not self.firsts:
+        firsts, lasts, window, key_of = self.arrays
+        if not firsts.size:
             return start, np.full(start.size, -1, dtype=np.int64)
-        key = np.asarray(self.key_of, dtype=np.int64)[groups]
+        key = key_of[groups]
         cut = key + start + duration
-        at = np.searchsorted(np.asarray(self.firsts, dtype=np.int64), cut, side="right") - 1
-        last = np.asarray(self.lasts, dtype=np.int64)[np.maximum(at, 0)]
+        at = np.searchsorted(firsts, cut, side="right") - 1
+        last = lasts[np.maximum(at, 0)]
         inside = (at >= 0) & (cut <= last)
         moved = np.where(inside, last - key + 1 - duration, start)
-        return moved, np.where(inside, np.asarray(self.window, dtype=np.int64)[at], -1)
+        return moved, np.where(inside, window[at], -1)
+
+
+def _ints(values: list[int]) -> Ints:
+    return np.array(values, dtype=np.int64)
 
 
 def _merged_runs(windows: list[Window], first_year: int) -> list[tuple[int, int, int]]:

@@ -119,7 +119,7 @@ class _Placing:
         self.capacity = capacity
         self.durations: list[int] = duration.tolist()
         self.groups: list[int] = rule_group.tolist()
-        self.freeze_keys: list[int] = np.asarray(frozen.key_of, dtype=np.int64)[window_of].tolist()
+        self.freeze_keys: list[int] = frozen.arrays[3][window_of].tolist()
         self.start = np.full(n, NONE, dtype=np.int64)
         self.cutover = np.full(n, NONE, dtype=np.int64)
         self.moved_by = np.zeros(n, dtype=np.int64)
@@ -149,10 +149,10 @@ class _Placing:
         placed."""
         taken = []
         limit = NEVER
+        take_turn, least_lag, pop = self.take_turn, self.least_lag, heapq.heappop
         while queue and queue[0][0] < limit:
-            earliest, _, i = heapq.heappop(queue)
-            cutover = self.take_turn(i, earliest)
-            limit = min(limit, cutover + self.least_lag[i])
+            earliest, _, i = pop(queue)
+            limit = min(limit, take_turn(i, earliest) + least_lag[i])
             taken.append(i)
         return np.array(taken, dtype=np.int64)
 

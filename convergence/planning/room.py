@@ -191,12 +191,14 @@ def only_mover(
         return (0, -1, -1, NONE)
     if s + d > LAST_DAY:
         return None
-    could: list[Held] = []
+    could: Held | None = None
     at = bisect.bisect_right(frozen.firsts, key + s + d - 1) - 1
     if at >= 0 and frozen.lasts[at] == key + s + d - 1:
-        could.append((FREEZE, frozen.window[at], -1, NONE))
+        could = (FREEZE, frozen.window[at], -1, NONE)
     for firsts, lasts, rules in checks:
         at = bisect.bisect_right(firsts, s - 1) - 1
         if at >= 0 and lasts[at] >= s - 1:
-            could += [(CAPACITY, -1, r, s - 1) for r in rules]
-    return could[0] if len(could) == 1 else None
+            if could is not None or len(rules) > 1:
+                return None
+            could = (CAPACITY, -1, rules[0], s - 1)
+    return could
