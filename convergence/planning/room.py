@@ -14,7 +14,7 @@ import bisect
 import numpy as np
 import numpy.typing as npt
 
-from convergence.planning.freezes_capacity import CAPACITY, FREEZE, LAST_DAY, NONE, Frozen
+from convergence.planning.freezes_capacity import CAPACITY, FREEZE, LAST_DAY, NONE, Frozen, Ints
 from convergence.records.estate import Capacity
 
 NEVER = 2**62  # later than any day
@@ -59,9 +59,9 @@ class Full:
             gap += 1
         return self.gap_firsts[gap] if gap < len(self.gap_firsts) else self.lasts[-1] + 1
 
-    def add(self, days: list[int], start: int) -> None:
-        """The days `start` + `days` (sorted, each with room until now) have none left."""
-        for first, last in _runs_of(days, start):
+    def add(self, runs: list[tuple[int, int]]) -> None:
+        """The days of `runs` (first, last), each with room until now, have none left."""
+        for first, last in runs:
             self._split_gap(first, last)
             at = bisect.bisect_left(self.lasts, first - 1)  # the first run that ends near or after
             joined = at
@@ -88,14 +88,18 @@ class Full:
                     gap += 1
 
 
-def _runs_of(days: list[int], start: int) -> list[tuple[int, int]]:
-    """The days `start` + `days` (sorted) as runs of consecutive days (first, last).
+def _runs_of(days: Ints, start: int) -> list[tuple[int, int]]:
+    """The days `start` + `days` (sorted) as runs of consecutive days (first, last): most
+    often one.
 
-    >>> _runs_of([3, 4, 5, 9, 11, 12], 100)
+    >>> _runs_of(np.array([3, 4, 5, 9, 11, 12]), 100)
     [(103, 105), (109, 109), (111, 112)]
     """
+    first, last = int(days[0]), int(days[-1])
+    if last - first + 1 == days.size:
+        return [(start + first, start + last)]
     runs: list[list[int]] = []
-    for day in days:
+    for day in days.tolist():
         if runs and runs[-1][1] == start + day - 1:
             runs[-1][1] = start + day
         else:
@@ -157,7 +161,7 @@ class Teams:
             for at_once, full in self.limits[k]:
                 now_full = (busy == at_once).nonzero()[0]
                 if now_full.size:
-                    full.add(now_full.tolist(), start)
+                    full.add(_runs_of(now_full, start))
 
 
 Held = tuple[int, int, int, int]  # moved by (0, FREEZE, CAPACITY), window, rule, full day
