@@ -207,24 +207,30 @@ class Rules:
         if not freezes and not capacities:
             return cls.none(len(councils))
         pairs, group = _council_and_tower(councils, towers)
-        windows = [Window.of(f) for f in freezes]
-        return cls(
-            windows=[
-                [
-                    w
-                    for f, w in zip(freezes, windows, strict=True)
-                    if applies(f.council, f.tower, *p)
-                ]
-                for p in pairs
-            ],
-            window_of=group,
-            capacities=list(capacities),
-            rules_of=[
-                [r for r, c in enumerate(capacities) if applies(c.council, c.tower, *p)]
-                for p in pairs
-            ],
-            rule_group=group,
-        )
+        applying = _groups_applying(pairs)
+        windows: list[list[Window]] = [[] for _ in pairs]
+        for f in freezes:
+            window = Window.of(f)
+            for g in applying.get((f.council, f.tower), []):
+                windows[g].append(window)
+        rules_of: list[list[int]] = [[] for _ in pairs]
+        for r, c in enumerate(capacities):
+            for g in applying.get((c.council, c.tower), []):
+                rules_of[g].append(r)
+        return cls(windows, group, list(capacities), rules_of, group)
+
+
+def _groups_applying(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """For each (council, tower) a rule can name (empty: all), the groups it applies to.
+
+    >>> _groups_applying([("A", "desk"), ("B", "desk")])[("", "desk")]
+    [0, 1]
+    """
+    applying: dict[tuple[str, str], list[int]] = {}
+    for g, (council, tower) in enumerate(pairs):
+        for named in dict.fromkeys(((council, tower), (council, ""), ("", tower), ("", ""))):
+            applying.setdefault(named, []).append(g)
+    return applying
 
 
 def _council_and_tower(
