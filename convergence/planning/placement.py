@@ -105,7 +105,7 @@ class _Placing:
     ) -> None:
         n = base.size
         src, dst, lag = edges
-        by_src = np.argsort(src, kind="stable")
+        by_src = np.argsort(src)  # any order of a system's dependants will do
         self.src, self.dst, self.lag = src[by_src], dst[by_src], lag[by_src]
         self.offsets = np.searchsorted(self.src, np.arange(n + 1))
         self.waiting = np.bincount(dst, minlength=n)
