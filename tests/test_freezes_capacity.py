@@ -16,7 +16,7 @@ from sqlmodel import Session
 from convergence.errors import EstateError, EstateFileError
 from convergence.planning.checks import assert_valid_schedule
 from convergence.planning.engine import schedule
-from convergence.planning.placement import Window, parse_day
+from convergence.planning.freezes_capacity import Window, applies, parse_day
 from convergence.planning.roadmap import explain, roadmap_table, what_sets_the_date
 from convergence.records.estate import (
     Capacity,
@@ -228,6 +228,82 @@ def test_random_freezes_and_capacity_give_valid_earliest_placements(e: Estate) -
         assert "freeze windows that apply to it leave no day to cut over" in str(refused)
         return
     assert_valid_schedule(e, roadmap)
+
+
+def placed_the_plain_way(e: Estate) -> dict[tuple[str, str], tuple[date, date, int]] | None:
+    """Each system's start, cutover and turn, as the rule says: one heap holding every system
+    whose prerequisites are placed, by earliest start, council code and name; each placed at
+    the first start from its earliest whose cutover is in no freeze window that applies to it
+    and under every capacity rule it matches finds fewer than `at_once` systems in transition
+    on each day of its transition. None when some system has no such day before 2201."""
+    contracts = {(c.council, c.reference): c for c in e.contracts}
+    needs: dict[tuple[str, str], list[tuple[tuple[str, str], int]]] = {s.key: [] for s in e.systems}
+    for dependency in e.dependencies:
+        needs[dependency.dependant].append((dependency.prerequisite, dependency.lag_days))
+    windows = [(Window.of(f), f) for f in e.freezes]
+    busy: dict[int, dict[int, int]] = {r: {} for r in range(len(e.capacities))}  # rule: day: n
+    placed: dict[tuple[str, str], tuple[date, date, int]] = {}
+    waiting = {s.key: s for s in e.systems}
+    while waiting:
+        ready = []
+        for s in waiting.values():
+            if all(p in placed for p, _ in needs[s.key]):
+                ends = contracts[(s.council, s.contract)].end
+                assert ends is not None
+                bounds = [TODAY, ends + timedelta(days=1 - s.transition_days)]
+                bounds += [placed[p][1] + timedelta(days=lag) for p, lag in needs[s.key]]
+                ready.append((max(bounds), s.council, s.name, s))
+        first, _, _, s = min(ready)
+        rules = [r for r, c in enumerate(e.capacities) if applies(c.council, c.tower,
+                                                                  s.council, s.tower)]  # fmt: skip
+        day = first.toordinal()
+        while True:
+            cut = day + s.transition_days
+            if cut > date(2200, 12, 31).toordinal():
+                return None
+            frozen = [w.around(cut) for w, f in windows if applies(f.council, f.tower,
+                                                                 s.council, s.tower)]  # fmt: skip
+            full = [
+                d
+                for r in rules
+                for d in range(day, cut)
+                if busy[r].get(d, 0) >= e.capacities[r].at_once
+            ]
+            if not any(frozen) and not full:
+                break
+            day = max([day + 1, *[w[1] + 1 - s.transition_days for w in frozen if w],
+                       *[d + 1 for d in full]])  # fmt: skip
+        for r in rules:
+            for d in range(day, day + s.transition_days):
+                busy[r][d] = busy[r].get(d, 0) + 1
+        start = date.fromordinal(day)
+        placed[s.key] = (start, start + timedelta(days=s.transition_days), len(placed))
+        del waiting[s.key]
+    return placed
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruled_estates())
+def test_placement_is_the_plain_one(e: Estate) -> None:
+    """The engine places systems at national scale by another road: the same place, the same
+    turn, for every system."""
+    plain = placed_the_plain_way(e)
+    try:
+        plans = schedule(e, TODAY).plans
+    except EstateError:
+        assert plain is None
+        return
+    assert plain is not None
+    ruled = bool(e.capacities) or any(  # else dates come at once: no turns
+        applies(f.council, f.tower, s.council, s.tower) for f in e.freezes for s in e.systems
+    )
+    got = {
+        (r.council, r.system): (r.start.date(), r.cutover.date(), r.placed)
+        for r in plans.itertuples()
+    }
+    assert got == {
+        key: (start, cut, turn if ruled else -1) for key, (start, cut, turn) in plain.items()
+    }
 
 
 def test_windows_that_leave_no_day_are_refused_naming_the_system() -> None:

@@ -37,7 +37,7 @@ from convergence.charts.style import (
 )
 from convergence.formatting import counted, uk_date
 from convergence.planning.engine import Roadmap
-from convergence.planning.placement import Window, applies
+from convergence.planning.freezes_capacity import Window, applies
 from convergence.planning.roadmap import in_scope
 from convergence.records.estate import Freeze
 

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from convergence.errors import EstateError
-from convergence.planning.placement import Rules
+from convergence.planning.freezes_capacity import Rules
 from convergence.records.columns import EstateColumns
 from convergence.records.estate import Dependency, Estate, System, system_label
 

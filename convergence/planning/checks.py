@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from convergence.planning.engine import Roadmap
-from convergence.planning.placement import Window, applies
+from convergence.planning.freezes_capacity import Window, applies
 from convergence.records.estate import Estate, System
 
 

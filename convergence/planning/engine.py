@@ -64,7 +64,8 @@ from convergence.planning.arrays import (
     compile_estate,
 )
 from convergence.planning.calendar_months import to_datetime64
-from convergence.planning.placement import FREEZE, NoDayFree, Placed, busy_with, place
+from convergence.planning.freezes_capacity import FREEZE
+from convergence.planning.placement import NoDayFree, Placed, busy_with, place
 from convergence.planning.risks import (
     binding_words,
     contract_terms,
@@ -399,7 +400,9 @@ def _placed(a: EstateArrays, **given: Any) -> Placed:
 
 def _council_then_name(a: EstateArrays) -> Ints:
     """Each system's rank by council code, then system name: placement's tie-break."""
-    order = np.lexsort((a.system_name.astype(str), a.council_name.astype(str)))
+    council, _ = pd.factorize(a.council_name, sort=True)  # codes in the order of the texts
+    name, _ = pd.factorize(a.system_name, sort=True)
+    order = np.lexsort((name, council))
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
     return rank

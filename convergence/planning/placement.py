@@ -11,9 +11,15 @@ earliest start from there at which
 - every capacity rule it matches has room on every day of its transition (from its first day
   up to the day before cutover): fewer than `at_once` matching systems already in transition.
 
-Ready systems wait in a heap; each capacity rule keeps its load per day in a numpy array, so
-finding the next day with room jumps past the last full day of a window rather than walking
-day by day. Pure; no I/O.
+Only the systems a capacity rule counts need their turn: where any other system goes depends
+on nothing but when its prerequisites cut over, so those are placed together, level by level,
+as soon as their prerequisites are (`_Placing.settle`). The others wait in a heap and take
+their turns in batches: as many as come before anything their placing could make ready, since
+a dependant's earliest start is at least its prerequisite's cutover plus the lag. A system
+with no transition takes its turn too: its dependant may start the very day it cuts over and
+so come before others waiting. The order of the turns follows from the earliest starts
+(`_placing_order`). Each system finds its start by jumping over runs of full days and freeze
+runs (convergence.planning.room). Pure; no I/O.
 """
 
 from __future__ import annotations
@@ -26,12 +32,26 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from convergence.records.estate import Capacity, Freeze
-
-Ints = npt.NDArray[np.int64]
-NONE = -(10**9)  # as convergence.planning.arrays
-FREEZE, CAPACITY = 1, 2  # what moved a system past its earliest possible start
-LAST_DAY = date(2200, 12, 31).toordinal()  # freezes that push a cutover past this leave no day
+from convergence.planning.freezes_capacity import (
+    CAPACITY,
+    FREEZE,
+    LAST_DAY,
+    NONE,
+    Frozen,
+    Ints,
+    Rules,
+    Window,
+)
+from convergence.planning.room import (
+    NEVER,
+    Check,
+    Held,
+    Teams,
+    first_free,
+    only_mover,
+    same_systems,
+)
+from convergence.records.estate import Capacity
 
 
 class NoDayFree(Exception):
@@ -43,116 +63,6 @@ class NoDayFree(Exception):
         super().__init__(position, why)
 
 
-def parse_day(text: str) -> tuple[int, int, int | None]:
-    """A freeze window's end as (month, day, year): 'MM-DD' every year (year None), or
-    'YYYY-MM-DD' once. Raises ValueError in words.
-
-    >>> parse_day("03-01"), parse_day("2028-05-04")
-    ((3, 1, None), (5, 4, 2028))
-    """
-    parts = text.strip().split("-")
-    try:
-        if len(parts) == 2:
-            month, day = int(parts[0]), int(parts[1])
-            date(2000, month, day)  # a leap year: 02-29 is a day some years have
-            return month, day, None
-        if len(parts) == 3 and len(parts[0]) == 4:
-            when = date.fromisoformat(text.strip())
-            return when.month, when.day, when.year
-    except ValueError:
-        pass
-    raise ValueError(f"'{text}' is neither MM-DD (every year) nor YYYY-MM-DD (once)")
-
-
-def _ordinal(year: int, month: int, day: int) -> int:
-    """The day number of a calendar day; 29 Feb in a year without one is 28 Feb."""
-    try:
-        return date(year, month, day).toordinal()
-    except ValueError:
-        return date(year, month, day - 1).toordinal()
-
-
-@dataclass(frozen=True)
-class Window:
-    """A freeze window as day numbers: once (`year` set) or every year."""
-
-    name: str
-    starts: tuple[int, int, int | None]
-    ends: tuple[int, int, int | None]
-
-    @classmethod
-    def of(cls, freeze: Freeze) -> Window:
-        return cls(freeze.name, parse_day(freeze.starts), parse_day(freeze.ends))
-
-    def around(self, day: int) -> tuple[int, int] | None:
-        """The (first, last) day of this window that holds `day`, or None."""
-        (m1, d1, y1), (m2, d2, y2) = self.starts, self.ends
-        if y1 is not None and y2 is not None:
-            first, last = _ordinal(y1, m1, d1), _ordinal(y2, m2, d2)
-            return (first, last) if first <= day <= last else None
-        year = date.fromordinal(day).year
-        crosses = (m2, d2) < (m1, d1)  # e.g. 12-18 to 01-06
-        for begins in (year - 1, year) if crosses else (year,):
-            first = _ordinal(begins, m1, d1)
-            last = _ordinal(begins + 1 if crosses else begins, m2, d2)
-            if first <= day <= last:
-                return first, last
-        return None
-
-    def occurrences(self, first_year: int, last_year: int) -> list[tuple[int, int]]:
-        """Its (first, last) days in the years from `first_year` to `last_year`."""
-        (m1, d1, y1), (m2, d2, y2) = self.starts, self.ends
-        if y1 is not None and y2 is not None:
-            return [(_ordinal(y1, m1, d1), _ordinal(y2, m2, d2))]
-        crosses = (m2, d2) < (m1, d1)
-        return [
-            (_ordinal(year, m1, d1), _ordinal(year + 1 if crosses else year, m2, d2))
-            for year in range(first_year, last_year + 1)
-        ]
-
-    def words(self) -> str:
-        """'annual billing (1 Mar – 30 Apr)'."""
-
-        def shown(month: int, day: int, year: int | None) -> str:
-            text = date(2000, month, day).strftime("%-d %b")
-            return f"{text} {year}" if year is not None else text
-
-        return f"{self.name} ({shown(*self.starts)} – {shown(*self.ends)})"
-
-
-@dataclass(frozen=True)
-class _Frozen:
-    """A group's freeze windows merged into sorted, disjoint runs of days, each with the
-    window whose last day ends it (for the words), from `first_year` to LAST_DAY."""
-
-    starts: list[int]
-    ends: list[int]
-    window: list[int]
-
-    @classmethod
-    def of(cls, windows: list[Window], first_year: int) -> _Frozen:
-        runs = sorted(
-            (first, last, w)
-            for w, window in enumerate(windows)
-            for first, last in window.occurrences(first_year, date.fromordinal(LAST_DAY).year)
-        )
-        merged: list[list[int]] = []
-        for first, last, w in runs:
-            if merged and first <= merged[-1][1] + 1:
-                if last > merged[-1][1]:
-                    merged[-1][1:] = [last, w]
-            else:
-                merged.append([first, last, w])
-        return cls([m[0] for m in merged], [m[1] for m in merged], [m[2] for m in merged])
-
-    def around(self, day: int) -> tuple[int, int] | None:
-        """(last day, window) of the run holding `day`, or None."""
-        at = bisect.bisect_right(self.starts, day) - 1
-        if at >= 0 and day <= self.ends[at]:
-            return self.ends[at], self.window[at]
-        return None
-
-
 def _stuck_words(moved_by: int, capacity: list[Capacity], rule: int) -> str:
     if moved_by == CAPACITY:
         held = capacity[rule]
@@ -161,12 +71,6 @@ def _stuck_words(moved_by: int, capacity: list[Capacity], rule: int) -> str:
             f"{date.fromordinal(LAST_DAY).year + 1}"
         )
     return "the freeze windows that apply to it leave no day to cut over"
-
-
-def applies(rule_council: str, rule_tower: str, council: str, tower: str) -> bool:
-    """Whether a freeze or capacity rule for `rule_council` and `rule_tower` (empty: all)
-    applies to a system of `council` and `tower`."""
-    return rule_council in ("", council) and rule_tower in ("", tower)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,6 +85,134 @@ class Placed:
     rule: Ints  # the capacity rule that had no room (CAPACITY), else -1
     full_day: Ints  # the last full day of that rule before its start (CAPACITY)
     order: Ints  # the order systems were placed in (-1: not placed: not moving)
+
+
+class _Placing:
+    """Placement under way: each system's dates so far, how many of its prerequisites are
+    still to be placed, and its dependants (the edges sorted by prerequisite)."""
+
+    def __init__(
+        self,
+        base: Ints,
+        duration: Ints,
+        bound: Ints,
+        edges: tuple[Ints, Ints, Ints],
+        frozen: Frozen,
+        window_of: Ints,
+        teams: Teams,
+        rule_group: Ints,
+        capacity: list[Capacity],
+    ) -> None:
+        n = base.size
+        src, dst, lag = edges
+        by_src = np.argsort(src)  # any order of a system's dependants will do
+        self.src, self.dst, self.lag = src[by_src], dst[by_src], lag[by_src]
+        self.offsets = np.searchsorted(self.src, np.arange(n + 1))
+        self.waiting = np.bincount(dst, minlength=n)
+        least_lag = np.full(n, NEVER, dtype=np.int64)
+        np.minimum.at(least_lag, src, lag)
+        self.least_lag = least_lag.tolist()
+        self.base, self.duration, self.bound = base, duration, bound
+        self.frozen, self.window_of, self.teams, self.rule_group = (
+            frozen, window_of, teams, rule_group
+        )  # fmt: skip
+        self.capacity = capacity
+        self.durations: list[int] = duration.tolist()
+        self.groups: list[int] = rule_group.tolist()
+        self.freeze_keys: list[int] = frozen.arrays[3][window_of].tolist()
+        self.start = np.full(n, NONE, dtype=np.int64)
+        self.cutover = np.full(n, NONE, dtype=np.int64)
+        self.moved_by = np.zeros(n, dtype=np.int64)
+        self.freeze = np.full(n, -1, dtype=np.int64)
+        self.rule = np.full(n, -1, dtype=np.int64)
+        self.full_day = np.full(n, NONE, dtype=np.int64)
+        self.stuck: dict[int, str] = {}  # systems with no day to cut over, in words
+
+    def earliest(self, systems: Ints) -> Ints:
+        """The earliest start of each of `systems` from its own rules and its prerequisites."""
+        return np.maximum(self.base[systems], self.bound[systems])
+
+    def settle(self, systems: Ints) -> None:
+        """Place `systems`, which no capacity rule counts, all at once: each at its earliest
+        start, moved past a freeze where its cutover falls in one."""
+        d = self.duration[systems]
+        start, window = self.frozen.push(self.window_of[systems], self.earliest(systems), d)
+        self.start[systems], self.cutover[systems] = start, start + d
+        frozen = systems[window >= 0]
+        self.moved_by[frozen], self.freeze[frozen] = FREEZE, window[window >= 0]
+        for i in systems[start + d > LAST_DAY].tolist():
+            self.stuck[i] = _stuck_words(int(self.moved_by[i]), self.capacity, -1)
+
+    def take_turns(self, queue: list[tuple[int, int, int]]) -> Ints:
+        """Place systems from the front of `queue` (earliest start, tie, system) one at a
+        time, while none of the systems they make ready could come before the next: those
+        placed."""
+        taken = []
+        limit = NEVER
+        take_turn, least_lag, pop = self.take_turn, self.least_lag, heapq.heappop
+        while queue and queue[0][0] < limit:
+            earliest, _, i = pop(queue)
+            limit = min(limit, take_turn(i, earliest) + least_lag[i])
+            taken.append(i)
+        return np.array(taken, dtype=np.int64)
+
+    def take_turn(self, i: int, earliest: int) -> int:
+        """Place system `i` at the earliest start from `earliest` at which its cutover falls
+        outside every freeze and every capacity rule it matches has room on every day of its
+        transition; its cutover. What held it back is whatever moved it there last (see
+        `_round_by_round`); when only one thing could have, that is it."""
+        d, group, key = self.durations[i], self.groups[i], self.freeze_keys[i]
+        checks = self.teams.checks_of[group] if d > 0 else []
+        teams = self.teams.fulls_of[group] if d > 0 else []
+        s = first_free(earliest, d, key, self.frozen, teams)
+        held = only_mover(s, earliest, d, key, self.frozen, checks)
+        if held is None:
+            s, held = self._round_by_round(i, earliest, d, key, checks)
+        self.start[i], self.cutover[i] = s, s + d
+        if held[0]:
+            self.moved_by[i], self.freeze[i], self.rule[i], self.full_day[i] = held
+        if checks and i not in self.stuck:
+            self.teams.take(group, s, d)
+        return s + d
+
+    def _round_by_round(
+        self, i: int, s: int, d: int, key: int, checks: list[Check]
+    ) -> tuple[int, Held]:
+        """Move start `s` round by round: past the freeze its cutover falls in, then past each
+        rule's last full day before cutover, in turn, until a round moves it no more; the start
+        and whatever moved it last. Past LAST_DAY, `i` is stuck."""
+        firsts, lasts = self.frozen.firsts, self.frozen.lasts
+        held: Held = (0, -1, -1, NONE)
+        moved = True
+        while moved:
+            moved = False
+            at = bisect.bisect_right(firsts, key + s + d) - 1
+            if at >= 0 and key + s + d <= lasts[at]:
+                s = lasts[at] - key + 1 - d
+                held, moved = (FREEZE, self.frozen.window[at], -1, NONE), True
+            for full_firsts, full_lasts, rules in checks:  # rules sharing full days: one
+                for r in rules:  # moves it, the next from there, until one finds room
+                    at = bisect.bisect_right(full_firsts, s + d - 1) - 1
+                    if at < 0 or full_lasts[at] < s:  # no day without room from s to cutover
+                        break
+                    day = min(full_lasts[at], s + d - 1)
+                    s, held, moved = day + 1, (CAPACITY, -1, r, day), True
+            if s + d > LAST_DAY:
+                self.stuck[i] = _stuck_words(held[0], self.capacity, held[2])
+                break
+        return s, held
+
+    def release(self, placed: Ints) -> Ints:
+        """Raise the dependency bound of the dependants of `placed`; those now ready."""
+        first = self.offsets[placed]
+        count = self.offsets[placed + 1] - first
+        edges = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+        to = self.dst[edges]
+        np.maximum.at(self.bound, to, self.cutover[self.src[edges]] + self.lag[edges])
+        dependants, released = np.unique(to, return_counts=True)
+        self.waiting[dependants] -= released
+        ready: Ints = dependants[self.waiting[dependants] == 0]
+        return ready
 
 
 def place(
@@ -206,167 +238,86 @@ def place(
     `src` → `dst` with `lag` are those that move dates. `tie` orders systems with the same
     earliest start (council code, then system name). `windows[window_of[i]]` are the freeze
     windows of system i; `rules_of[rule_group[i]]` the capacity rules it matches."""
-    n = base.size
-    start = np.where(planned, base, NONE)
-    cutover = cutover.copy()
-    bound = np.full(n, NONE, dtype=np.int64)
+    bound = np.full(base.size, NONE, dtype=np.int64)
     fixed = ~planned[src]
     np.maximum.at(bound, dst[fixed], cutover[src[fixed]] + lag[fixed])  # from systems not moving
-    edges = np.flatnonzero(~fixed)
-    order_out = np.argsort(src[edges], kind="stable")
-    out_src = src[edges][order_out]
-    out_dst = dst[edges][order_out].tolist()
-    out_lag = lag[edges][order_out].tolist()
-    offsets = np.searchsorted(out_src, np.arange(n + 1)).tolist()
-    waiting = np.bincount(dst[edges], minlength=n).tolist()
-    bound_list = bound.tolist()
-    base_list = base.tolist()
-    tie_list = tie.tolist()
-    duration_list = duration.tolist()
-    window_list = window_of.tolist()
-    group_list = rule_group.tolist()
-    moved_by = [0] * n
-    freeze_hit = [-1] * n
-    rule_hit = [-1] * n
-    full_day = [NONE] * n
-    placed_order = [-1] * n
-    starts, cutovers = start.tolist(), cutover.tolist()
-
+    edges = (src[~fixed], dst[~fixed], lag[~fixed])
     origin = int(base[planned].min()) if planned.any() else 0
-    load = [np.zeros(4096, dtype=np.int32) for _ in capacity]
-    limits = [c.at_once for c in capacity]
-    full_days: list[list[int]] = [[] for _ in capacity]  # per rule, sorted: days with no room
-    first_year = date.fromordinal(max(origin, 1)).year - 1
-    merged: dict[tuple[int, ...], _Frozen] = {}  # groups with the same windows share them
-    frozen_days = []
-    for group in windows:
-        key = tuple(map(id, group))
-        if key not in merged:
-            merged[key] = _Frozen.of(group, first_year)
-        frozen_days.append(merged[key])
-
-    ready = [
-        (max(base_list[i], bound_list[i]), tie_list[i], i)
-        for i in np.flatnonzero(planned).tolist()
-        if waiting[i] == 0
-    ]
-    heapq.heapify(ready)
-    count = 0
-    placed_under = [0] * len(capacity)  # transitions placed under each rule so far
-    heappop, heappush, bisect_left = heapq.heappop, heapq.heappush, bisect.bisect_left
-    while ready:
-        earliest, _, i = heappop(ready)
-        d = duration_list[i]
-        s = earliest
-        frozen = frozen_days[window_list[i]]
-        rules = rules_of[group_list[i]] if d > 0 else []
-        moved = True
-        while moved:
-            moved = False
-            if frozen.starts:
-                inside = frozen.around(s + d)
-                if inside is not None:
-                    s = inside[0] + 1 - d
-                    moved_by[i], freeze_hit[i], moved = FREEZE, inside[1], True
-            for r in rules:  # the last day with no room before cutover, if on or after s
-                full = full_days[r]
-                at = bisect_left(full, s + d) - 1
-                if at >= 0 and full[at] >= s:
-                    day = full[at]
-                    s = day + 1
-                    moved_by[i], rule_hit[i], full_day[i], moved = CAPACITY, r, day, True
-            if s + d > LAST_DAY:
-                raise NoDayFree(i, _stuck_words(moved_by[i], capacity, rule_hit[i]))
-        for r in rules:
-            first = s - origin
-            if first + d > load[r].size:
-                grown = np.zeros(max(2 * load[r].size, first + d + 1), dtype=np.int32)
-                grown[: load[r].size] = load[r]
-                load[r] = grown
-            days = load[r][first : first + d]
-            days += 1
-            placed_under[r] += 1
-            if placed_under[r] >= limits[r] and days.max() >= limits[r]:  # some day is full
-                for day in (np.flatnonzero(days == limits[r]) + s).tolist():
-                    bisect.insort(full_days[r], day)
-        starts[i], cutovers[i] = s, s + d
-        placed_order[i] = count
-        count += 1
-        done = s + d
-        for e in range(offsets[i], offsets[i + 1]):
-            j = out_dst[e]
-            if done + out_lag[e] > bound_list[j]:
-                bound_list[j] = done + out_lag[e]
-            waiting[j] -= 1
-            if waiting[j] == 0:
-                heappush(ready, (max(base_list[j], bound_list[j]), tie_list[j], j))
+    frozen = Frozen.of(windows, date.fromordinal(max(origin, 1)).year - 1)
+    moving = planned & (duration > 0)
+    shortest = np.full(len(rules_of), NEVER, dtype=np.int64)
+    np.minimum.at(shortest, rule_group[moving], duration[moving])
+    teams = Teams(capacity, rules_of, shortest.tolist(), origin)
+    placing = _Placing(base, duration, bound, edges, frozen, window_of, teams, rule_group, capacity)
+    counted = np.array([bool(rules) for rules in rules_of])[rule_group] & (duration > 0)
+    in_turn = counted | (duration == 0)  # a dependant may start the day it cuts over
+    queue: list[tuple[int, int, int]] = []
+    ready = np.flatnonzero(planned & (placing.waiting == 0))
+    while ready.size or queue:
+        waits = ready[in_turn[ready]]
+        for entry in zip(
+            placing.earliest(waits).tolist(), tie[waits].tolist(), waits.tolist(), strict=True
+        ):
+            heapq.heappush(queue, entry)
+        settled = ready[~in_turn[ready]]
+        placing.settle(settled)
+        ready = (
+            placing.release(settled) if settled.size else placing.release(placing.take_turns(queue))
+        )
+    earliest = np.maximum(base, bound)
+    order = _placing_order(planned, earliest, tie, edges[0], edges[1])
+    if placing.stuck:
+        first = min(placing.stuck, key=lambda i: int(order[i]))
+        raise NoDayFree(first, placing.stuck[first])
     return Placed(
-        start=np.array(starts, dtype=np.int64),
-        cutover=np.array(cutovers, dtype=np.int64),
-        dependency_bound=np.array(bound_list, dtype=np.int64),
-        moved_by=np.array(moved_by, dtype=np.int64),
-        freeze=np.array(freeze_hit, dtype=np.int64),
-        rule=np.array(rule_hit, dtype=np.int64),
-        full_day=np.array(full_day, dtype=np.int64),
-        order=np.array(placed_order, dtype=np.int64),
+        start=placing.start,
+        cutover=np.where(planned, placing.cutover, cutover),
+        dependency_bound=bound,
+        moved_by=placing.moved_by,
+        freeze=placing.freeze,
+        rule=placing.rule,
+        full_day=placing.full_day,
+        order=order,
     )
 
 
-@dataclass(frozen=True, eq=False)
-class Rules:
-    """Freeze windows and capacity rules as they apply to each system: systems of the same
-    council and tower share a group, with its windows and the capacity rules it matches."""
+def _placing_order(
+    planned: npt.NDArray[np.bool_], earliest: Ints, tie: Ints, src: Ints, dst: Ints
+) -> Ints:
+    """The order the systems were placed in (-1: not moving): by earliest start, then `tie`;
+    a dependant with the same earliest start as a prerequisite (which then has no transition
+    and no lag) after it."""
+    systems = np.flatnonzero(planned)
+    systems = systems[np.lexsort((tie[systems], earliest[systems]))]
+    same_day = earliest[src] == earliest[dst]
+    by_day = earliest[systems]
+    for day in np.unique(earliest[dst[same_day]]).tolist():
+        low, high = np.searchsorted(by_day, [day, day + 1])
+        on_day = same_day & (earliest[dst] == day)
+        systems[low:high] = _after_prerequisites(systems[low:high], src[on_day], dst[on_day], tie)
+    order = np.full(earliest.size, -1, dtype=np.int64)
+    order[systems] = np.arange(systems.size)
+    return order
 
-    windows: list[list[Window]]  # per group
-    window_of: Ints  # per system: its group
-    capacities: list[Capacity]
-    rules_of: list[list[int]]  # per group: positions in `capacities`
-    rule_group: Ints  # per system: its group
 
-    @property
-    def active(self) -> bool:
-        """Whether any freeze or capacity rule applies to any system."""
-        return bool(self.capacities) or any(self.windows)
-
-    @classmethod
-    def none(cls, n: int) -> Rules:
-        groups = np.zeros(n, dtype=np.int64)
-        return cls([[]], groups, [], [[]], groups)
-
-    @classmethod
-    def of(
-        cls,
-        freezes: tuple[Freeze, ...],
-        capacities: tuple[Capacity, ...],
-        councils: list[str],
-        towers: list[str],
-    ) -> Rules:
-        """The rules for systems of `councils` and `towers` (one each per system)."""
-        if not freezes and not capacities:
-            return cls.none(len(councils))
-        pairs = list(zip(councils, towers, strict=True))
-        group_of: dict[tuple[str, str], int] = {}
-        group = np.fromiter(
-            (group_of.setdefault(p, len(group_of)) for p in pairs), dtype=np.int64, count=len(pairs)
-        )
-        windows = [Window.of(f) for f in freezes]
-        return cls(
-            windows=[
-                [
-                    w
-                    for f, w in zip(freezes, windows, strict=True)
-                    if applies(f.council, f.tower, *p)
-                ]
-                for p in group_of
-            ],
-            window_of=group,
-            capacities=list(capacities),
-            rules_of=[
-                [r for r, c in enumerate(capacities) if applies(c.council, c.tower, *p)]
-                for p in group_of
-            ],
-            rule_group=group,
-        )
+def _after_prerequisites(systems: Ints, src: Ints, dst: Ints, tie: Ints) -> Ints:
+    """`systems` (sorted by `tie`) in the order that puts each after its prerequisites among
+    them (edges `src` → `dst`), choosing by `tie` among those whose prerequisites are placed."""
+    dependants, count = np.unique(dst, return_counts=True)
+    waiting = dict(zip(dependants.tolist(), count.tolist(), strict=True))
+    after: dict[int, list[int]] = {}
+    for s, d in zip(src.tolist(), dst.tolist(), strict=True):
+        after.setdefault(s, []).append(d)
+    ready = [(int(tie[i]), i) for i in systems.tolist() if i not in waiting]  # sorted: a heap
+    ordered = []
+    while ready:
+        _, i = heapq.heappop(ready)
+        ordered.append(i)
+        for j in after.get(i, []):
+            waiting[j] -= 1
+            if not waiting[j]:
+                heapq.heappush(ready, (int(tie[j]), j))
+    return np.array(ordered, dtype=np.int64)
 
 
 def busy_with(
@@ -374,24 +325,39 @@ def busy_with(
 ) -> dict[int, tuple[list[int], int]]:
     """For each system capacity held back: the systems in transition, under the rule that
     had no room, on the last full day before its start (they are the rule's `at_once`), as
-    the first three to finish and how many there are in all."""
+    the first three to finish (ties: the earlier start) and how many there are in all."""
     held = np.flatnonzero(placed.moved_by == CAPACITY)
     found: dict[int, tuple[list[int], int]] = {}
-    if not held.size:
-        return found
     moving = planned & (duration > 0)
-    for r in np.unique(placed.rule[held]).tolist():
-        groups = [g for g, matched in enumerate(rules.rules_of) if r in matched]
-        members = np.flatnonzero(moving & np.isin(rules.rule_group, groups))
-        members = members[np.argsort(placed.start[members], kind="stable")]
-        starts, ends = placed.start[members], placed.cutover[members]
-        longest = int(duration[members].max())
-        for i in held[placed.rule[held] == r].tolist():
-            day = int(placed.full_day[i])
-            low = np.searchsorted(starts, day - longest + 1, side="left")
-            high = np.searchsorted(starts, day, side="right")
-            window = np.arange(low, high)
-            covering = window[ends[window] > day]
-            first = covering[np.argsort(ends[covering], kind="stable")[:3]]
-            found[i] = (members[first].tolist(), int(covering.size))
+    for groups, alike in same_systems(rules.rules_of, len(rules.capacities)).items():
+        asking = held[np.isin(placed.rule[held], alike)]
+        if asking.size:
+            members = np.flatnonzero(moving & np.isin(rules.rule_group, groups))
+            members = members[np.argsort(placed.start[members], kind="stable")]
+            found.update(_in_transition_on(placed, members, asking))
+    return found
+
+
+def _in_transition_on(
+    placed: Placed, members: Ints, asking: Ints
+) -> dict[int, tuple[list[int], int]]:
+    """For each of `asking`, the `members` (sorted by start) in transition on its full day:
+    the first three to finish and how many. One sweep through the days asked, in order, with
+    the members started so far that have not yet finished in a heap by finish."""
+    found: dict[int, tuple[list[int], int]] = {}
+    starts, ends = placed.start[members].tolist(), placed.cutover[members].tolist()
+    members_list = members.tolist()
+    asking = asking[np.argsort(placed.full_day[asking], kind="stable")]
+    started = 0
+    busy: list[tuple[int, int]] = []  # (finish, position among members)
+    for i, day in zip(asking.tolist(), placed.full_day[asking].tolist(), strict=True):
+        while started < len(starts) and starts[started] <= day:
+            heapq.heappush(busy, (ends[started], started))
+            started += 1
+        while busy and busy[0][0] <= day:
+            heapq.heappop(busy)
+        first = [heapq.heappop(busy) for _ in range(min(3, len(busy)))]
+        found[i] = ([members_list[at] for _, at in first], len(busy) + len(first))
+        for entry in first:
+            heapq.heappush(busy, entry)
     return found

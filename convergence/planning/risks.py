@@ -30,7 +30,7 @@ from convergence.planning.arrays import (
     Objects,
 )
 from convergence.planning.calendar_months import add_months, months_between
-from convergence.planning.placement import CAPACITY, FREEZE
+from convergence.planning.freezes_capacity import CAPACITY, FREEZE
 from convergence.records.estate import system_label
 
 AMBER_NOTICE_DAYS = 90
@@ -157,18 +157,23 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     rows = np.flatnonzero(rule == 0)
     _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
     rows = np.flatnonzero(rule == 8)
-    windows = a.rules.windows
+    worded = {id(w): w.words() for group in a.rules.windows for w in group}  # each once
+    windows = [[worded[id(w)] for w in group] for group in a.rules.windows]
     _put(
         texts,
         rows,
         [
-            f"freeze: {windows[a.rules.window_of[i]][t['freeze'][i]].words()}, cuts over "
-            f"{day_text(int(t['cutover'][i]))}"
-            for i in rows.tolist()
+            f"freeze: {windows[group][window]}, cuts over {day_text(cutover)}"
+            for group, window, cutover in zip(
+                a.rules.window_of[rows].tolist(),
+                t["freeze"][rows].tolist(),
+                t["cutover"][rows].tolist(),
+                strict=True,
+            )
         ],
     )
     rows = np.flatnonzero(rule == 9)
-    _put(texts, rows, [_capacity_words(a, t, i) for i in rows.tolist()])
+    _put(texts, rows, _capacity_words(a, t, rows))
     rows = np.flatnonzero((rule == 2) & (a.exit_on != NONE))
     _put(
         texts,
@@ -225,17 +230,29 @@ def misses_hosting_end(a: EstateArrays, cutover: Ints) -> Bools:
     return late
 
 
-def _capacity_words(a: EstateArrays, t: dict[str, Ints], i: int) -> str:
+def _capacity_words(a: EstateArrays, t: dict[str, Ints], rows: Ints) -> list[str]:
     """'capacity: revenues migration team, 2 at once — busy with Revenues (D1) and Revenues
-    (D2) until 30 Jun 2027'."""
-    rule = a.rules.capacities[int(t["rule"][i])]
-    first, count = t["busy"][i]
-    busy = [system_label(a.system_name[j], a.council_name[j]) for j in first]
-    named = " and ".join(busy) if count <= 3 else f"{', '.join(busy[:2])} and {count - 2:,} others"
-    return (
-        f"capacity: {rule.name}, {rule.at_once:,} at once — busy with {named} until "
-        f"{day_text(int(t['start'][i]) - 1)}"
-    )
+    (D2) until 30 Jun 2027', for each of `rows`; each rule and each busy system named once."""
+    rules = [f"capacity: {c.name}, {c.at_once:,} at once — busy with " for c in a.rules.capacities]
+    labels: dict[int, str] = {}
+
+    def label(j: int) -> str:
+        if j not in labels:
+            labels[j] = system_label(a.system_name[j], a.council_name[j])
+        return labels[j]
+
+    def named(first: list[int], count: int) -> str:
+        busy = [label(j) for j in first]
+        return (
+            " and ".join(busy) if count <= 3 else f"{', '.join(busy[:2])} and {count - 2:,} others"
+        )
+
+    return [
+        f"{rules[r]}{named(*t['busy'][i])} until {day_text(start - 1)}"
+        for i, r, start in zip(
+            rows.tolist(), t["rule"][rows].tolist(), t["start"][rows].tolist(), strict=True
+        )
+    ]
 
 
 def rag(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from convergence.formatting import days, uk_date
 from convergence.planning.engine import Roadmap
-from convergence.planning.placement import applies
+from convergence.planning.freezes_capacity import applies
 from convergence.records.estate import Capacity, system_label
 
 IN_SCOPE = ("legacy", "in_transition", "converged")  # a retained system stays out of the plan

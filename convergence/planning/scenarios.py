@@ -25,7 +25,7 @@ from convergence.errors import EstateError
 from convergence.money.savings import ChargesFrom, Savings, horizon_months, savings
 from convergence.money.tables import early_exits
 from convergence.planning.engine import Roadmap, schedule
-from convergence.planning.placement import Window
+from convergence.planning.freezes_capacity import Window
 from convergence.planning.roadmap import convergence_by, in_scope, successors_at_vesting
 from convergence.records.estate import (
     Capacity,

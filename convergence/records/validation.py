@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from convergence.formatting import uk_date
 from convergence.planning.engine import closing_cycles
-from convergence.planning.placement import parse_day
+from convergence.planning.freezes_capacity import parse_day
 from convergence.records.estate import (
     CHARGE_BASES,
     RENEWAL_TYPES,
