@@ -10,8 +10,13 @@ from sqlmodel import Session
 
 from convergence.errors import ConvergenceError
 from convergence.formatting import counted, uk_date
-from convergence.planning import roadmap as rm
-from convergence.planning.decision_log import STATUSES, STILL_OPEN, LoggedDecision, with_log
+from convergence.planning.decision_log import (
+    STATUSES,
+    STILL_OPEN,
+    LoggedDecision,
+    overdue_and_due,
+    with_log,
+)
 from convergence.store import storage
 from pages.common import (
     current_actor,
@@ -39,8 +44,7 @@ council_names, _ = names(estate)
 engine = database(database_url())
 with Session(engine) as session:
     log = storage.decision_log(session=session)
-due = pd.concat([rm.overdue_decisions(roadmap), rm.decisions_due(roadmap, 12)], ignore_index=True)
-decisions = with_log(due, log)
+decisions = with_log(overdue_and_due(roadmap, 12), log)
 today = pd.Timestamp(roadmap.today)
 
 councils, statuses = st.columns(2)

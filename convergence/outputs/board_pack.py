@@ -45,7 +45,12 @@ from convergence.money.savings import Savings
 from convergence.money.tables import summary
 from convergence.planning import roadmap as rm
 from convergence.planning.baselines import SinceBaseline
-from convergence.planning.decision_log import LoggedDecision, still_open, with_log
+from convergence.planning.decision_log import (
+    LoggedDecision,
+    overdue_and_due,
+    still_open,
+    with_log,
+)
 from convergence.planning.engine import Roadmap
 from convergence.records.estate import Estate
 
@@ -127,8 +132,9 @@ def pack_content(
         _path=[key in critical for key in keys], _red=at_risk["rag"] == "red"
     ).sort_values(["_red", "_path"], ascending=False, kind="stable")
     risks = ranked.head(DETAIL_ROWS).drop(columns=["_path", "_red"])
-    due = pd.concat([rm.overdue_decisions(roadmap), rm.decisions_due(roadmap, 6)])
-    all_decisions = still_open(with_log(due, log))[["due", "action", "owner", "status"]]
+    all_decisions = still_open(with_log(overdue_and_due(roadmap, 6), log))[
+        ["due", "action", "owner", "status"]
+    ]
     decisions = all_decisions.head(DETAIL_ROWS).assign(
         due=lambda f: [uk_date(d) for d in f["due"]],
         owner=lambda f: f["owner"].replace("", "not yet given"),

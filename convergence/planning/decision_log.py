@@ -12,6 +12,9 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from convergence.planning.engine import Roadmap
+from convergence.planning.roadmap import decisions_due, overdue_decisions
+
 STATUSES = ("open", "agreed", "done", "rejected")
 STILL_OPEN = ("open", "agreed")  # a pack lists these
 # decisions about a contract (one per contract, whichever systems it supplies); the rest are
@@ -51,6 +54,14 @@ def subject_of(kind: str, system: str, contract: str) -> str:
     'Desktop'
     """
     return contract if kind in ABOUT_A_CONTRACT and contract else system
+
+
+def overdue_and_due(roadmap: Roadmap, months: int) -> pd.DataFrame:
+    """The decisions a log speaks of: those overdue, then those due in the next `months`
+    (columns of `roadmap.decisions_due`)."""
+    return pd.concat(
+        [overdue_decisions(roadmap), decisions_due(roadmap, months)], ignore_index=True
+    )
 
 
 def with_log(decisions: pd.DataFrame, log: Iterable[LoggedDecision]) -> pd.DataFrame:
