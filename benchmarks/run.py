@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence.planning.engine import dependency_graph, schedule
+from convergence.planning.engine import Roadmap, dependency_graph, schedule
 from convergence.planning.partners import Market, every_partner, partners
 from convergence.records.estate import Capacity, Estate, Freeze, linked
 from convergence.records.estate_files import read_estate
@@ -116,6 +116,47 @@ def reorganisation_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str
             "consolidating onto a surviving one |"
         )
         print(rows[-1], flush=True)
+    return rows
+
+
+def pack_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
+    """The board pack, from a scheduled plan to the file: working out what it shows and
+    rendering its charts (the PDF's as vector drawings, the deck's as images)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from convergence.money.savings import Savings, savings
+    from convergence.outputs.board_pack import (
+        PackContent,
+        board_pack_pdf,
+        board_pack_pptx,
+        pack_content,
+    )
+
+    Plan = tuple[Estate, Roadmap, Savings]
+
+    rows = []
+    for name, councils, per_council, dependencies, _ in sizes:
+        if councils > 40:
+            continue
+        estate = estate_for(councils, per_council, dependencies)
+        roadmap = schedule(estate, TODAY)
+        result = savings(estate, roadmap)
+
+        def pack(
+            render: Callable[[PackContent], bytes], plan: Plan = (estate, roadmap, result)
+        ) -> bytes:
+            return render(pack_content(plan[1], estate=plan[0], result=plan[2]))
+
+        pages = len(PdfReader(io.BytesIO(pack(board_pack_pdf))).pages)
+        for kind, render, note in (
+            ("PDF", board_pack_pdf, f"{pages} pages"),
+            ("PowerPoint", board_pack_pptx, ""),
+        ):
+            seconds = median_seconds(lambda r=render, p=pack: p(r), 3)
+            rows.append(f"| board pack ({kind}) | {name} | {seconds:,.1f} s | | {note} |")
+            print(rows[-1], flush=True)
     return rows
 
 
@@ -353,6 +394,7 @@ def main() -> None:
     with throwaway_postgres() as postgres:
         load_rows(sizes[:3], postgres)
     screen_rows(sizes[:3])
+    pack_rows(sizes[:3])
     import_rows(2_000 if args.smallest else 50_000)
 
 

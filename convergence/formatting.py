@@ -44,6 +44,23 @@ def money(value: Decimal | float | int | None) -> str:
     return f"{sign}£{abs(amount):,}"
 
 
+def money_short(value: Decimal | float | int | None) -> str:
+    """An amount as a headline figure fits it: millions and thousands of pounds shortened.
+
+    >>> money_short(472_909_123), money_short(-26_471_600), money_short(950_400), money_short(8_250)
+    ('£472.9m', '−£26.5m', '£950k', '£8,250')
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    amount = float(value)
+    sign = "−" if amount < 0 else ""
+    if abs(amount) >= 1_000_000:
+        return f"{sign}£{abs(amount) / 1_000_000:,.1f}m"
+    if abs(amount) >= 10_000:
+        return f"{sign}£{abs(amount) / 1_000:,.0f}k"
+    return money(amount)
+
+
 def counted(count: int, noun: str, nouns: str = "") -> str:
     """A count and its noun, singular for one: '1 system', '1,204 systems', '2 day-one
     systems'; `nouns` when the plural is not the noun and an 's'.

@@ -8,7 +8,12 @@ from convergence.charts.overview import rag_trend_chart
 from convergence.errors import ConvergenceError, ValidationError
 from convergence.formatting import uk_date
 from convergence.money.realised import promised_json
-from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
+from convergence.outputs.board_pack import (
+    DETAIL_ROWS,
+    board_pack_pdf,
+    board_pack_pptx,
+    pack_content,
+)
 from convergence.outputs.calendar_export import roadmap_calendar
 from convergence.planning.baselines import freeze, rag_trend, since_baseline, thaw
 from convergence.planning.scenarios import overrides_from_json, scenario_causes, scenario_plan
@@ -149,7 +154,8 @@ if pack_scenario:
 with_appendix = st.checkbox(
     "With an appendix of every system at risk",
     key="board_appendix",
-    help="The pack lists the 25 most pressing risks and decisions; the appendix lists them all",
+    help=f"The pack lists the {DETAIL_ROWS} most pressing risks and decisions; the appendix "
+    "lists them all",
 )
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from convergence.charts.overview import convergence_curve_chart
 from convergence.charts.style import MOST_SERIES
-from convergence.formatting import counted, uk_date
+from convergence.formatting import counted, money_short, uk_date
 from convergence.formatting import money as formatted
 from convergence.planning import roadmap as rm
 from convergence.settings import settings
@@ -35,9 +35,9 @@ overdue = rm.overdue_decisions(roadmap)
 
 first, second, third, fourth = st.columns(4)
 first.metric("Programme converged by", uk_date(head.programme_date) or "—")
-second.metric("Systems on the framework today", f"{head.converged} of {head.systems}")
-third.metric("At risk (red / amber)", f"{head.red} / {head.amber}")
-fourth.metric("Decisions due in 6 months", len(due_soon))
+second.metric("Systems on the framework today", f"{head.converged:,} of {head.systems:,}")
+third.metric("At risk (red / amber)", f"{head.red:,} / {head.amber:,}")
+fourth.metric("Decisions due in 6 months", f"{len(due_soon):,}")
 
 money = current_savings(settings().charges_from)
 share = money.share_of_spend()
@@ -46,8 +46,9 @@ extensions = money.contracts["extension_cost"].sum()
 first, second, third, fourth = st.columns(4)
 first.metric(
     "Saves a year once converged",
-    formatted(money.annual_savings()),
-    help="Against doing nothing: every contract renewed at its current value",
+    money_short(money.annual_savings()),
+    help=f"{formatted(money.annual_savings())} against doing nothing: every contract renewed "
+    "at its current value",
 )
 second.metric(
     "Share of contract spend",
@@ -55,7 +56,9 @@ second.metric(
     help="NLGN: sharing back-office services saves about 1.8% of spend, 3.6% at best",
 )
 third.metric("Pays back", "Not in view" if payback is None else f"{payback:%b %Y}")
-fourth.metric("Extensions the roadmap needs", formatted(extensions))
+fourth.metric(
+    "Extensions the roadmap needs", money_short(extensions), help=formatted(extensions) or None
+)
 st.page_link("pages/savings.py", label="Costs and savings in full", icon=":material/savings:")
 
 

@@ -15,7 +15,7 @@ from convergence.charts.savings import (
     spend_by_tower_chart,
 )
 from convergence.errors import ConvergenceError
-from convergence.formatting import money, uk_date
+from convergence.formatting import money, money_short, uk_date
 from convergence.money import realised as rs
 from convergence.money import savings as sv
 from convergence.money import tables
@@ -59,7 +59,11 @@ def month_text(value: pd.Timestamp | None) -> str:
 
 
 first, second, third, fourth = st.columns(4)
-first.metric("Saves a year once converged", money(programme["annual_savings"]))
+first.metric(
+    "Saves a year once converged",
+    money_short(programme["annual_savings"]),
+    help=money(programme["annual_savings"]) or None,
+)
 share = programme["share_of_spend"]
 second.metric(
     "Share of contract spend",
@@ -68,7 +72,11 @@ second.metric(
 )
 third.metric("Pays back", month_text(programme["payback"]))
 last_month = result.monthly["month"].max()
-fourth.metric(f"Saved by {last_month:%b %Y}", money(programme["savings_to_horizon"]))
+fourth.metric(
+    f"Saved by {last_month:%b %Y}",
+    money_short(programme["savings_to_horizon"]),
+    help=money(programme["savings_to_horizon"]) or None,
+)
 
 st.dataframe(
     summary.assign(payback=pd.to_datetime(summary["payback"])).drop(columns="council"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,20 +173,29 @@ def test_gantt_draws_bars_and_a_click_explains_the_date(page: Page, app_url: str
     whole_page(page, ARTIFACTS / "roadmap-selected-whole.png")
 
 
-@pytest.fixture(scope="module")
-def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An app over a generated estate of 400 systems, too many to draw one by one."""
-    folder = tmp_path_factory.mktemp("large")
+def generated_app(folder: Path, councils: int, per_council: int, dependencies: int) -> str:
+    """A database of a generated estate, with the sample's admin; its URL."""
     url = f"sqlite:///{folder / 'estate.sqlite'}"
     engine = prepare_database(url)
     with Session(engine) as session:
-        estate = generate_estate(councils=2, systems_per_council=200, dependencies=300, seed=7)
+        estate = generate_estate(
+            councils=councils,
+            systems_per_council=per_council,
+            dependencies=dependencies,
+            seed=7,
+        )
         storage.save_estate(session=session, estate=estate, actor=SYSTEM)
         storage.add_user(
             session=session, name="admin", role="admin", password=DEMO["admin"], actor=None
         )
     engine.dispose()
-    with running_app(url) as base:
+    return url
+
+
+@pytest.fixture(scope="module")
+def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app over a generated estate of 400 systems, too many to draw one by one."""
+    with running_app(generated_app(tmp_path_factory.mktemp("large"), 2, 200, 300)) as base:
         yield base
 
 
@@ -491,3 +501,63 @@ def test_the_decision_log_keeps_an_owner_and_a_status(page: Page, app_url: str) 
     painted(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     whole_page(page, ARTIFACTS / "decision-log.png")
+
+
+@pytest.fixture(scope="module")
+def national_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app over a generated estate of 20,000 systems in 40 councils (80,000 dependencies)."""
+    with running_app(generated_app(tmp_path_factory.mktemp("national"), 40, 500, 80_000)) as base:
+        yield base
+
+
+def test_twenty_thousand_systems_stay_readable_and_navigable(
+    page: Page, national_app_url: str
+) -> None:
+    """At 20,000 systems: the overview's curve names the top councils and sums up the rest,
+    the Gantt sums up council × tower, opens a council's tower on a click and pages through
+    every system, the dependency view draws around one system, and the board pack is a
+    board-sized PDF."""
+    from pypdf import PdfReader
+
+    main = page.locator('[data-testid="stMain"]')
+    open_screen(page, national_app_url)
+    curve = page.locator('[data-testid="stVegaLiteChart"]').first
+    expect(curve.locator("svg text", has_text="Other councils").first).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "national-overview.png"))
+
+    open_screen(page, f"{national_app_url}/roadmap")
+    svg = page.locator('[data-testid="stVegaLiteChart"] svg.marks').first
+    svg.wait_for(timeout=60_000)
+    expect(main).to_contain_text("Each row sums up a council's tower", timeout=60_000)
+    click_row(page, svg, "Network (", across=0.5)
+    expect(main).not_to_contain_text("Each row sums up", timeout=60_000)
+    settle(page)
+    expect(svg.locator("text", has_text="Network system").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "national-roadmap-opened.png"))
+
+    open_screen(page, f"{national_app_url}/roadmap")
+    page.get_by_text("One row per system", exact=False).first.click()
+    expect(main).to_contain_text("systems 1–100 in reading order", timeout=60_000)
+    pages = page.get_by_label("Page (of 192)")  # 19,127 systems in the plan, 100 to a page
+    pages.fill("192")
+    pages.press("Enter")
+    expect(main).to_contain_text("systems 19,101–19,127 in reading order", timeout=60_000)
+
+    system = "Data system 0001 (C001)"
+    open_screen(page, f"{national_app_url}/dependencies?system={system.replace(' ', '+')}")
+    graph = page.locator('[data-testid="stVegaLiteChart"]').last
+    expect(graph.locator("svg text", has_text="Data system 0001").first).to_be_visible(
+        timeout=60_000
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "national-dependencies.png"))
+
+    open_screen(page, f"{national_app_url}/board")
+    button = page.get_by_role("button", name="Board pack (PDF)")
+    button.scroll_into_view_if_needed()
+    started = time.monotonic()
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    pdf = Path(download.value.path()).read_bytes()
+    print(f"board pack at 20,000 systems, in the browser: {time.monotonic() - started:.1f} s")
+    assert 10 <= len(PdfReader(io.BytesIO(pdf)).pages) <= 15

@@ -260,13 +260,21 @@ def capacity_chart(load: pd.DataFrame, today: date) -> Any:
 
 
 def chart_png(chart: Any) -> bytes:
-    """The chart as a PNG image, rendered offline."""
-    return bytes(vl_convert.vegalite_to_png(chart.to_dict(), scale=1.5))
+    """The chart (or its Vega-Lite specification) as a PNG image, rendered offline."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return bytes(vl_convert.vegalite_to_png(spec, scale=1.5))
+
+
+def chart_pdf(chart: Any) -> bytes:
+    """The chart (or its Vega-Lite specification) as a one-page vector PDF, rendered offline."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return bytes(vl_convert.vegalite_to_pdf(spec))
 
 
 def chart_svg(chart: Any) -> str:
-    """The chart as SVG text, rendered offline."""
-    return str(vl_convert.vegalite_to_svg(chart.to_dict()))
+    """The chart (or its Vega-Lite specification) as SVG text, rendered offline."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return str(vl_convert.vegalite_to_svg(spec))
 
 
 # the Gantt has a module of its own; importing it from here keeps one front door for charts
@@ -282,6 +290,7 @@ from convergence.charts.roadmap import (  # noqa: E402
 __all__ = [
     "PHASES",
     "SUMMARY_THRESHOLD",
+    "chart_pdf",
     "chart_png",
     "chart_svg",
     "convergence_curve_chart",

@@ -358,6 +358,8 @@ def roadmap_gantt(
     baseline: tuple[str, pd.DataFrame] | None = None,
     critical: Collection[tuple[str, str]] = (),
     zoom: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    panels: bool = True,
+    step: int = 24,
 ) -> tuple[Any, pd.DataFrame]:
     """The roadmap as a Gantt chart, one panel per council, and the bar rows it draws.
 
@@ -368,7 +370,8 @@ def roadmap_gantt(
     click. With a `baseline` (its name and thawed plans), each row's transition as the
     baseline planned it is drawn as a dashed ghost; the rows of the `critical` (council,
     system) pairs, or the summary rows holding one, are outlined; `zoom` narrows the date
-    axis to a range.
+    axis to a range. Without `panels`, every row is in one panel, labelled with its council
+    (quicker to draw: a printed page); `step` is the height of a row, in pixels.
 
     >>> chart, drawn = roadmap_gantt(roadmap, roadmap.plans)  # doctest: +SKIP
     """
@@ -404,6 +407,8 @@ def roadmap_gantt(
         ],
         ignore_index=True,
     )
+    if not panels:
+        data = _in_one_panel(data, frame, headers)
     phases = SUMMARY_PHASES if summary else PHASES
     kinds = [m for m in MARKERS if m in set(markers["marker"])]
     select = alt.selection_point(name="system", fields=["council", "system", "tower"], on="click")
@@ -418,7 +423,13 @@ def roadmap_gantt(
             "row:N",
             sort=alt.EncodingSortField("order", op="min"),
             title=None,
-            axis=alt.Axis(labelOverlap=False, labelLimit=260),
+            # a label taller than its row overlaps its neighbours; a printed label is never
+            # cut (measuring labels to cut them to length is most of the rendering time)
+            axis=alt.Axis(
+                labelOverlap=False,
+                labelLimit=260 if on_screen else 0,
+                labelFontSize=min(FONT, step - 3),
+            ),
         ),
     )
     bars = (
@@ -550,34 +561,58 @@ def roadmap_gantt(
     layers = [shading, bars, *([points] if kinds else []), rule, vesting]
     if baseline is not None:
         layers.insert(2, ghosts)
-    layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(24))
+    if not panels:  # a council's vesting days and freezes are drawn on its rows only
+        rows = alt.Y("row:N", sort=alt.EncodingSortField("order", op="min"), title=None)
+        vesting, shading = vesting.encode(y=rows), shading.encode(y=rows)
+        layers = [shading, *layers[1:-1], vesting]
+    layered = alt.layer(*layers, data=data).properties(width=540, height=alt.Step(step))
     header = alt.Header(
         labelOrient="top",
         labelAnchor="start",
         labelFontSize=FONT + 3,
         labelExpr=f"({json.dumps(headers)})[datum.value]",  # JSON is a Vega object literal
     )
-    chart = (
+    whole = (
         layered.facet(
             row=alt.Row("council:N", title=None, header=header, sort=councils), spacing=28
         )
         .resolve_scale(y="independent")
         .resolve_axis(x="independent")
-        .properties(
-            title=alt.Title(
-                f"Convergence roadmap, planning date {uk_date(roadmap.today)}",
-                subtitle=(
-                    f"Each row sums up a council's tower ({len(scope):,} systems in view), from "
-                    "its first transition start to its last cutover. The dashed line is today"
-                    + vesting_words
-                    + (" Click a row to see its systems." if on_screen else "")
-                    if summary
-                    else "One row per system; the dashed line is today"
-                    + vesting_words
-                    + (" Click a bar to see why it moves when it does." if on_screen else "")
-                ),
-                subtitleFontSize=FONT,
-            )
+        if panels
+        else layered
+    )
+    chart = whole.properties(
+        title=alt.Title(
+            f"Convergence roadmap, planning date {uk_date(roadmap.today)}",
+            subtitle=(
+                "Each row sums up a council's tower"
+                + (f" ({len(scope):,} systems in view)" if panels else "")
+                + ", from "
+                "its first transition start to its last cutover. The dashed line is today"
+                + vesting_words
+                + (" Click a row to see its systems." if on_screen else "")
+                if summary
+                else "One row per system; the dashed line is today"
+                + vesting_words
+                + (" Click a bar to see why it moves when it does." if on_screen else "")
+            ),
+            subtitleFontSize=FONT,
         )
     )
     return configure(chart), frame
+
+
+def _in_one_panel(
+    data: pd.DataFrame, frame: pd.DataFrame, headers: Mapping[str, str]
+) -> pd.DataFrame:
+    """The chart's rows for a single panel: each row labelled with its council's name, and
+    each council's vesting days and freeze windows repeated on every row of that council."""
+    rows = frame.drop_duplicates("order")[["council", "row", "order"]]
+    overlays = data["kind"].isin(("vesting", "freeze"))
+    spread = (
+        data[overlays].drop(columns=["row", "order"], errors="ignore").merge(rows, on="council")
+    )
+    data = pd.concat([data[~overlays], spread], ignore_index=True)
+    return data.assign(
+        row=[f"{headers[c]} · {r}" for c, r in zip(data["council"], data["row"], strict=True)]
+    )

@@ -1,10 +1,11 @@
 """The board pack: one PDF (and a PowerPoint deck) for the meeting — an executive summary,
 overview figures, the convergence curve, the roadmap, risks, the decisions overdue or due in
 the next 6 months that are still open (with their owners, from the decision log) and what
-changed since the chosen baseline. Charts are rendered offline. A pack is 10-20 pages
-whatever the size of the programme: above 300 systems the roadmap is summed up by council and
-tower, with detail only for red and critical-path systems, and risks and decisions list the
-25 most pressing (every system at risk in an appendix, on request).
+changed since the chosen baseline. Charts are rendered offline: into the PDF as vector
+drawings, into the deck as images. A pack is 10-15 pages whatever the size of the programme:
+above 300 systems the roadmap is summed up by council and tower, with detail only for red and
+critical-path systems, and risks and decisions list the 20 most pressing (every system at risk
+in an appendix, on request).
 
 Over 400 lines: what the pack shows and its two renderings, PDF and PowerPoint, change
 together.
@@ -14,12 +15,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
+import pikepdf
 from pptx import Presentation
 from pptx.util import Inches, Pt
 from reportlab.lib import colors
@@ -27,7 +28,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import (
-    Image,
+    Flowable,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -36,7 +37,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from convergence.charts.overview import chart_png, convergence_curve_chart, roadmap_gantt
+from convergence.charts.overview import (
+    chart_pdf,
+    chart_png,
+    convergence_curve_chart,
+    roadmap_gantt,
+)
 from convergence.charts.roadmap import SUMMARY_THRESHOLD
 from convergence.charts.savings import cumulative_savings_chart
 from convergence.charts.style import MOST_SERIES
@@ -72,23 +78,27 @@ NO_MONEY = "No money recorded for this estate."
 APPENDIX = "Appendix: every system at risk"
 
 
+Chart = dict[str, Any]  # a chart's Vega-Lite specification, rendered by each format
+
+
 @dataclass(frozen=True, eq=False)
 class PackContent:
     """Everything the pack shows, worked out once for both formats."""
 
     title: str
     figures: list[tuple[str, str]]
-    curve_png: bytes
-    roadmap_pngs: list[tuple[str, bytes]]  # one per council
+    curve: Chart
+    roadmap_charts: list[tuple[str, Chart]]  # a title and a chart per page
     risks: pd.DataFrame
     decisions: pd.DataFrame
     changes: pd.DataFrame
     baseline: str
     savings: pd.DataFrame  # one row per council and the programme; empty without money
-    savings_png: bytes | None = None
+    savings_chart: Chart | None = None
     summary: list[str] = field(default_factory=list)  # the executive summary, line by line
     more_risks: int = 0  # risks left to the appendix
     more_decisions: int = 0  # decisions left to the appendix
+    more_councils: int = 0  # councils the savings table leaves to the Savings screen
     appendix: pd.DataFrame | None = None  # every system at risk, when asked for
 
 
@@ -115,15 +125,21 @@ def pack_content(
         ("Systems on the framework today", f"{head.converged} of {head.systems}"),
         ("Red / amber", f"{head.red} / {head.amber}"),
     ]
-    for r in rm.convergence_dates(roadmap).itertuples():
+    by_council = rm.convergence_dates(roadmap).sort_values("forecast", ascending=False)
+    for r in by_council.head(COUNCILS_LISTED).itertuples():
         figures.append((f"{r.council} converged by", uk_date(r.forecast)))
+    if len(by_council) > COUNCILS_LISTED:  # the latest to converge; the curve shows the rest
+        rest = by_council.iloc[COUNCILS_LISTED:]
+        figures.append(
+            (f"The other {len(rest):,} councils converged by", uk_date(rest["forecast"].max()))
+        )
     if since is not None and since.programme_change_days is not None:
         figures.append(
             (f"Programme change since {baseline}", f"{since.programme_change_days:+,} days")
         )
     council_names = {c.code: c.name for c in estate.councils} if estate is not None else {}
     tower_names = {t.code: t.name for t in estate.towers} if estate is not None else {}
-    roadmap_pngs = _roadmap_pages(roadmap, scope, tower_names)
+    roadmap_charts = _roadmap_pages(roadmap, scope, tower_names)
     at_risk = rm.at_risk(roadmap)[["council", "system", "rag", "reasons"]]
     plans = roadmap.plans
     critical = {(plans.at[r, "council"], plans.at[r, "system"]) for r in rm.critical_path(roadmap)}
@@ -140,9 +156,14 @@ def pack_content(
         owner=lambda f: f["owner"].replace("", "not yet given"),
     )
     money_table = pd.DataFrame(columns=["Who", "Saves a year", "Share of spend", "Pays back"])
-    savings_png = None
+    more_councils = 0
+    savings_chart = None
     if estate is not None and result is not None:
         table = summary(result, estate)
+        if len(table) > COUNCILS_LISTED + 1:  # the councils saving most, and the programme
+            councils = table.iloc[:-1].sort_values("annual_savings", ascending=False)
+            table = pd.concat([councils.head(COUNCILS_LISTED), table.tail(1)])
+            more_councils = len(councils) - COUNCILS_LISTED
         money_table = pd.DataFrame(
             {
                 "Who": table["name"],
@@ -161,14 +182,9 @@ def pack_content(
             ("Saves a year once converged", str(programme["Saves a year"])),
             ("Programme pays back", str(programme["Pays back"])),
         ]
-        savings_png = chart_png(
-            cumulative_savings_chart(
-                result.by("council"),
-                today=roadmap.today,
-                names=council_names,
-                width=PRINTED_WIDTH,
-            )
-        )
+        savings_chart = cumulative_savings_chart(
+            result.by("council"), today=roadmap.today, names=council_names, width=PRINTED_WIDTH
+        ).to_dict()
     changes = pd.DataFrame(columns=["council", "system", "change", "cause"])
     if since is not None:
         changes = since.movements.head(DETAIL_ROWS).assign(
@@ -210,24 +226,23 @@ def pack_content(
         summary=briefing,
         more_risks=len(at_risk) - len(risks),
         more_decisions=len(all_decisions) - len(decisions),
+        more_councils=more_councils,
         appendix=at_risk if appendix else None,
         title="Convergence board pack — "
         + (f"scenario '{scenario}', not the live plan" if scenario else "the live plan")
         + f" — {uk_date(roadmap.today)}",
         figures=figures,
-        curve_png=chart_png(
-            convergence_curve_chart(
-                rm.convergence_curve(roadmap, most=MOST_SERIES),
-                names={**council_names, rm.OTHERS: "Other councils"},
-            )
-        ),
-        roadmap_pngs=roadmap_pngs,
+        curve=convergence_curve_chart(
+            rm.convergence_curve(roadmap, most=MOST_SERIES),
+            names={**council_names, rm.OTHERS: "Other councils"},
+        ).to_dict(),
+        roadmap_charts=roadmap_charts,
         risks=risks,
         decisions=decisions,
         changes=changes,
         baseline=baseline,
         savings=money_table,
-        savings_png=savings_png,
+        savings_chart=savings_chart,
     )
 
 
@@ -248,8 +263,10 @@ HEADINGS = {
 WIDTHS = {"Council": 2, "System": 6, "Status": 2, "Why": 16, "Due": 3, "Decision": 23}
 WIDTHS |= {"Change": 3, "Cause": 15, "Figure": 10, "Value": 8, "Who": 9}
 ROWS_PER_SLIDE = 10  # a table longer than this continues on further slides
-DETAIL_ROWS = 25  # risks and decisions a pack lists; the rest are counted (and in the appendix)
-COUNCILS_PER_PAGE = 10  # councils on one summary page of a large roadmap
+DETAIL_ROWS = 20  # risks and decisions a pack lists; the rest are counted (and in the appendix)
+COUNCILS_PER_PAGE = 6  # councils on one summary page of a large roadmap
+COUNCILS_LISTED = 8  # councils the overview figures and savings table name one by one
+PRINTED_STEP = 14  # pixels of a row of the summed-up roadmap in the pack
 PRINTED_WIDTH = 760  # pixels of a chart's plot in the pack, as the convergence curve
 
 LONGEST_CELL = 300  # characters of one cell a page shows; a longer text is cut, and says so
@@ -269,7 +286,7 @@ def shortened(value: object) -> str:
 
 def _roadmap_pages(
     roadmap: Roadmap, scope: pd.DataFrame, tower_names: dict[str, str]
-) -> list[tuple[str, bytes]]:
+) -> list[tuple[str, Chart]]:
     """The roadmap's pages: a Gantt per council for a small programme; above
     SUMMARY_THRESHOLD systems, councils COUNCILS_PER_PAGE to a page, each row summing up a
     council's tower (by its name), then the systems that are red or on the critical path, in
@@ -280,23 +297,25 @@ def _roadmap_pages(
         return [
             (
                 f"{council}, converged by {uk_date(converged_by.get(council)) or '—'}",
-                chart_png(roadmap_gantt(roadmap, rows, on_screen=False)[0]),
+                roadmap_gantt(roadmap, rows, on_screen=False)[0].to_dict(),
             )
             for council, rows in scope.groupby("council")
         ]
     councils = sorted(scope["council"].unique())
-    charts = []
+    # one chart of every council's towers, drawn a page of councils at a time
+    whole = roadmap_gantt(
+        roadmap,
+        scope,
+        tower_names=tower_names,
+        threshold=0,
+        on_screen=False,
+        panels=False,
+        step=PRINTED_STEP,
+    )[0].to_dict()
+    charts: list[tuple[str, Chart]] = []
     for start in range(0, len(councils), COUNCILS_PER_PAGE):
         group = councils[start : start + COUNCILS_PER_PAGE]
-        rows = scope[scope["council"].isin(group)]
-        charts.append(
-            (
-                f"{group[0]} to {group[-1]}, by tower",
-                roadmap_gantt(roadmap, rows, tower_names=tower_names, threshold=0, on_screen=False)[
-                    0
-                ],
-            )
-        )
+        charts.append((f"{group[0]} to {group[-1]}, by tower", _only(whole, group)))
     critical = set(rm.critical_path(roadmap))
     detail = scope[(scope["rag"] == "red") | scope.index.isin(critical)].sort_values("cutover")
     if len(detail):
@@ -311,14 +330,36 @@ def _roadmap_pages(
             + f"; the programme converges by {uk_date(rm.programme_date(roadmap)) or '—'}"
         )
         charts.append(
-            (title, roadmap_gantt(roadmap, shown, threshold=len(shown) + 1, on_screen=False)[0])
+            (
+                title,
+                roadmap_gantt(
+                    roadmap, shown, threshold=len(shown) + 1, on_screen=False, panels=False
+                )[0].to_dict(),
+            )
         )
-    with ThreadPoolExecutor(max_workers=2) as rendering:  # the renderer runs outside the GIL
-        images = list(rendering.map(chart_png, [chart for _, chart in charts]))
-    return [(title, image) for (title, _), image in zip(charts, images, strict=True)]
+    return charts
+
+
+def _only(spec: Chart, councils: list[str]) -> Chart:
+    """A chart's specification with only the rows of `councils` in its data."""
+    keep = set(councils)
+    return spec | {
+        "datasets": {
+            name: [row for row in rows if row.get("council") in keep]
+            for name, rows in spec["datasets"].items()
+        }
+    }
 
 
 AT_RISK, DECISIONS = ("system at risk", "systems at risk"), ("decision", "decisions")
+
+
+def _councils_more(count: int) -> str:
+    """The line under a savings table that names only the councils saving most."""
+    if count <= 0:
+        return ""
+    more = counted(count, "more council")
+    return f"The {COUNCILS_LISTED} councils saving most; {more} on the Savings screen. "
 
 
 def _more(count: int, one: str, many: str, content: PackContent) -> str:
@@ -358,13 +399,42 @@ def _table(frame: pd.DataFrame, widths: list[float]) -> Table:
     return table
 
 
-def _image(png: bytes, width_cm: float) -> Image:
-    image = Image(io.BytesIO(png))
-    ratio = image.imageHeight / image.imageWidth
-    width = width_cm * cm
-    height = min(width * ratio, 14 * cm)
-    image.drawWidth, image.drawHeight = height / ratio, height
-    return image
+class _ChartRoom(Flowable):  # type: ignore[misc]
+    """Room on a page for a chart, `width_cm` wide or, if taller than fits a page, 14 cm tall.
+    The chart, rendered as a vector PDF, is laid over the room once the pages are laid out
+    (`_charts_laid_over`): crisp at any zoom, and quicker than an image."""
+
+    def __init__(self, chart: Chart, width_cm: float, placed: list[_ChartRoom]) -> None:
+        super().__init__()
+        self.pdf = chart_pdf(chart)
+        with pikepdf.open(io.BytesIO(self.pdf)) as drawn:
+            _, _, wide, tall = (float(v) for v in drawn.pages[0].mediabox)
+        scale = min(width_cm * cm / wide, 14 * cm / tall)
+        self.width, self.height = wide * scale, tall * scale
+        self.placed, self.where = placed, (0, 0.0, 0.0)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, 0)
+        self.where = (self.canv.getPageNumber() - 1, x, y)
+        self.placed.append(self)
+
+
+def _charts_laid_over(pdf: bytes, placed: list[_ChartRoom]) -> bytes:
+    """The laid-out PDF with each chart drawn over the room kept for it."""
+    with pikepdf.open(io.BytesIO(pdf)) as pack:
+        charts = [pikepdf.open(io.BytesIO(room.pdf)) for room in placed]
+        for room, chart in zip(placed, charts, strict=True):
+            page, x, y = room.where
+            box = pikepdf.Rectangle(x, y, x + room.width, y + room.height)
+            pack.pages[page].add_overlay(chart.pages[0], box)
+        out = io.BytesIO()
+        pack.save(out)
+        for chart in charts:
+            chart.close()
+    return out.getvalue()
 
 
 def board_pack_pdf(content: PackContent) -> bytes:
@@ -372,41 +442,46 @@ def board_pack_pdf(content: PackContent) -> bytes:
     heads."""
     styles = getSampleStyleSheet()
     styles["Heading2"].keepWithNext = 1
+    placed: list[_ChartRoom] = []  # the charts, where the layout put them
     out = io.BytesIO()
     doc = SimpleDocTemplate(
-        out, pagesize=landscape(A4), title=content.title, leftMargin=1.5 * cm, rightMargin=1.5 * cm
+        out,
+        pagesize=landscape(A4),
+        title=content.title,
+        **{f"{side}Margin": 1.5 * cm for side in ("left", "right", "top", "bottom")},
     )
     story: list[Any] = [
         Paragraph(escape(content.title), styles["Title"]),
         Paragraph(SUMMARY, styles["Heading2"]),
         *(Paragraph("• " + escape(line), styles["BodyText"]) for line in content.summary),
-        PageBreak(),
+        Spacer(1, 12),
         Paragraph(SECTIONS[0], styles["Heading2"]),
         _table(pd.DataFrame(content.figures, columns=["Figure", "Value"]), [10, 8]),
         Spacer(1, 12),
         Paragraph(SECTIONS[1], styles["Heading2"]),
-        _image(content.curve_png, 22),
+        _ChartRoom(content.curve, 22, placed),
         PageBreak(),
         Paragraph(SECTIONS[2], styles["Heading2"]),
     ]
-    if content.savings_png is not None:
+    if content.savings_chart is not None:
         story += [
             _table(content.savings, [9, 4, 4, 4]),
             Spacer(1, 8),
             Paragraph(
-                "Against doing nothing (every contract renewed). NLGN marks: 1.8% of spend "
+                _councils_more(content.more_councils)
+                + "Against doing nothing (every contract renewed). NLGN marks: 1.8% of spend "
                 "realistic, 3.6% best.",
                 styles["BodyText"],
             ),
-            _image(content.savings_png, 20),
+            _ChartRoom(content.savings_chart, 20, placed),
         ]
     else:
         story.append(Paragraph(NO_MONEY, styles["BodyText"]))
     story.append(PageBreak())
-    for council, png in content.roadmap_pngs:
+    for council, chart in content.roadmap_charts:
         story += [
             Paragraph(f"{SECTIONS[3]}: {escape(council)}", styles["Heading2"]),
-            _image(png, 24),
+            _ChartRoom(chart, 24, placed),
             PageBreak(),
         ]
     story += [
@@ -440,7 +515,7 @@ def board_pack_pdf(content: PackContent) -> bytes:
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return _charts_laid_over(out.getvalue(), placed)
 
 
 def board_pack_pptx(content: PackContent) -> bytes:
@@ -456,10 +531,11 @@ def board_pack_pptx(content: PackContent) -> bytes:
         box.text_frame.paragraphs[0].font.size = Pt(10)
         return page
 
-    def picture(page, png: bytes) -> None:  # type: ignore[no-untyped-def]
+    def picture(page, chart: Chart) -> None:  # type: ignore[no-untyped-def]
         """A chart as large as fits between the slide's title and its footer."""
         width, height = Inches(12.3), Inches(5.5)
-        shape = page.shapes.add_picture(io.BytesIO(png), Inches(0.5), Inches(1.4), height=height)
+        png = io.BytesIO(chart_png(chart))
+        shape = page.shapes.add_picture(png, Inches(0.5), Inches(1.4), height=height)
         if shape.width > width:  # a wide chart: as wide as the slide allows instead
             shape.height, shape.width = int(shape.height * width / shape.width), width
 
@@ -509,12 +585,12 @@ def board_pack_pptx(content: PackContent) -> bytes:
         paragraph.text = "• " + line
         paragraph.font.size = Pt(16)
     tables(SECTIONS[0], pd.DataFrame(content.figures, columns=["Figure", "Value"]))
-    picture(slide(SECTIONS[1]), content.curve_png)
-    tables(SECTIONS[2], content.savings, empty=NO_MONEY)
-    if content.savings_png is not None:
-        picture(slide(f"{SECTIONS[2]}: {SAVINGS_CHART}"), content.savings_png)
-    for council, png in content.roadmap_pngs:
-        picture(slide(f"{SECTIONS[3]}: {council}"), png)
+    picture(slide(SECTIONS[1]), content.curve)
+    tables(SECTIONS[2], content.savings, _councils_more(content.more_councils).strip(), NO_MONEY)
+    if content.savings_chart is not None:
+        picture(slide(f"{SECTIONS[2]}: {SAVINGS_CHART}"), content.savings_chart)
+    for council, chart in content.roadmap_charts:
+        picture(slide(f"{SECTIONS[3]}: {council}"), chart)
     tables(SECTIONS[4], content.risks, _more(content.more_risks, *AT_RISK, content), NO_RISKS)
     tables(
         SECTIONS[5],
