@@ -122,8 +122,8 @@ def pack_content(
     head = rm.headline(roadmap)
     figures = [
         ("Programme converged by", uk_date(head.programme_date) or "—"),
-        ("Systems on the framework today", f"{head.converged} of {head.systems}"),
-        ("Red / amber", f"{head.red} / {head.amber}"),
+        ("Systems on the framework today", f"{head.converged:,} of {head.systems:,}"),
+        ("Red / amber", f"{head.red:,} / {head.amber:,}"),
     ]
     by_council = rm.convergence_dates(roadmap).sort_values("forecast", ascending=False)
     for r in by_council.head(COUNCILS_LISTED).itertuples():

@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from convergence.formatting import days, uk_date
+from convergence.formatting import days, uk_date, uk_dates
 from convergence.planning.engine import Roadmap
 from convergence.planning.freezes_capacity import applies
 from convergence.records.estate import Capacity, system_label
@@ -337,74 +337,92 @@ def decisions_due(roadmap: Roadmap, months: int = 12) -> pd.DataFrame:
         | ((plans["extension_days"] > 0) & (end <= horizon))
         | start.between(today, horizon)
     )
-    fields = [
-        "council",
-        "system",
-        "contract",
-        "supplier",
-        "lot",
-        "notice_deadline",
-        "notice_served",
-        "extension_days",
-        "extension_covered",
-        "contract_end",
-        "start",
+    rows = plans.loc[candidate]
+    # each kind of decision picked out on whole columns and worded a column at a time; `_at`
+    # (the row's place, then the kind's) keeps the order the rows and kinds come in
+    refs, lots = rows["contract"].fillna(""), rows["lot"].fillna("")
+    notice, end, start = rows["notice_deadline"], rows["contract_end"], rows["start"]
+    at = np.arange(len(rows)) * 3
+    serve = (refs != "") & notice.between(today, horizon) & rows["notice_served"].isna()
+    extend = (refs != "") & (rows["extension_days"] > 0) & (end <= horizon)
+    call_off = (lots != "") & start.between(today, horizon)
+    one_per_contract = ["council", "contract"]
+    notices = rows[serve].assign(_at=at[serve.to_numpy()]).drop_duplicates(one_per_contract)
+    extensions = rows[extend].assign(_at=at[extend.to_numpy()] + 1)
+    extensions = extensions.drop_duplicates(one_per_contract)
+    call_offs = rows[call_off].assign(_at=at[call_off.to_numpy()] + 2)
+    cover = np.where(extensions["extension_covered"], "within its options", "beyond its options")
+    frames = [
+        _decisions(
+            notices,
+            notices["notice_deadline"],
+            "Serve notice",
+            [
+                f"Serve notice on {supplier} ({ref}) by {by}"
+                for supplier, ref, by in zip(
+                    notices["supplier"],
+                    notices["contract"],
+                    uk_dates(notices["notice_deadline"]),
+                    strict=True,
+                )
+            ],
+        ),
+        _decisions(
+            extensions,
+            extensions["contract_end"].clip(lower=today),
+            "Agree extension",
+            [
+                f"Agree a {days(int(length))} extension with {supplier} ({ref}), {words}, by {by}"
+                for length, supplier, ref, words, by in zip(
+                    extensions["extension_days"],
+                    extensions["supplier"],
+                    extensions["contract"],
+                    cover,
+                    uk_dates(extensions["contract_end"]),
+                    strict=True,
+                )
+            ],
+        ),
+        _decisions(
+            call_offs,
+            call_offs["start"],
+            "Place call-off",
+            [
+                f"Call off {lot} for {system} ({council}) by {by}"
+                for lot, system, council, by in zip(
+                    call_offs["lot"],
+                    call_offs["system"],
+                    call_offs["council"],
+                    uk_dates(start[call_off]),
+                    strict=True,
+                )
+            ],
+        ),
     ]
-    rows: list[dict[str, object]] = []
-    seen: set[tuple[str, str, str]] = set()
-    for r in plans.loc[candidate, fields].itertuples():
-        ref, supplier = r.contract, r.supplier
-        if ref and pd.notna(r.notice_deadline) and pd.isna(r.notice_served):
-            if today <= r.notice_deadline <= horizon and (r.council, ref, "notice") not in seen:
-                seen.add((r.council, ref, "notice"))
-                rows.append(
-                    {
-                        "due": r.notice_deadline,
-                        "kind": "Serve notice",
-                        "action": f"Serve notice on {supplier} ({ref}) by "
-                        f"{uk_date(r.notice_deadline)}",
-                        "council": r.council,
-                        "system": r.system,
-                        "contract": ref,
-                        "supplier": supplier,
-                    }
-                )
-        if ref and r.extension_days > 0 and pd.notna(r.contract_end):
-            if r.contract_end <= horizon and (r.council, ref, "extension") not in seen:
-                seen.add((r.council, ref, "extension"))
-                cover = "within its options" if r.extension_covered else "beyond its options"
-                due = max(r.contract_end, today)
-                rows.append(
-                    {
-                        "due": due,
-                        "kind": "Agree extension",
-                        "action": f"Agree a {days(int(r.extension_days))} extension with "
-                        f"{supplier} ({ref}), {cover}, by "
-                        f"{uk_date(r.contract_end)}",
-                        "council": r.council,
-                        "system": r.system,
-                        "contract": ref,
-                        "supplier": supplier,
-                    }
-                )
-        if r.lot and pd.notna(r.start) and today <= r.start <= horizon:
-            rows.append(
-                {
-                    "due": r.start,
-                    "kind": "Place call-off",
-                    "action": f"Call off {r.lot} for {r.system} ({r.council}) by "
-                    f"{uk_date(r.start)}",
-                    "council": r.council,
-                    "system": r.system,
-                    "contract": ref or "",
-                    "supplier": supplier,
-                }
-            )
-    rows += _reorganisation_decisions(plans, today, horizon)
+    reorganisation = pd.DataFrame(_reorganisation_decisions(plans, today, horizon))
+    frames.append(reorganisation.assign(_at=3 * len(rows) + np.arange(len(reorganisation))))
     columns = ["due", "kind", "action", "council", "system", "contract", "supplier"]
-    if not rows:
+    found = [f for f in frames if len(f)]
+    if not found:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame(rows, columns=columns).sort_values(["due", "council"], kind="stable")
+    ordered = pd.concat(found, ignore_index=True).sort_values(["due", "council", "_at"])
+    return ordered[columns].reset_index(drop=True)
+
+
+def _decisions(rows: pd.DataFrame, due: pd.Series, kind: str, actions: list[str]) -> pd.DataFrame:
+    """Decisions of one `kind`, one for each of `rows` (with its `_at`), due on `due`."""
+    return pd.DataFrame(
+        {
+            "due": due.to_numpy(),
+            "kind": kind,
+            "action": actions,
+            "council": rows["council"].to_numpy(),
+            "system": rows["system"].to_numpy(),
+            "contract": rows["contract"].fillna("").to_numpy(),
+            "supplier": rows["supplier"].to_numpy(),
+            "_at": rows["_at"].to_numpy(),
+        }
+    )
 
 
 def _reorganisation_decisions(
