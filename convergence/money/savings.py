@@ -115,42 +115,59 @@ class Savings:
 
     def total(self, council: str | None = None) -> dict[str, float]:
         """Each money column summed over the horizon (for one council, or the programme)."""
-        rows = self._of_council(council)
-        return {c: float(rows[c].sum()) for c in MONEY_COLUMNS}
+        if council is not None:
+            found = council in self.councils.index
+            return {c: float(self.councils.at[council, c]) if found else 0.0 for c in MONEY_COLUMNS}
+        return {c: float(self.monthly[c].sum()) for c in MONEY_COLUMNS}
 
     def payback(self, council: str | None = None) -> pd.Timestamp | None:
         """The month from which cumulative savings stay at or above zero; None if they end
         below zero (or there is nothing to pay back)."""
-        monthly = self._of_council(council).groupby("month")["savings"].sum().sort_index()
-        cumulative = monthly.cumsum().round(2)
-        if cumulative.empty or cumulative.iloc[-1] < 0 or (cumulative == 0).all():
-            return None
-        below = cumulative[cumulative < 0]
-        if below.empty:
-            return pd.Timestamp(cumulative.index[0])
-        later = cumulative.index[cumulative.index > below.index[-1]]
-        return pd.Timestamp(later[0]) if len(later) else None
+        if council is not None:
+            found = council in self.councils.index
+            return self.councils.at[council, "payback"] if found else None
+        return _payback(self.monthly.groupby("month")["savings"].sum())
+
+    @cached_property
+    def councils(self) -> pd.DataFrame:
+        """Per council (the index): each money column's total, the annual savings once
+        converged and the payback month, worked out for every council at once (asked council
+        by council, a few milliseconds each: at 40 councils, a screen's worth)."""
+        m = self.monthly
+        frame = m.groupby("council")[list(MONEY_COLUMNS)].sum()
+        monthly = m.groupby(["council", "month"])["savings"].sum()  # by council, then month
+        frame["annual_savings"] = monthly.groupby(level=0).tail(12).groupby(level=0).sum()
+        frame["payback"] = pd.Series(
+            {c: _payback(months.droplevel(0)) for c, months in monthly.groupby(level=0)},
+            dtype=object,
+        )
+        return frame
 
     def annual_savings(self, council: str | None = None) -> float:
         """Savings over the horizon's last twelve months, when every system has moved."""
-        rows = self._of_council(council)
-        last = sorted(rows["month"].unique())[-12:]
-        return float(rows.loc[rows["month"].isin(last), "savings"].sum())
+        if council is not None:
+            found = council in self.councils.index
+            return float(self.councils.at[council, "annual_savings"]) if found else 0.0
+        last = sorted(self.monthly["month"].unique())[-12:]
+        return float(self.monthly.loc[self.monthly["month"].isin(last), "savings"].sum())
 
     def share_of_spend(self, council: str | None = None) -> float | None:
         """Annual savings once converged as a share of the annual contract spend."""
         spend = float(self.annual_spend.sum() if council is None else self.annual_spend[council])
         return self.annual_savings(council) / spend if spend else None
 
-    def _of_council(self, council: str | None) -> pd.DataFrame:
-        m = self.monthly
-        return m if council is None else self._council_rows.get(council, m.iloc[:0])
 
-    @cached_property
-    def _council_rows(self) -> dict[str, pd.DataFrame]:
-        """Each council's rows of `monthly`, in order: picked out once, not at each question."""
-        m = self.monthly
-        return {c: m.take(rows) for c, rows in m.groupby("council", sort=False).indices.items()}
+def _payback(monthly: pd.Series) -> pd.Timestamp | None:
+    """The month from which the cumulative sum of `monthly` savings (indexed by month) stays
+    at or above zero; None if it ends below zero, or is zero throughout."""
+    cumulative = monthly.sort_index().cumsum().round(2)
+    if cumulative.empty or cumulative.iloc[-1] < 0 or (cumulative == 0).all():
+        return None
+    below = cumulative[cumulative < 0]
+    if below.empty:
+        return pd.Timestamp(cumulative.index[0])
+    later = cumulative.index[cumulative.index > below.index[-1]]
+    return pd.Timestamp(later[0]) if len(later) else None
 
 
 # --- months and streams -----------------------------------------------------------------------
