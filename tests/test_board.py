@@ -439,3 +439,15 @@ def test_every_slide_lays_out_whole(sample_estate: Estate) -> None:
     assert "Savings: cumulative, against doing nothing" in said
     assert "No baseline chosen, or nothing moved." in said
     assert "None." not in said
+
+
+def test_a_pack_of_an_empty_estate_says_there_is_nothing_to_plan_yet() -> None:
+    from convergence.outputs.board_pack import NO_SYSTEMS
+
+    empty = Estate()
+    content = pack_content(schedule(empty, TODAY), estate=empty)
+    pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(board_pack_pdf(content))).pages)
+    assert NO_SYSTEMS in pdf and "No system is at risk." in pdf
+    deck = Presentation(io.BytesIO(board_pack_pptx(content)))
+    said = [s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame]
+    assert NO_SYSTEMS in said

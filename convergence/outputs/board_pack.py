@@ -75,6 +75,7 @@ NO_RISKS = "No system is at risk."
 NO_DECISIONS = "Nothing to decide in the next 6 months."
 NO_CHANGES = "No baseline chosen, or nothing moved."
 NO_MONEY = "No money recorded for this estate."
+NO_SYSTEMS = "No system to move onto the framework yet."
 APPENDIX = "Appendix: every system at risk"
 
 
@@ -87,7 +88,7 @@ class PackContent:
 
     title: str
     figures: list[tuple[str, str]]
-    curve: Chart
+    curve: Chart | None  # None when no system is in the plan
     roadmap_charts: list[tuple[str, Chart]]  # a title and a chart per page
     risks: pd.DataFrame
     decisions: pd.DataFrame
@@ -235,7 +236,9 @@ def pack_content(
         curve=convergence_curve_chart(
             rm.convergence_curve(roadmap, most=MOST_SERIES),
             names={**council_names, rm.OTHERS: "Other councils"},
-        ).to_dict(),
+        ).to_dict()
+        if len(scope)
+        else None,
         roadmap_charts=roadmap_charts,
         risks=risks,
         decisions=decisions,
@@ -459,7 +462,9 @@ def board_pack_pdf(content: PackContent) -> bytes:
         _table(pd.DataFrame(content.figures, columns=["Figure", "Value"]), [10, 8]),
         Spacer(1, 12),
         Paragraph(SECTIONS[1], styles["Heading2"]),
-        _ChartRoom(content.curve, 22, placed),
+        _ChartRoom(content.curve, 22, placed)
+        if content.curve is not None
+        else Paragraph(NO_SYSTEMS, styles["BodyText"]),
         PageBreak(),
         Paragraph(SECTIONS[2], styles["Heading2"]),
     ]
@@ -585,7 +590,10 @@ def board_pack_pptx(content: PackContent) -> bytes:
         paragraph.text = "• " + line
         paragraph.font.size = Pt(16)
     tables(SECTIONS[0], pd.DataFrame(content.figures, columns=["Figure", "Value"]))
-    picture(slide(SECTIONS[1]), content.curve)
+    if content.curve is not None:
+        picture(slide(SECTIONS[1]), content.curve)
+    else:
+        tables(SECTIONS[1], pd.DataFrame(), empty=NO_SYSTEMS)
     tables(SECTIONS[2], content.savings, _councils_more(content.more_councils).strip(), NO_MONEY)
     if content.savings_chart is not None:
         picture(slide(f"{SECTIONS[2]}: {SAVINGS_CHART}"), content.savings_chart)
