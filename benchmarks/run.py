@@ -19,12 +19,13 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence.planning.engine import Roadmap, dependency_graph, schedule
+from convergence.planning.engine import dependency_graph, schedule
 from convergence.planning.partners import Market, every_partner, partners
 from convergence.records.estate import Capacity, Estate, Freeze, linked
 from convergence.records.estate_files import read_estate
@@ -126,15 +127,8 @@ def pack_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
 
     from pypdf import PdfReader
 
-    from convergence.money.savings import Savings, savings
-    from convergence.outputs.board_pack import (
-        PackContent,
-        board_pack_pdf,
-        board_pack_pptx,
-        pack_content,
-    )
-
-    Plan = tuple[Estate, Roadmap, Savings]
+    from convergence.money.savings import savings
+    from convergence.outputs.board_pack import board_pack_pdf, board_pack_pptx, pack_content
 
     rows = []
     for name, councils, per_council, dependencies, _ in sizes:
@@ -142,19 +136,13 @@ def pack_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
             continue
         estate = estate_for(councils, per_council, dependencies)
         roadmap = schedule(estate, TODAY)
-        result = savings(estate, roadmap)
-
-        def pack(
-            render: Callable[[PackContent], bytes], plan: Plan = (estate, roadmap, result)
-        ) -> bytes:
-            return render(pack_content(plan[1], estate=plan[0], result=plan[2]))
-
-        pages = len(PdfReader(io.BytesIO(pack(board_pack_pdf))).pages)
+        content = partial(pack_content, roadmap, estate=estate, result=savings(estate, roadmap))
+        pages = len(PdfReader(io.BytesIO(board_pack_pdf(content()))).pages)
         for kind, render, note in (
             ("PDF", board_pack_pdf, f"{pages} pages"),
             ("PowerPoint", board_pack_pptx, ""),
         ):
-            seconds = median_seconds(lambda r=render, p=pack: p(r), 3)
+            seconds = median_seconds(lambda r=render, c=content: r(c()), 3)
             rows.append(f"| board pack ({kind}) | {name} | {seconds:,.1f} s | | {note} |")
             print(rows[-1], flush=True)
     return rows

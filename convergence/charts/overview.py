@@ -259,22 +259,24 @@ def capacity_chart(load: pd.DataFrame, today: date) -> Any:
 # --- rendering ----------------------------------------------------------------------------------
 
 
+def _spec(chart: Any) -> Any:
+    """A chart's Vega-Lite specification (given the chart, or the specification itself)."""
+    return chart if isinstance(chart, dict) else chart.to_dict()
+
+
 def chart_png(chart: Any) -> bytes:
     """The chart (or its Vega-Lite specification) as a PNG image, rendered offline."""
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
-    return bytes(vl_convert.vegalite_to_png(spec, scale=1.5))
+    return bytes(vl_convert.vegalite_to_png(_spec(chart), scale=1.5))
 
 
 def chart_pdf(chart: Any) -> bytes:
     """The chart (or its Vega-Lite specification) as a one-page vector PDF, rendered offline."""
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
-    return bytes(vl_convert.vegalite_to_pdf(spec))
+    return bytes(vl_convert.vegalite_to_pdf(_spec(chart)))
 
 
 def chart_svg(chart: Any) -> str:
     """The chart (or its Vega-Lite specification) as SVG text, rendered offline."""
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
-    return str(vl_convert.vegalite_to_svg(spec))
+    return str(vl_convert.vegalite_to_svg(_spec(chart)))
 
 
 # the Gantt has a module of its own; importing it from here keeps one front door for charts

@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -116,16 +116,15 @@ class Savings:
     def total(self, council: str | None = None) -> dict[str, float]:
         """Each money column summed over the horizon (for one council, or the programme)."""
         if council is not None:
-            found = council in self.councils.index
-            return {c: float(self.councils.at[council, c]) if found else 0.0 for c in MONEY_COLUMNS}
+            return {c: float(self._of(council, c, 0.0)) for c in MONEY_COLUMNS}
         return {c: float(self.monthly[c].sum()) for c in MONEY_COLUMNS}
 
     def payback(self, council: str | None = None) -> pd.Timestamp | None:
         """The month from which cumulative savings stay at or above zero; None if they end
         below zero (or there is nothing to pay back)."""
         if council is not None:
-            found = council in self.councils.index
-            return self.councils.at[council, "payback"] if found else None
+            payback: pd.Timestamp | None = self._of(council, "payback", None)
+            return payback
         return _payback(self.monthly.groupby("month")["savings"].sum())
 
     @cached_property
@@ -143,11 +142,14 @@ class Savings:
         )
         return frame
 
+    def _of(self, council: str, column: str, missing: Any) -> Any:
+        """One council's figure from `councils`; `missing` for a council with no money."""
+        return self.councils.at[council, column] if council in self.councils.index else missing
+
     def annual_savings(self, council: str | None = None) -> float:
         """Savings over the horizon's last twelve months, when every system has moved."""
         if council is not None:
-            found = council in self.councils.index
-            return float(self.councils.at[council, "annual_savings"]) if found else 0.0
+            return float(self._of(council, "annual_savings", 0.0))
         last = sorted(self.monthly["month"].unique())[-12:]
         return float(self.monthly.loc[self.monthly["month"].isin(last), "savings"].sum())
 

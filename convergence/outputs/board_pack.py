@@ -409,9 +409,8 @@ class _ChartRoom(Flowable):  # type: ignore[misc]
 
     def __init__(self, chart: Chart, width_cm: float, placed: list[_ChartRoom]) -> None:
         super().__init__()
-        self.pdf = chart_pdf(chart)
-        with pikepdf.open(io.BytesIO(self.pdf)) as drawn:
-            _, _, wide, tall = (float(v) for v in drawn.pages[0].mediabox)
+        self.drawn = pikepdf.open(io.BytesIO(chart_pdf(chart)))  # closed once laid over
+        _, _, wide, tall = (float(v) for v in self.drawn.pages[0].mediabox)
         scale = min(width_cm * cm / wide, 14 * cm / tall)
         self.width, self.height = wide * scale, tall * scale
         self.placed, self.where = placed, (0, 0.0, 0.0)
@@ -428,15 +427,14 @@ class _ChartRoom(Flowable):  # type: ignore[misc]
 def _charts_laid_over(pdf: bytes, placed: list[_ChartRoom]) -> bytes:
     """The laid-out PDF with each chart drawn over the room kept for it."""
     with pikepdf.open(io.BytesIO(pdf)) as pack:
-        charts = [pikepdf.open(io.BytesIO(room.pdf)) for room in placed]
-        for room, chart in zip(placed, charts, strict=True):
+        for room in placed:
             page, x, y = room.where
             box = pikepdf.Rectangle(x, y, x + room.width, y + room.height)
-            pack.pages[page].add_overlay(chart.pages[0], box)
+            pack.pages[page].add_overlay(room.drawn.pages[0], box)
         out = io.BytesIO()
         pack.save(out)
-        for chart in charts:
-            chart.close()
+    for room in placed:
+        room.drawn.close()
     return out.getvalue()
 
 
