@@ -287,10 +287,7 @@ def cmd_schedule(args: argparse.Namespace) -> None:
     if args.format == "csv":
         from convergence.spreadsheets import csv_text
 
-        yes_no = table.select_dtypes(bool).columns  # true/false, as JSON writes them
-        text = csv_text(
-            table.assign(**{c: table[c].map({True: "true", False: "false"}) for c in yes_no})
-        )
+        text = csv_text(table)  # yes/no as true/false, as JSON writes them
     elif args.format == "json":
         text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
     else:

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from convergence.errors import EstateError
 from convergence.planning.freezes_capacity import Rules
@@ -422,18 +424,44 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
 # --- from columns ----------------------------------------------------------------------------
 
 
+def _arrow(column: pd.Series) -> pa.Array:
+    """A column of texts in Arrow: as it is when Arrow holds it already, else converted once."""
+    values = column.array
+    if hasattr(values, "__arrow_array__"):
+        arrow = pa.array(values)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+    else:
+        arrow = pa.array(column.to_numpy(dtype=object), pa.large_string(), from_pandas=True)
+    return arrow.cast(pa.large_string())
+
+
 def _texts(column: pd.Series, missing: Any = None) -> Objects:
     """A column of texts as Python strings, `missing` where there is none."""
     values: Objects = column.to_numpy(dtype=object, na_value=missing)
     return values
 
 
-def _keys(*parts: pd.Series) -> pd.Series:
-    """Two-part names, such as a system's council and name, as one text each."""
-    joined: pd.Series = (
-        parts[0].astype(object).str.cat([p.astype(object) for p in parts[1:]], sep="\x1f")
-    )
-    return joined
+def _keys(*parts: pd.Series) -> pa.Array:
+    """Two-part names, such as a system's council and name, as one text each (missing where
+    a part is)."""
+    return pc.binary_join_element_wise(*map(_arrow, parts), pa.scalar("\x1f", pa.large_string()))
+
+
+def _unique(keys: pa.Array) -> bool:
+    return len(pc.unique(keys)) == len(keys) and keys.null_count == 0
+
+
+def _slots(wanted: pa.Array, keys: pa.Array) -> Ints:
+    """The position of each wanted key among `keys` (unique), -1 where it is missing or not
+    among them: one hash lookup in C."""
+    found = pc.fill_null(pc.index_in(wanted, value_set=keys), -1)
+    slots: Ints = found.to_numpy().astype(np.int64)
+    return slots
+
+
+def _among(column: pd.Series, allowed: pd.Series) -> bool:
+    return bool(pc.all(pc.is_in(_arrow(column), value_set=_arrow(allowed)), min_count=0).as_py())
 
 
 def compile_columns(columns: EstateColumns) -> EstateArrays | None:
@@ -443,26 +471,27 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
     systems, contracts, lots = columns["systems"], columns["contracts"], columns["lots"]
     deps = columns["dependencies"]
     n, m = len(systems), len(contracts)
-    system_key = pd.Index(_keys(systems["council"], systems["name"]))
-    if not system_key.is_unique:
+    if _reorganised(columns):
+        return None  # read as records: the reorganisation's references are checked there
+    system_key = _keys(systems["council"], systems["name"])
+    if not _unique(system_key):
         return None
-    councils = set(columns["councils"]["code"])
-    if councils and not systems["council"].isin(councils).all():
+    councils = columns["councils"]["code"]
+    if len(councils) and not _among(systems["council"], councils):
         return None
-    if not systems["tower"].isin(set(columns["towers"]["code"])).all():
+    if not _among(systems["tower"], columns["towers"]["code"]):
         return None
     duration = systems["transition_days"].to_numpy(dtype=np.int64)
-    state = systems["state"].map(STATE_CODES).to_numpy(dtype=np.int64)
+    state = _slots(_arrow(systems["state"]), pa.array(STATE_CODES, pa.large_string()))
     recorded = np.where(state == CONVERGED, systems["cutover"].to_numpy(dtype=np.int64), NONE)
     if (duration < 0).any() or ((state == CONVERGED) & (recorded == NONE)).any():
         return None
 
-    contract_key = pd.Index(_keys(contracts["council"], contracts["reference"]))
-    if not contract_key.is_unique:
+    contract_key = _keys(contracts["council"], contracts["reference"])
+    if not _unique(contract_key):
         return None
     has_contract = systems["contract"].notna().to_numpy()
-    wanted = _keys(systems["council"], systems["contract"].fillna(""))
-    which = np.where(has_contract, contract_key.get_indexer(wanted), -1)
+    which = _slots(_keys(systems["council"], systems["contract"]), contract_key)
     if (has_contract & (which < 0)).any():
         return None
     sharing = np.bincount(which[which >= 0], minlength=m)
@@ -475,11 +504,11 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         values = contracts[column].to_numpy(dtype=np.int64)
         return np.where(which >= 0, values[slot] if m else missing, missing)
 
-    lot_index = pd.Index(lots["name"])
-    if not lot_index.is_unique:
+    lot_names = _arrow(lots["name"])
+    if not _unique(lot_names):
         return None
     has_lot = systems["lot"].notna().to_numpy()
-    lot_slot = np.where(has_lot, lot_index.get_indexer(systems["lot"].fillna("")), -1)
+    lot_slot = _slots(_arrow(systems["lot"]), lot_names)
     if (has_lot & (lot_slot < 0)).any():
         return None
     safe_lot = np.where(lot_slot >= 0, lot_slot, 0)
@@ -488,13 +517,11 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         values = lots[column].to_numpy(dtype=np.int64)
         return np.where(lot_slot >= 0, values[safe_lot] if len(lots) else NONE, NONE)
 
-    if _reorganised(columns):
-        return None  # read as records: the reorganisation's references are checked there
-    src = system_key.get_indexer(_keys(deps["needs_council"], deps["needs_system"]))
-    dst = system_key.get_indexer(_keys(deps["council"], deps["system"]))
+    src = _slots(_keys(deps["needs_council"], deps["needs_system"]), system_key)
+    dst = _slots(_keys(deps["council"], deps["system"]), system_key)
     if (src < 0).any() or (dst < 0).any():
         return None
-    council_code, _ = pd.factorize(systems["council"], sort=False)
+    council_code = pc.dictionary_encode(_arrow(systems["council"])).indices
     renewal = np.where(renewal_months == NONE, 12, renewal_months)
     return EstateArrays(
         systems=(),
@@ -515,13 +542,13 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         renewal_months=np.where(which >= 0, renewal[slot] if m else 12, 12),
         termination_notice_days=np.full(n, NONE),
         annual_value=np.where(which >= 0, per_system[slot] if m else np.nan, np.nan),
-        src=src.astype(np.int64),
-        dst=dst.astype(np.int64),
+        src=src,
+        dst=dst,
         lag=deps["lag_days"].to_numpy(dtype=np.int64),
         onto=np.zeros(len(deps), dtype=bool),
         **vars(Reorganisation.none(n)),
         rules=Rules.none(n),
-        council=council_code.astype(np.int64),
+        council=council_code.to_numpy(zero_copy_only=False).astype(np.int64),
         council_name=_texts(systems["council"]),
         system_name=_texts(systems["name"]),
         tower=_texts(systems["tower"]),

@@ -1,7 +1,10 @@
-"""The estate as columns: each estate file read whole by pandas' C parser, each column parsed
-at once, for the engine to compile without an object per record (see
-convergence.planning.arrays.compile_columns). At national scale, reading the folder record by
-record took 24 of the 25 seconds `convergence schedule --estate` spent.
+"""The estate as columns: each estate file read whole by Arrow's CSV reader and each column
+parsed at once by Arrow's compute functions, for the engine to compile without an object per
+record (see convergence.planning.arrays.compile_columns). At national scale, reading the
+folder record by record took 24 of the 25 seconds `convergence schedule --estate` spent, and
+pandas' reader with a column at a time in pandas 4.5 s; Arrow reads it in about a second
+(its reader and compute functions run in C on every core, and texts stay in Arrow's buffers
+rather than becoming 3 million Python strings).
 
 Only a folder without problems is read this way. At the first thing the record reader
 (convergence.records.estate_files) might refuse or read differently — a cell that does not
@@ -12,6 +15,8 @@ code, in the same words (file, row, column), so reading columns loses no check.
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,24 +24,27 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as arrow_csv
 
 from convergence.records.estate_files import YES_NO
 from convergence.records.fields import KINDS, LARGEST_WHOLE, MOST_MONEY, TOWERS, Field, Kind
 from convergence.spreadsheets import FORMULA_STARTS
 
 NONE = -(10**9)  # as convergence.planning.arrays: no date, no number
-EPOCH = np.datetime64("1970-01-01", "D")
 EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
-WHOLE = r"[+-]?\d+"
-AMOUNT = r"\d+(?:\.\d+)?"
+WHOLE = r"^\d+$"  # after a sign is taken off
+AMOUNT = r"^\d+(?:\.\d+)?$"
+GUARDED = "^'[" + re.escape("".join(FORMULA_STARTS)) + "]"  # as writing guards formula-like text
 
 
 @dataclass(frozen=True)
 class EstateColumns:
     """One table per kind of record (by the Estate attribute: "systems" ...), one column per
-    field (by the record's field name): texts as Python strings (None for a reference left
-    empty), dates as day numbers (`date.toordinal`, NONE when empty), whole numbers as int64
-    (NONE when empty), amounts as float64 (nan when empty)."""
+    field (by the record's field name): texts as strings (Python's or Arrow's; missing for a
+    reference left empty), dates as day numbers (`date.toordinal`, NONE when empty), whole
+    numbers as int64 (NONE when empty), amounts as float64 (nan when empty)."""
 
     tables: dict[str, pd.DataFrame]
 
@@ -56,7 +64,7 @@ def read_estate_columns(folder: Path | str) -> EstateColumns | None:
             return None
         tables[kind.plural] = table
     if tables["towers"].empty:
-        used = pd.concat([tables[k]["tower"] for k in ("lots", "contracts", "systems")])
+        used = pd.concat([tables[k]["tower"].astype(object) for k in ("lots", "contracts", "systems")])
         codes = sorted(set(used))
         names = [code.replace("_", " ").capitalize() for code in codes]
         tables["towers"] = pd.DataFrame({"code": codes, "name": names}, dtype=object)
@@ -66,88 +74,162 @@ def read_estate_columns(folder: Path | str) -> EstateColumns | None:
 def _read_table(path: Path, kind: Kind) -> pd.DataFrame | None:
     if not path.exists():
         return pd.DataFrame({f.name: pd.Series([], dtype=object) for f in kind.fields})
+    names = _header(path)
+    if names is None or len(set(names)) < len(names):
+        return None
+    if any(c not in names for c in kind.required_columns):
+        return None
     try:
-        raw = pd.read_csv(
+        raw = arrow_csv.read_csv(
             path,
-            dtype="string[pyarrow]",  # texts in Arrow: each column's text work runs in C
-            keep_default_na=False,
-            na_filter=False,
-            encoding="utf-8-sig",
+            read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=arrow_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=_short_and_empty
+            ),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except (ValueError, UnicodeDecodeError, OSError):  # pandas' ParserError is a ValueError
+    except (pa.ArrowInvalid, OSError):  # a row of the wrong length, text not in UTF-8 ...
         return None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    if not raw.columns.is_unique or any(c not in raw.columns for c in kind.required_columns):
-        return None
-    cells = raw.fillna("").apply(lambda column: column.str.strip())
-    cells = cells[(cells != "").any(axis=1)]  # a row of empty cells is no record
-    table: dict[str, object] = {}
+    cells = {name: pc.utf8_trim_whitespace(raw[name]) for name in names}
+    given = [pc.not_equal(column, "") for column in cells.values()]
+    if given:  # a row of empty cells is no record
+        any_given = given[0]
+        for column in given[1:]:
+            any_given = pc.or_(any_given, column)
+        if not _all(any_given):
+            cells = {name: column.filter(any_given) for name, column in cells.items()}
+    rows = len(raw) if not cells else len(next(iter(cells.values())))
+    table: dict[str, Any] = {}
     for field in kind.fields:
-        if field.file_column in cells.columns:
+        if field.file_column in cells:
             text = _unguarded(cells[field.file_column])
         else:
-            text = pd.Series("", index=cells.index, dtype="string[pyarrow]")
-        if field.required and (text == "").any():
+            text = pa.chunked_array([pa.array([""] * rows, pa.string())])
+        empty = pc.equal(text, "")
+        if field.required and _any(empty):
             return None
-        values = _parsed(text, kind, field)
+        try:
+            values = _parsed(text, empty, kind, field)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a cell Arrow cannot parse
+            return None
         if values is None:
             return None
         table[field.name] = values
-    frame = pd.DataFrame(table, index=cells.index)
+    frame = pd.DataFrame(table)
     if kind is TOWERS:
         frame["name"] = frame["name"].where(frame["name"] != "", frame["code"])
-    return frame.reset_index(drop=True)
+    return frame
 
 
-def _unguarded(text: pd.Series) -> pd.Series:
+def _short_and_empty(row: arrow_csv.InvalidRow) -> str:
+    """A row of the wrong length is skipped when it holds nothing ("" or ",,,"): as a row of
+    empty cells, it is no record. Any other is left to the record reader."""
+    return "skip" if not row.text.replace(",", "").strip() else "error"
+
+
+def _header(path: Path) -> list[str] | None:
+    """The file's column names, trimmed and in lower case (None when it has none)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            header = next(csv.reader(file), None)
+    except (UnicodeDecodeError, OSError, csv.Error):
+        return None
+    return None if not header else [name.strip().lower() for name in header]
+
+
+def _unguarded(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """Take off the apostrophe writing puts before formula-like text."""
-    guarded = text.str.startswith("'") & text.str[1:].str.startswith(FORMULA_STARTS)
-    unguarded: pd.Series = text.where(~guarded, text.str[1:])
-    return unguarded
+    guarded = pc.match_substring_regex(text, GUARDED)
+    if not _any(guarded):
+        return text
+    return pc.if_else(guarded, pc.utf8_slice_codeunits(text, 1), text)
 
 
-def _parsed(text: pd.Series, kind: Kind, field: Field) -> npt.NDArray[Any] | None:
+def _all(flags: pa.ChunkedArray | pa.Array) -> bool:
+    return bool(pc.all(flags, min_count=0).as_py())
+
+
+def _any(flags: pa.ChunkedArray | pa.Array) -> bool:
+    return bool(pc.any(flags, min_count=0).as_py())
+
+
+def _strings(text: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(text)
+
+
+def _parsed(
+    text: pa.ChunkedArray, empty: pa.ChunkedArray, kind: Kind, field: Field
+) -> npt.NDArray[Any] | pd.arrays.ArrowStringArray | None:
     """A column's values (see EstateColumns), or None when any cell needs the record reader."""
-    empty = text == ""
+    default = kind.empty_value(field.name)
+    any_empty = _any(empty)
     if field.type == "text":
-        texts: npt.NDArray[Any] = text.where(~empty, None).to_numpy(dtype=object)
         # a reference left empty is none; other texts are empty
-        return texts if kind.empty_value(field.name) is None else text.to_numpy(dtype=object)
+        if default is None and any_empty:
+            return _strings(pc.if_else(empty, pa.scalar(None, pa.string()), text))
+        return _strings(text)
     if field.type == "yes_no":
-        answer = text.str.lower().map({**YES_NO, "": kind.empty_value(field.name)})
-        return answer.to_numpy(dtype=bool) if answer.notna().all() else None
+        answers = {**YES_NO, "": default}
+        words = [word for word, answer in answers.items() if answer is not None]
+        where = pc.index_in(pc.utf8_lower(text), value_set=pa.array(words, pa.string()))
+        if where.null_count:
+            return None
+        meaning = np.array([answers[word] for word in words], dtype=bool)
+        picked: npt.NDArray[Any] = meaning[where.to_numpy()]
+        return picked
     if field.type == "choice":
-        chosen = text.str.lower().str.replace(" ", "_").where(~empty, kind.empty_value(field.name))
-        return chosen.to_numpy(dtype=object) if chosen.isin(field.values).all() else None
+        if any_empty and default is None:
+            return None
+        chosen = pc.replace_substring(pc.utf8_lower(text), " ", "_")
+        if any_empty:
+            chosen = pc.if_else(empty, pa.scalar(default, pa.string()), chosen)
+        if not _all(pc.is_in(chosen, value_set=pa.array(field.values, pa.string()))):
+            return None
+        return _strings(chosen)
+    given = pc.invert(empty)
     if field.type == "date":
-        days = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
-        if (days.isna() & ~empty).any() or not text[~empty].str.fullmatch(r"\d{4}-\d\d-\d\d").all():
+        dates = pc.if_else(empty, pa.scalar(None, pa.string()), text)
+        if not _all(pc.match_substring_regex(dates.filter(given), r"^\d{4}-\d\d-\d\d$")):
             return None
-        numbers = (days.to_numpy(dtype="datetime64[D]") - EPOCH).astype(np.int64)
-        return np.where(empty.to_numpy(), NONE, numbers + EPOCH_ORDINAL)
+        days = pc.fill_null(pc.cast(pc.cast(dates, pa.date32()), pa.int32()), 0)
+        numbers = days.to_numpy().astype(np.int64) + EPOCH_ORDINAL
+        empty_at = empty.to_numpy()
+        if (numbers[~empty_at] < 1).any():  # the year 0 is none of the calendar's
+            return None
+        whole: npt.NDArray[Any] = np.where(empty_at, NONE, numbers)
+        return whole
     if field.type == "whole":
-        digits = text.str.replace(",", "", regex=False)
-        given = digits[~empty]
-        if not given.str.fullmatch(WHOLE).all() or (given.str.len() > 10).any():
-            return None  # not a whole number, or too large for one: the record reader says
-        numbers = pd.to_numeric(digits.where(~empty, "0")).to_numpy(dtype=np.int64)
-        if (np.abs(numbers) > LARGEST_WHOLE).any():
+        digits = pc.replace_substring(text.filter(given), ",", "")
+        unsigned = pc.replace_substring_regex(digits, r"^[+-]", "")
+        if not _all(pc.match_substring_regex(unsigned, WHOLE)):
             return None
-        default = kind.empty_value(field.name)
-        return np.where(empty.to_numpy(), NONE if default is None else default, numbers)
-    cleaned = text.str.replace("£", "", regex=False).str.replace(",", "", regex=False)
+        if _any(pc.greater(pc.utf8_length(digits), 10)):
+            return None  # too large for a whole number: the record reader says
+        signs = pc.replace_substring_regex(digits, r"^\+", "")
+        numbers = np.full(len(text), NONE if default is None else default, dtype=np.int64)
+        given_at = given.to_numpy(zero_copy_only=False)
+        numbers[given_at] = pc.cast(signs, pa.int64()).to_numpy(zero_copy_only=False)
+        if (np.abs(numbers[given_at]) > LARGEST_WHOLE).any():
+            return None
+        return numbers
+    cleaned = pc.replace_substring(pc.replace_substring(text, "£", ""), ",", "")
     if field.type == "share":
-        cleaned = cleaned.str.replace("%", "", regex=False)
-    cleaned = cleaned.str.strip()
-    present = cleaned != ""
-    given = cleaned[present]
-    if not given.str.fullmatch(AMOUNT).all() or (given.str.len() > 20).any():
+        cleaned = pc.replace_substring(cleaned, "%", "")
+    cleaned = pc.utf8_trim_whitespace(cleaned)
+    present = pc.not_equal(cleaned, "")
+    amounts_given = cleaned.filter(present)
+    if not _all(pc.match_substring_regex(amounts_given, AMOUNT)):
         return None  # a sign, an exponent, words, a huge number: the record reader decides
-    amounts = pd.to_numeric(cleaned.where(present, "0")).to_numpy(dtype=np.float64)
-    amounts[~present.to_numpy()] = np.nan
-    given = amounts[present.to_numpy()]
-    too_large = given > 100 if field.type == "share" else given >= float(MOST_MONEY)
+    if _any(pc.greater(pc.utf8_length(amounts_given), 20)):
+        return None
+    amounts = np.full(len(text), np.nan)
+    present_at = present.to_numpy(zero_copy_only=False)
+    amounts[present_at] = pc.cast(amounts_given, pa.float64()).to_numpy(zero_copy_only=False)
+    too_large = amounts[present_at] > 100 if field.type == "share" else amounts[present_at] >= float(MOST_MONEY)
     if too_large.any():
         return None
-    result: npt.NDArray[Any] = amounts
-    return result
+    return amounts
