@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from convergence.errors import ConvergenceError
 
@@ -273,28 +273,24 @@ def _estate_for(args: argparse.Namespace) -> Estate:
 
 
 def cmd_schedule(args: argparse.Namespace) -> None:
-    from convergence.planning.engine import schedule, schedule_columns
-    from convergence.planning.roadmap import roadmap_table
-    from convergence.records.columns import read_estate_columns
+    from convergence.outputs.roadmap_file import roadmap_text
 
     today = _today(args.today)
-    # estate files are read as columns; any problem, read record by record, is named there
-    columns = read_estate_columns(args.estate) if args.estate is not None else None
-    roadmap = schedule_columns(columns, today) if columns is not None else None
-    if roadmap is None:
-        roadmap = schedule(_estate_for(args), today)
-    table = roadmap_table(roadmap, uk_dates=args.format == "table")
-    if args.format == "csv":
-        from convergence.spreadsheets import csv_text
+    plans: Any = None
+    if args.estate is not None:  # read as columns; any problem, read record by record, is named
+        from convergence.planning.engine import plan_columns
+        from convergence.records.columns import read_estate_columns
 
-        text = csv_text(table)  # yes/no as true/false, as JSON writes them
-    elif args.format == "json":
-        text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
-    else:
-        text = table.to_string(index=False) + "\n"
+        columns = read_estate_columns(args.estate)
+        plans = plan_columns(columns, today) if columns is not None else None
+    if plans is None:
+        from convergence.planning.engine import schedule
+
+        plans = schedule(_estate_for(args), today).plans
+    text = roadmap_text(plans, args.format)
     if args.out is not None:
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"Wrote the roadmap of {len(table):,} systems to {args.out}")
+        print(f"Wrote the roadmap of {len(plans['council']):,} systems to {args.out}")
     else:
         sys.stdout.write(text)
 

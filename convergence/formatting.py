@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def uk_date(value: date | pd.Timestamp | None) -> str:
@@ -15,7 +17,7 @@ def uk_date(value: date | pd.Timestamp | None) -> str:
     >>> uk_date(date(2026, 10, 1))
     '1 Oct 2026'
     """
-    if value is None or value is pd.NaT or (isinstance(value, float)):
+    if value is None or isinstance(value, float) or value != value:  # NaT is not itself
         return ""
     return f"{value.day} {value:%b %Y}"
 
@@ -23,9 +25,12 @@ def uk_date(value: date | pd.Timestamp | None) -> str:
 def uk_dates(values: Iterable[date | pd.Timestamp | None]) -> list[str]:
     """`uk_date` of each value, empty for a missing one; each distinct date is written once.
 
+    >>> import pandas as pd
     >>> uk_dates(pd.Series([pd.Timestamp("2027-03-31"), pd.NaT, pd.Timestamp("2027-03-31")]))
     ['31 Mar 2027', '', '31 Mar 2027']
     """
+    import pandas as pd  # only where a column of dates is written
+
     codes, distinct = pd.factorize(pd.Series(values, copy=False))
     texts = [uk_date(v) for v in distinct]
     return [texts[c] if c >= 0 else "" for c in codes]

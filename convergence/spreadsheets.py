@@ -6,8 +6,8 @@ person typed and never runs it.
   apostrophe, which our own readers take off again (`unguard`).
 - A cell holding a carriage return is quoted: Python's csv module quotes a bare CR only when
   it is part of the line ending, and a spreadsheet would start a new row at it, so
-  "Renewal\\r=1+2" would put a formula at the start of a row. A table holding one is written
-  with every cell quoted.
+  "Renewal\\r=1+2" would put a formula at the start of a row. `write_csv` quotes a row
+  holding one in full; `csv_text` quotes every text.
 - An Excel cell holds no control characters and at most 32,767 characters (`xlsx_cell`).
 """
 
@@ -17,11 +17,14 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_LONGEST = 32_767
@@ -56,42 +59,61 @@ def write_csv(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any
         (quoted if holds_cr else plain).writerow(cells)
 
 
-def csv_text(table: pd.DataFrame) -> str:
-    """A table as CSV text: text through `safe_cell` (a column at a time), yes/no as true and
-    false, lines ending in "\\n". Arrow's writer writes it, every text quoted (so a carriage
-    return is always inside quotes): a 160,000-row roadmap in 0.15 s, where pandas' writer
-    took a second. A table Arrow cannot hold (a column mixing texts with other values) is
-    written by pandas, every cell quoted when any holds a carriage return.
+def csv_text(table: pd.DataFrame | pa.Table) -> str:
+    """A table as CSV text: text through `safe_cell`, yes/no as true and false, lines ending
+    in "\\n". Arrow's writer writes it, every text quoted (so a carriage return is always
+    inside quotes): a 160,000-row roadmap in 0.15 s, where pandas' writer took a second. A
+    table Arrow cannot hold (a column mixing texts with other values) is written by pandas,
+    every cell quoted when any holds a carriage return.
 
+    >>> import pandas as pd
     >>> csv_text(pd.DataFrame({"a": ["=1+2", "Renewal\\r=1+2"], "b": [1, None]}))
     'a,b\\n"\\'=1+2",1\\n"Renewal\\r=1+2",\\n'
     """
+    if not isinstance(table, pa.Table):
+        try:
+            table = pa.Table.from_pandas(table, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return _pandas_csv_text(table)
+    guarded = [_guarded(column) if _is_text(column.type) else column for column in table.columns]
+    written = io.BytesIO()
+    options = arrow_csv.WriteOptions(quoting_style="needed", quoting_header="none")
+    arrow_csv.write_csv(pa.table(guarded, names=table.column_names), written, options)
+    return written.getvalue().decode("utf-8")
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _guarded(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`safe_cell` of a column of texts, at once."""
+    formula = pc.match_substring_regex(text, "^[" + re.escape("".join(FORMULA_STARTS)) + "]")
+    if not pc.any(formula, min_count=0).as_py():
+        return text
+    apostrophe = pa.scalar("'", text.type)
+    joined = pc.binary_join_element_wise(apostrophe, text, pa.scalar("", text.type))
+    return pc.if_else(formula, joined, text)
+
+
+def _pandas_csv_text(table: pd.DataFrame) -> str:
+    """`csv_text` of a table with columns mixing texts and other values: pandas writes it."""
+    import pandas as pd
+
     safe = table.copy(deep=False)
     holds_cr = False
     for column in safe.columns:
         values = safe[column]
         if values.dtype == bool:
+            safe[column] = values.map({True: "true", False: "false"})
             continue
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-            text = values.astype("string[pyarrow]").fillna("")  # texts: Arrow does the work
-        else:  # texts among other things: only the texts are guarded
-            text = values.map(lambda v: v if isinstance(v, str) else "")
+        text = values.map(lambda v: v if isinstance(v, str) else "")
         formula = text.str.startswith(FORMULA_STARTS)
         if formula.any():
             safe[column] = values.where(~formula, "'" + text)
         holds_cr = holds_cr or bool(text.str.contains("\r", regex=False).any())
-    try:
-        arrow = pa.Table.from_pandas(safe, preserve_index=False)
-        written = io.BytesIO()
-        options = arrow_csv.WriteOptions(quoting_style="needed", quoting_header="none")
-        arrow_csv.write_csv(arrow, written, options)
-        return written.getvalue().decode("utf-8")
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        pass
-    yes_no = safe.select_dtypes(bool).columns
-    safe = safe.assign(**{c: safe[c].map({True: "true", False: "false"}) for c in yes_no})
     quoting = csv.QUOTE_ALL if holds_cr else csv.QUOTE_MINIMAL
     out: str = safe.to_csv(index=False, lineterminator="\n", quoting=quoting)
     return out

@@ -137,13 +137,17 @@ def test_help_loads_nothing_heavy() -> None:
     assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel", "pandas"}, loaded
 
 
-def test_a_schedule_from_estate_files_loads_no_database_chart_or_pack_library(
+def test_a_schedule_from_estate_files_loads_no_database_chart_pack_or_graph_library(
     tmp_path: Path,
 ) -> None:
+    """Nor networkx: the date pass needs no graph library."""
     out = tmp_path / "roadmap.csv"
-    loaded = modules_loaded_by("schedule", "--estate", str(SAMPLE), "--out", str(out))
-    assert out.read_text(encoding="utf-8").count("\n") > 10
-    assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel"}, loaded
+    today = ("--today", "2026-11-22")
+    for file_format in ("csv", "json"):
+        args = ("schedule", "--estate", str(SAMPLE), *today, "--format", file_format)
+        loaded = modules_loaded_by(*args, "--out", str(out))
+        assert out.read_text(encoding="utf-8").count("\n") > 10
+        assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel", "networkx"}, loaded
 
 
 def test_the_command_line_choices_match_the_package() -> None:

@@ -13,8 +13,9 @@ import pytest
 
 from convergence.cli import main
 from convergence.errors import ConvergenceError
+from convergence.outputs.roadmap_file import roadmap_table
 from convergence.planning.checks import assert_valid_schedule
-from convergence.planning.engine import schedule, schedule_columns
+from convergence.planning.engine import plan_columns, schedule, schedule_columns
 from convergence.records.columns import read_estate_columns
 from convergence.records.estate_files import read_estate, write_estate
 from convergence.records.generate import generate_estate
@@ -29,8 +30,15 @@ def same_roadmap(folder: Path) -> None:
     assert columns is not None
     by_columns = schedule_columns(columns, TODAY)
     assert by_columns is not None
-    pd.testing.assert_frame_equal(by_columns.plans, schedule(records, TODAY).plans)
+    by_records = schedule(records, TODAY)
+    pd.testing.assert_frame_equal(by_columns.plans, by_records.plans)
     assert_valid_schedule(records, by_columns)
+    plans = plan_columns(columns, TODAY)  # the command line's way, without pandas
+    assert plans is not None
+    for uk in (False, True):
+        assert roadmap_table(plans, uk_dates=uk).equals(
+            roadmap_table(by_records.plans, uk_dates=uk)
+        )
 
 
 def test_the_sample_schedules_the_same_from_columns() -> None:

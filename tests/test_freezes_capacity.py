@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from convergence.errors import EstateError, EstateFileError
+from convergence.outputs.roadmap_file import roadmap_table
 from convergence.planning.checks import assert_valid_schedule
 from convergence.planning.engine import schedule
 from convergence.planning.freezes_capacity import Window, applies, parse_day
-from convergence.planning.roadmap import explain, roadmap_table, what_sets_the_date
+from convergence.planning.roadmap import explain, what_sets_the_date
 from convergence.records.estate import (
     Capacity,
     Contract,
@@ -159,7 +160,7 @@ def test_without_freezes_or_capacity_every_date_is_todays_schedule() -> None:
 
 def test_the_roadmap_csv_names_the_rule() -> None:
     pair = revenues("D1", date(2028, 2, 29))
-    table = roadmap_table(schedule(estate(pair, freezes=(BILLING,)), TODAY))
+    table = roadmap_table(schedule(estate(pair, freezes=(BILLING,)), TODAY).plans).to_pandas()
     assert list(table.binding_rule) == ["freeze"]
 
 

@@ -17,9 +17,10 @@ from sqlmodel import Session
 
 from convergence.cli import main
 from convergence.errors import DependencyCycle, EstateError, EstateFileError, ValidationError
+from convergence.outputs.roadmap_file import roadmap_table
 from convergence.planning.checks import assert_valid_schedule
 from convergence.planning.engine import schedule
-from convergence.planning.roadmap import decisions_due, explain, roadmap_table
+from convergence.planning.roadmap import decisions_due, explain
 from convergence.records.estate import (
     Contract,
     Council,
@@ -201,7 +202,7 @@ def test_a_split_countys_system_serves_the_successor_it_names() -> None:
         System("CTY", "Finance (south)", "finance", successor="SOUTH", lot=FINANCE.name),
     )
     e = replace(e, successors=(*e.successors, Successor("SOUTH", "South unitary", VESTING)))
-    table = roadmap_table(schedule(e, TODAY))
+    table = roadmap_table(schedule(e, TODAY).plans).to_pandas()
     assert dict(zip(table.system, table.successor, strict=True)) == {
         "Finance": "NORTH",
         "Finance (south)": "SOUTH",

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from convergence.formatting import uk_date, uk_dates
+from convergence.outputs.roadmap_file import roadmap_table
 from convergence.planning import roadmap as rm
 from convergence.planning.engine import Roadmap, schedule
 from convergence.records.estate import Contract, Council, Dependency, Estate, Lot, System, Tower
@@ -149,10 +150,10 @@ def test_quarter_grid_names_the_system_holding_back(roadmap: Roadmap) -> None:
 
 
 def test_roadmap_table_has_a_row_per_system_in_iso_or_uk_dates(roadmap: Roadmap) -> None:
-    iso = rm.roadmap_table(roadmap)
+    iso = roadmap_table(roadmap.plans).to_pandas()
     assert len(iso) == 5
     assert iso.set_index("system").loc["Hosting", "cutover"] == "2027-05-13"
-    uk = rm.roadmap_table(roadmap, uk_dates=True)
+    uk = roadmap_table(roadmap.plans, uk_dates=True).to_pandas()
     assert uk.set_index("system").loc["Hosting", "cutover"] == "13 May 2027"
 
 

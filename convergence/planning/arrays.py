@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
 from operator import attrgetter, eq, is_not
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -33,6 +32,9 @@ from convergence.errors import EstateError
 from convergence.planning.freezes_capacity import Rules
 from convergence.records.columns import EstateColumns
 from convergence.records.estate import Dependency, Estate, System, system_label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -179,6 +181,8 @@ def _system_keys(
     name_code: dict[str, int],
 ) -> pd.Index:
     """Each system's (council, name) as a whole number (see `_pairs`), refusing duplicates."""
+    import pandas as pd  # only estates read as records look up names this way
+
     n = len(system_names)
     by_key = pd.Index(_pairs(council_names, system_names, council_code, name_code, n))
     if not by_key.is_unique:
@@ -424,28 +428,37 @@ def compile_estate(estate: Estate, exits: Mapping[tuple[str, str], date]) -> Est
 # --- from columns ----------------------------------------------------------------------------
 
 
-def _arrow(column: pd.Series) -> pa.Array:
-    """A column of texts in Arrow: as it is when Arrow holds it already, else converted once."""
-    values = column.array
-    if hasattr(values, "__arrow_array__"):
-        arrow = pa.array(values)
-        if isinstance(arrow, pa.ChunkedArray):
-            arrow = arrow.combine_chunks()
-    else:
-        arrow = pa.array(column.to_numpy(dtype=object), pa.large_string(), from_pandas=True)
-    return arrow.cast(pa.large_string())
+def _arrow(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A column of texts as one Arrow array of large strings (so any two compare)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column.cast(pa.large_string())
 
 
-def _texts(column: pd.Series, missing: Any = None) -> Objects:
+def _numbers(column: pa.ChunkedArray | pa.Array, dtype: type) -> npt.NDArray[Any]:
+    return np.asarray(column.to_numpy(), dtype=dtype)
+
+
+def _given(column: pa.ChunkedArray | pa.Array) -> Bools:
+    """Where a column holds a value (a reference not left empty)."""
+    given: Bools = pc.is_valid(column).to_numpy(zero_copy_only=False)
+    return given
+
+
+def _texts(column: pa.ChunkedArray | pa.Array, missing: Any = None) -> Objects:
     """A column of texts as Python strings, `missing` where there is none."""
-    values: Objects = column.to_numpy(dtype=object, na_value=missing)
+    if missing is not None:
+        column = pc.fill_null(column, missing)
+    values: Objects = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
     return values
 
 
-def _keys(*parts: pd.Series) -> pa.Array:
+def _keys(*parts: pa.ChunkedArray) -> pa.Array:
     """Two-part names, such as a system's council and name, as one text each (missing where
     a part is)."""
-    return pc.binary_join_element_wise(*map(_arrow, parts), pa.scalar("\x1f", pa.large_string()))
+    separator = pa.scalar("\x1f", pa.large_string())
+    joined: pa.Array = pc.binary_join_element_wise(*map(_arrow, parts), separator)
+    return joined
 
 
 def _unique(keys: pa.Array) -> bool:
@@ -460,7 +473,7 @@ def _slots(wanted: pa.Array, keys: pa.Array) -> Ints:
     return slots
 
 
-def _among(column: pd.Series, allowed: pd.Series) -> bool:
+def _among(column: pa.ChunkedArray, allowed: pa.ChunkedArray) -> bool:
     return bool(pc.all(pc.is_in(_arrow(column), value_set=_arrow(allowed)), min_count=0).as_py())
 
 
@@ -481,40 +494,40 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         return None
     if not _among(systems["tower"], columns["towers"]["code"]):
         return None
-    duration = systems["transition_days"].to_numpy(dtype=np.int64)
+    duration = _numbers(systems["transition_days"], np.int64)
     state = _slots(_arrow(systems["state"]), pa.array(STATE_CODES, pa.large_string()))
-    recorded = np.where(state == CONVERGED, systems["cutover"].to_numpy(dtype=np.int64), NONE)
+    recorded = np.where(state == CONVERGED, _numbers(systems["cutover"], np.int64), NONE)
     if (duration < 0).any() or ((state == CONVERGED) & (recorded == NONE)).any():
         return None
 
     contract_key = _keys(contracts["council"], contracts["reference"])
     if not _unique(contract_key):
         return None
-    has_contract = systems["contract"].notna().to_numpy()
+    has_contract = _given(systems["contract"])
     which = _slots(_keys(systems["council"], systems["contract"]), contract_key)
     if (has_contract & (which < 0)).any():
         return None
     sharing = np.bincount(which[which >= 0], minlength=m)
-    per_system = contracts["annual_value"].to_numpy(dtype=np.float64) / np.maximum(sharing, 1)
-    tacit = (contracts["renewal"] == "tacit").to_numpy(dtype=bool)
-    renewal_months = contracts["renewal_months"].to_numpy(dtype=np.int64)
+    per_system = _numbers(contracts["annual_value"], np.float64) / np.maximum(sharing, 1)
+    tacit = _texts(contracts["renewal"], "") == "tacit"
+    renewal_months = _numbers(contracts["renewal_months"], np.int64)
     slot = np.where(which >= 0, which, 0)
 
     def gather(column: str, missing: int = NONE) -> Ints:
-        values = contracts[column].to_numpy(dtype=np.int64)
+        values = _numbers(contracts[column], np.int64)
         return np.where(which >= 0, values[slot] if m else missing, missing)
 
     lot_names = _arrow(lots["name"])
     if not _unique(lot_names):
         return None
-    has_lot = systems["lot"].notna().to_numpy()
+    has_lot = _given(systems["lot"])
     lot_slot = _slots(_arrow(systems["lot"]), lot_names)
     if (has_lot & (lot_slot < 0)).any():
         return None
     safe_lot = np.where(lot_slot >= 0, lot_slot, 0)
 
     def lot_gather(column: str) -> Ints:
-        values = lots[column].to_numpy(dtype=np.int64)
+        values = _numbers(lots[column], np.int64)
         return np.where(lot_slot >= 0, values[safe_lot] if len(lots) else NONE, NONE)
 
     src = _slots(_keys(deps["needs_council"], deps["needs_system"]), system_key)
@@ -544,7 +557,7 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         annual_value=np.where(which >= 0, per_system[slot] if m else np.nan, np.nan),
         src=src,
         dst=dst,
-        lag=deps["lag_days"].to_numpy(dtype=np.int64),
+        lag=_numbers(deps["lag_days"], np.int64),
         onto=np.zeros(len(deps), dtype=bool),
         **vars(Reorganisation.none(n)),
         rules=Rules.none(n),
@@ -563,9 +576,9 @@ def _reorganised(columns: EstateColumns) -> bool:
         len(columns["successors"])
         or len(columns["freezes"])
         or len(columns["capacities"])
-        or columns["councils"]["successor"].notna().any()
-        or systems["successor"].notna().any()
-        or systems["target_system"].notna().any()
-        or systems["day_one"].astype(bool).any()
-        or (systems["hosted_until"] != NONE).any()
+        or _given(columns["councils"]["successor"]).any()
+        or _given(systems["successor"]).any()
+        or _given(systems["target_system"]).any()
+        or _numbers(systems["day_one"], bool).any()
+        or (_numbers(systems["hosted_until"], np.int64) != NONE).any()
     )

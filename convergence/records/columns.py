@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
@@ -41,14 +40,14 @@ GUARDED = "^'[" + re.escape("".join(FORMULA_STARTS)) + "]"  # as writing guards 
 
 @dataclass(frozen=True)
 class EstateColumns:
-    """One table per kind of record (by the Estate attribute: "systems" ...), one column per
-    field (by the record's field name): texts as strings (Python's or Arrow's; missing for a
-    reference left empty), dates as day numbers (`date.toordinal`, NONE when empty), whole
-    numbers as int64 (NONE when empty), amounts as float64 (nan when empty)."""
+    """One Arrow table per kind of record (by the Estate attribute: "systems" ...), one column
+    per field (by the record's field name): texts as strings (missing for a reference left
+    empty), dates as day numbers (`date.toordinal`, NONE when empty), whole numbers as int64
+    (NONE when empty), amounts as float64 (nan when empty), yes/no as booleans."""
 
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pa.Table]
 
-    def __getitem__(self, kind: str) -> pd.DataFrame:
+    def __getitem__(self, kind: str) -> pa.Table:
         return self.tables[kind]
 
 
@@ -57,23 +56,23 @@ def read_estate_columns(folder: Path | str) -> EstateColumns | None:
     folder = Path(folder)
     if not folder.is_dir() or not any((folder / k.file).exists() for k in KINDS):
         return None
-    tables: dict[str, pd.DataFrame] = {}
+    tables: dict[str, pa.Table] = {}
     for kind in KINDS:
         table = _read_table(folder / kind.file, kind)
         if table is None:
             return None
         tables[kind.plural] = table
-    if tables["towers"].empty:
-        used = pd.concat([tables[k]["tower"].astype(object) for k in ("lots", "contracts", "systems")])
-        codes = sorted(set(used))
+    if not len(tables["towers"]):
+        used = [tables[k]["tower"] for k in ("lots", "contracts", "systems")]
+        codes = sorted(pc.unique(pa.chunked_array(used, pa.string())).to_pylist())
         names = [code.replace("_", " ").capitalize() for code in codes]
-        tables["towers"] = pd.DataFrame({"code": codes, "name": names}, dtype=object)
+        tables["towers"] = pa.table({"code": codes, "name": names}, _schema(TOWERS))
     return EstateColumns(tables)
 
 
-def _read_table(path: Path, kind: Kind) -> pd.DataFrame | None:
+def _read_table(path: Path, kind: Kind) -> pa.Table | None:
     if not path.exists():
-        return pd.DataFrame({f.name: pd.Series([], dtype=object) for f in kind.fields})
+        return _schema(kind).empty_table()
     names = _header(path)
     if names is None or len(set(names)) < len(names):
         return None
@@ -103,7 +102,7 @@ def _read_table(path: Path, kind: Kind) -> pd.DataFrame | None:
         if not _all(any_given):
             cells = {name: column.filter(any_given) for name, column in cells.items()}
     rows = len(raw) if not cells else len(next(iter(cells.values())))
-    table: dict[str, Any] = {}
+    table: list[Any] = []
     for field in kind.fields:
         if field.file_column in cells:
             text = _unguarded(cells[field.file_column])
@@ -118,17 +117,25 @@ def _read_table(path: Path, kind: Kind) -> pd.DataFrame | None:
             return None
         if values is None:
             return None
-        table[field.name] = values
-    frame = pd.DataFrame(table)
-    if kind is TOWERS:
-        frame["name"] = frame["name"].where(frame["name"] != "", frame["code"])
-    return frame
+        table.append(values)
+    if kind is TOWERS:  # a tower without a name is called by its code
+        table[1] = pc.if_else(pc.equal(table[1], ""), table[0], table[1])
+    return pa.table(table, schema=_schema(kind))
 
 
 def _short_and_empty(row: arrow_csv.InvalidRow) -> str:
     """A row of the wrong length is skipped when it holds nothing ("" or ",,,"): as a row of
     empty cells, it is no record. Any other is left to the record reader."""
     return "skip" if not row.text.replace(",", "").strip() else "error"
+
+
+_ARROW_TYPES = {"date": pa.int64(), "whole": pa.int64(), "money": pa.float64(),
+                "share": pa.float64(), "yes_no": pa.bool_()}  # fmt: skip
+
+
+def _schema(kind: Kind) -> pa.Schema:
+    """A kind of record's columns and their Arrow types (texts and choices as strings)."""
+    return pa.schema([(f.name, _ARROW_TYPES.get(f.type, pa.string())) for f in kind.fields])
 
 
 def _header(path: Path) -> list[str] | None:
@@ -157,21 +164,17 @@ def _any(flags: pa.ChunkedArray | pa.Array) -> bool:
     return bool(pc.any(flags, min_count=0).as_py())
 
 
-def _strings(text: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
-    return pd.arrays.ArrowStringArray(text)
-
-
 def _parsed(
     text: pa.ChunkedArray, empty: pa.ChunkedArray, kind: Kind, field: Field
-) -> npt.NDArray[Any] | pd.arrays.ArrowStringArray | None:
+) -> npt.NDArray[Any] | pa.ChunkedArray | None:
     """A column's values (see EstateColumns), or None when any cell needs the record reader."""
     default = kind.empty_value(field.name)
     any_empty = _any(empty)
     if field.type == "text":
         # a reference left empty is none; other texts are empty
         if default is None and any_empty:
-            return _strings(pc.if_else(empty, pa.scalar(None, pa.string()), text))
-        return _strings(text)
+            return pc.if_else(empty, pa.scalar(None, pa.string()), text)
+        return text
     if field.type == "yes_no":
         answers = {**YES_NO, "": default}
         words = [word for word, answer in answers.items() if answer is not None]
@@ -189,7 +192,7 @@ def _parsed(
             chosen = pc.if_else(empty, pa.scalar(default, pa.string()), chosen)
         if not _all(pc.is_in(chosen, value_set=pa.array(field.values, pa.string()))):
             return None
-        return _strings(chosen)
+        return chosen
     given = pc.invert(empty)
     if field.type == "date":
         dates = pc.if_else(empty, pa.scalar(None, pa.string()), text)
@@ -229,7 +232,11 @@ def _parsed(
     amounts = np.full(len(text), np.nan)
     present_at = present.to_numpy(zero_copy_only=False)
     amounts[present_at] = pc.cast(amounts_given, pa.float64()).to_numpy(zero_copy_only=False)
-    too_large = amounts[present_at] > 100 if field.type == "share" else amounts[present_at] >= float(MOST_MONEY)
+    too_large = (
+        amounts[present_at] > 100
+        if field.type == "share"
+        else amounts[present_at] >= float(MOST_MONEY)
+    )
     if too_large.any():
         return None
     return amounts
