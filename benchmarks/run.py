@@ -13,6 +13,8 @@ import argparse
 import gc
 import logging
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -28,7 +30,7 @@ from sqlmodel import Session
 from convergence.planning.engine import dependency_graph, schedule
 from convergence.planning.partners import Market, every_partner, partners
 from convergence.records.estate import Capacity, Estate, Freeze, linked
-from convergence.records.estate_files import read_estate
+from convergence.records.estate_files import read_estate, write_estate
 from convergence.records.generate import generate_estate, generate_market, reorganised
 from convergence.registers.importing import preview_file
 from convergence.store import storage
@@ -94,6 +96,51 @@ def engine_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
         )
         print(rows[-1], flush=True)
     return rows
+
+
+def command_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
+    """`convergence --help` and `convergence schedule --estate DIR --format csv`, each as a
+    whole process (Python starting, imports, reading, scheduling, writing), with the largest
+    memory the process held."""
+    command = str(Path(sys.executable).parent / "convergence")
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        runs: list[tuple[str, str, list[str]]] = [("convergence --help", "—", ["--help"])]
+        for name, councils, per_council, dependencies, _ in sizes:
+            where = Path(folder) / f"estate-{councils}"
+            write_estate(estate_for(councils, per_council, dependencies), where)
+            schedule_args = ["schedule", "--estate", str(where), "--today", TODAY.isoformat()]
+            out = ["--format", "csv", "--out", str(Path(folder) / "roadmap.csv")]
+            runs.append(
+                ("`convergence schedule --estate DIR --format csv`", name, schedule_args + out)
+            )
+        for what, name, args in runs:
+            measured = [_whole_process([command, *args]) for _ in range(3)]
+            times = [seconds for seconds, _ in measured]
+            rows.append(
+                f"| {what}, whole process | {name} | {statistics.median(times):.2f} s | "
+                f"{max(peak for _, peak in measured):,.0f} MiB | min {min(times):.2f} s of 3 |"
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
+# run by a small Python of its own, so that the command's peak memory is the command's alone
+_TIMED = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _whole_process(command: list[str]) -> tuple[float, float]:
+    """Seconds and peak memory (MiB) of one run of `command`."""
+    timed = subprocess.run(
+        [sys.executable, "-c", _TIMED, *command], check=True, capture_output=True
+    )
+    seconds, kib = timed.stdout.split()
+    return float(seconds), int(kib) / 1024
 
 
 def reorganisation_rows(sizes: list[tuple[str, int, int, int, int]]) -> list[str]:
@@ -376,6 +423,7 @@ def main() -> None:
     print("| what | estate (systems / dependencies) | median | peak memory | note |")
     print("|---|---|---|---|---|")
     engine_rows(sizes)
+    command_rows(sizes)
     reorganisation_rows(sizes)
     placement_rows(sizes)
     partner_rows(args.smallest)
