@@ -2,9 +2,9 @@
 parsed at once by Arrow's compute functions, for the engine to compile without an object per
 record (see convergence.planning.arrays.compile_columns). At national scale, reading the
 folder record by record took 24 of the 25 seconds `convergence schedule --estate` spent, and
-pandas' reader with a column at a time in pandas 4.5 s; Arrow reads it in about a second
-(its reader and compute functions run in C on every core, and texts stay in Arrow's buffers
-rather than becoming 3 million Python strings).
+pandas' reader with its column methods 4.5 s; Arrow reads it in about a second (its reader and
+compute functions run in C on every core, and texts stay in Arrow's buffers rather than
+becoming 3 million Python strings).
 
 Only a folder without problems is read this way. At the first thing the record reader
 (convergence.records.estate_files) might refuse or read differently — a cell that does not
