@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from convergence.records.columns import EstateColumns
     from convergence.records.estate import Estate
     from convergence.registers.importing import FilePreview
     from convergence.store.access import Actor
@@ -272,15 +273,31 @@ def _estate_for(args: argparse.Namespace) -> Estate:
         return programme(storage.load_estate(session=session))
 
 
+def _estate_columns(args: argparse.Namespace) -> EstateColumns | None:
+    """The estate as columns, from estate files or the database (None when the files must be
+    read record by record)."""
+    from convergence.records.columns import read_estate_columns
+
+    if args.estate is not None:
+        return read_estate_columns(args.estate)
+    from sqlmodel import Session
+
+    from convergence.store import storage
+
+    with Session(_engine(args)) as session:
+        return storage.load_estate_columns(session=session)
+
+
 def cmd_schedule(args: argparse.Namespace) -> None:
     from convergence.planning.engine import schedule, schedule_columns
     from convergence.planning.roadmap import roadmap_table
-    from convergence.records.columns import read_estate_columns
+    from convergence.records.columns import programme_columns
 
     today = _today(args.today)
-    # estate files are read as columns; any problem, read record by record, is named there
-    columns = read_estate_columns(args.estate) if args.estate is not None else None
-    roadmap = schedule_columns(columns, today) if columns is not None else None
+    # the estate is read as columns; any problem, or anything the columns do not plan (a
+    # reorganisation, freezes, capacity rules), is read record by record and named there
+    columns = _estate_columns(args)
+    roadmap = schedule_columns(programme_columns(columns), today) if columns is not None else None
     if roadmap is None:
         roadmap = schedule(_estate_for(args), today)
     table = roadmap_table(roadmap, uk_dates=args.format == "table")

@@ -151,3 +151,23 @@ def _parsed(text: pd.Series, kind: Kind, field: Field) -> npt.NDArray[Any] | Non
         return None
     result: npt.NDArray[Any] = amounts
     return result
+
+
+def programme_columns(columns: EstateColumns) -> EstateColumns:
+    """`convergence.records.estate.programme` of an estate read as columns: without the
+    organisations outside the programme and their contracts, systems and dependencies."""
+    councils = columns["councils"]
+    outside = set(councils["code"][~councils["in_programme"].to_numpy(dtype=bool)])
+    if not outside:
+        return columns
+    tables = dict(columns.tables)
+    deps = tables["dependencies"]
+    kept = {
+        "councils": ~councils["code"].isin(outside),
+        "contracts": ~tables["contracts"]["council"].isin(outside),
+        "systems": ~tables["systems"]["council"].isin(outside),
+        "dependencies": ~(deps["council"].isin(outside) | deps["needs_council"].isin(outside)),
+    }
+    for kind, rows in kept.items():
+        tables[kind] = tables[kind][rows.to_numpy(dtype=bool)].reset_index(drop=True)
+    return EstateColumns(tables)
