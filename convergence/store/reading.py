@@ -186,40 +186,46 @@ def _read_table(
     table = SQLModel.metadata.tables[kind.name.replace(" ", "_")]  # "framework lot": framework_lot
     stored = [f for f in kind.fields if f.database_column is not None]
     names = ["id", *dict.fromkeys(f.database_column for f in stored if f.database_column)]
-    data, _ = _fetch(session, table, names)
-    raw = dict(zip(names, data, strict=True))
+    rows_read, _ = _fetch(session, table, names)
+    # one object array of rows and columns, then its columns: twice as fast as zip(*rows)
+    grid = np.array(rows_read, dtype=object).reshape(len(rows_read), len(names))
+    del rows_read
+    raw = {name: grid[:, i] for i, name in enumerate(names)}
     ids = pd.Index(np.array(raw["id"], dtype=np.int64))
-    values: dict[str, npt.NDArray[Any]] = {}
+    values: dict[str, Any] = {}  # numpy arrays, or texts taken from another table
     found: dict[str, npt.NDArray[np.intp]] = {}  # a reference's positions in its kind's table
 
-    def keys_of(named: Kind, name: str) -> npt.NDArray[Any]:
+    def keys_of(named: str, name: str) -> Any:
         """Field `name` of every record of kind `named` (this kind's, as read so far)."""
-        return values[name] if named is kind else tables[named.plural][name].to_numpy(object)
+        return values[name] if named == kind.name else tables[_KIND_NAMED[named].plural][name].array
 
     for field in sorted(stored, key=lambda f: bool(f.refers_to)):  # a system's name first
         column = raw[field.database_column or ""]
         if not field.refers_to:
             values[field.name] = _converted(column, kind, field)
             continue
-        named = _KIND_NAMED[field.refers_to]
-        found[field.name] = _positions(ids if named is kind else rows[named.name], column)
-        values[field.name] = _taken(keys_of(named, _own_key(named)), found[field.name])
+        found[field.name] = _positions(
+            ids if field.refers_to == kind.name else rows[field.refers_to], column
+        )
+        values[field.name] = _taken(
+            keys_of(field.refers_to, _own_key(field.refers_to)), found[field.name]
+        )
     for field in kind.fields:
         if field.database_column is None:  # the rest of a reference's key: the record's council
             naming = next(f for f in kind.fields if f.scope == field.name)
             named = _KIND_NAMED[naming.refers_to]
             scope = next(f.name for f in named.fields if f.key and f.refers_to)
-            values[field.name] = _taken(keys_of(named, scope), found[naming.name])
+            values[field.name] = _taken(keys_of(named.name, scope), found[naming.name])
     return pd.DataFrame({f.name: values[f.name] for f in kind.fields}), ids
 
 
-def _own_key(kind: Kind) -> str:
+def _own_key(kind: str) -> str:
     """The key field a reference to `kind` names: its code, name or reference (a contract's or
     system's council is a field of its own)."""
-    return next(f.name for f in kind.fields if f.key and not f.refers_to)
+    return next(f.name for f in _KIND_NAMED[kind].fields if f.key and not f.refers_to)
 
 
-def _positions(rows: pd.Index, ids: Sequence[int | None]) -> npt.NDArray[np.intp]:
+def _positions(rows: pd.Index, ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
     """Each id's position among `rows`, -1 for none (an empty reference, or an unknown id)."""
     given = np.array(ids, dtype=np.float64)  # None reads as nan, which no row id is
     positions: npt.NDArray[np.intp] = rows.get_indexer(
@@ -228,15 +234,21 @@ def _positions(rows: pd.Index, ids: Sequence[int | None]) -> npt.NDArray[np.intp
     return positions
 
 
-def _taken(keys: npt.NDArray[Any], positions: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
-    """keys[positions] as texts, None where a position is -1."""
-    texts = np.full(positions.size, None, dtype=object)
+def _taken(keys: Any, positions: npt.NDArray[np.intp]) -> Any:
+    """keys[positions] (a numpy array, or another table's texts kept as they are: taking them
+    costs a fifth of building them again), missing where a position is -1; where none is
+    known, None in every row (as the texts of a column left empty in an estate file)."""
     known = positions >= 0
+    if not known.any():
+        return np.full(positions.size, None, dtype=object)
+    if not isinstance(keys, np.ndarray):
+        return keys.take(positions, allow_fill=True)
+    texts = np.full(positions.size, None, dtype=object)
     texts[known] = keys[positions[known]]
     return texts
 
 
-def _converted(column: Sequence[Any], kind: Kind, field: Field) -> npt.NDArray[Any]:
+def _converted(column: npt.NDArray[Any], kind: Kind, field: Field) -> npt.NDArray[Any]:
     """A column as the driver gave it, as EstateColumns holds it."""
     if field.type in ("text", "choice"):
         return np.array(column, dtype=object)
@@ -253,10 +265,10 @@ def _converted(column: Sequence[Any], kind: Kind, field: Field) -> npt.NDArray[A
     return whole
 
 
-def _day_numbers(column: Sequence[Any]) -> npt.NDArray[np.int64]:
+def _day_numbers(column: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     """Dates (SQLite's 'YYYY-MM-DD' text or PostgreSQL's dates) as `date.toordinal` day
     numbers, NONE for none; each distinct date converted once (dates repeat a lot)."""
-    codes, distinct = pd.factorize(np.array(column, dtype=object))  # None: code -1
+    codes, distinct = pd.factorize(column)  # None: code -1
     days = np.array(
         [
             d.toordinal() if isinstance(d, date) else date.fromisoformat(d).toordinal()
@@ -327,7 +339,8 @@ def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequen
     SQLAlchemy's own rows would be (dates from SQLite's text, Decimals from its numbers),
     without a row object per record. Equal values share one converted object, which is safe as
     dates and Decimals are immutable."""
-    columns, type_codes = _fetch(session, table, names)
+    rows, type_codes = _fetch(session, table, names)
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in names]
     dialect = session.connection().dialect
     for i, name in enumerate(names):
         convert = table.c[name].type.dialect_impl(dialect).result_processor(dialect, type_codes[i])
@@ -337,11 +350,10 @@ def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequen
     return columns
 
 
-def _fetch(session: Session, table: Any, names: list[str]) -> tuple[list[Sequence[Any]], list[Any]]:
+def _fetch(session: Session, table: Any, names: list[str]) -> tuple[Sequence[Any], list[Any]]:
     """The named columns of every row of `table` in the order the rows were added, as the
-    driver gives them (SQLite: dates as text, amounts as numbers; PostgreSQL: dates and
-    Decimals), read through the driver's cursor without a row object per record; and the
-    driver's type code of each column."""
+    driver's plain rows (SQLite: dates as text, amounts as numbers; PostgreSQL: dates and
+    Decimals), without a row object per record; and the driver's type code of each column."""
     connection = session.connection()
     ordered = select(*(table.c[name] for name in names)).order_by(table.c.id)  # as added
     query = str(ordered.compile(dialect=connection.dialect))
@@ -352,8 +364,7 @@ def _fetch(session: Session, table: Any, names: list[str]) -> tuple[list[Sequenc
         type_codes = [column[1] for column in cursor.description]
     finally:
         cursor.close()
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in names]
-    return columns, type_codes
+    return rows, type_codes
 
 
 def estate_revision(*, session: Session) -> int:
