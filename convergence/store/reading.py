@@ -150,6 +150,9 @@ def _links(
 # --- reading as columns -----------------------------------------------------------------------
 
 _KIND_NAMED = {kind.name: kind for kind in KINDS}
+# the kinds other records name, whose row ids are read (a dependency's are not: a fifth less
+# to read of the largest table)
+_NAMED = {f.refers_to for kind in KINDS for f in kind.fields if f.refers_to}
 
 
 def load_estate_columns(*, session: Session) -> EstateColumns:
@@ -181,17 +184,20 @@ def load_estate_columns(*, session: Session) -> EstateColumns:
 def _read_table(
     session: Session, kind: Kind, tables: dict[str, pd.DataFrame], rows: dict[str, pd.Index]
 ) -> tuple[pd.DataFrame, pd.Index]:
-    """One kind's table as columns, and its row ids (`tables` and `rows` hold the kinds read
-    before it, which its references name; a system may name another system)."""
+    """One kind's table as columns, and its row ids (empty for a kind no record names;
+    `tables` and `rows` hold the kinds read before it, which its references name; a system may
+    name another system)."""
     table = SQLModel.metadata.tables[kind.name.replace(" ", "_")]  # "framework lot": framework_lot
     stored = [f for f in kind.fields if f.database_column is not None]
-    names = ["id", *dict.fromkeys(f.database_column for f in stored if f.database_column)]
+    names = list(dict.fromkeys(f.database_column for f in stored if f.database_column))
+    if kind.name in _NAMED:
+        names.insert(0, "id")
     rows_read, _ = _fetch(session, table, names)
     # one object array of rows and columns, then its columns: twice as fast as zip(*rows)
     grid = np.array(rows_read, dtype=object).reshape(len(rows_read), len(names))
     del rows_read
     raw = {name: grid[:, i] for i, name in enumerate(names)}
-    ids = pd.Index(np.array(raw["id"], dtype=np.int64))
+    ids = pd.Index(np.array(raw.get("id", ()), dtype=np.int64))  # none when not read
     values: dict[str, Any] = {}  # numpy arrays, or texts taken from another table
     found: dict[str, npt.NDArray[np.intp]] = {}  # a reference's positions in its kind's table
 
