@@ -165,8 +165,8 @@ def load_estate_columns(*, session: Session) -> EstateColumns:
     field naming another record is stored as that record's row id: it reads, by position in
     the other table, that record's key (a council's code, a contract's reference, a system's
     name), and a field holding the rest of such a key (a dependency's councils, a system's
-    target council) reads the other record's council. A row id that names no row reads as
-    None, which compiling the columns refuses.
+    target council) reads the other record's council (a row id naming no row, which the
+    foreign keys rule out, would read as None).
 
     Organisations outside the programme are kept, as `load_estate` keeps them (see
     convergence.records.columns.programme_columns).
