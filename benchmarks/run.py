@@ -27,8 +27,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from convergence.planning.engine import dependency_graph, schedule
+from convergence.planning.engine import dependency_graph, schedule, schedule_columns
 from convergence.planning.partners import Market, every_partner, partners
+from convergence.records.columns import EstateColumns
 from convergence.records.estate import Capacity, Estate, Freeze, linked
 from convergence.records.estate_files import read_estate, write_estate
 from convergence.records.generate import generate_estate, generate_market, reorganised
@@ -270,11 +271,11 @@ def load_rows(sizes: list[tuple[str, int, int, int, int]], postgres: str | None)
             continue  # loading national scale into a database is a separate, slower exercise
         estate = estate_for(councils, per_council, dependencies)
         for kind in ("SQLite", "PostgreSQL") if postgres else ("SQLite",):
-            rows.append(_load_row(kind, name, estate, runs, postgres))
+            rows.extend(_load_row(kind, name, estate, runs, postgres))
     return rows
 
 
-def _load_row(kind: str, name: str, estate: Estate, runs: int, postgres: str | None) -> str:
+def _load_row(kind: str, name: str, estate: Estate, runs: int, postgres: str | None) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         if kind == "SQLite":
             url = f"sqlite:///{folder}/bench.sqlite"
@@ -292,6 +293,7 @@ def _load_row(kind: str, name: str, estate: Estate, runs: int, postgres: str | N
                 return storage.load_estate(session=session)
 
         seconds = median_seconds(load, runs)
+        columns, memory = _columns_loaded(engine, runs)
         changes = iter(range(1, 1_000))
 
         def save_one(engine: Engine = engine) -> None:
@@ -303,12 +305,52 @@ def _load_row(kind: str, name: str, estate: Estate, runs: int, postgres: str | N
 
         one = median_seconds(save_one, runs)
         engine.dispose()
-    row = (
+    rows = [
         f"| load estate from {kind} | {name} | {seconds * 1000:,.0f} ms | | "
-        f"first save {saved:,.1f} s; saving one contract {one * 1000:,.0f} ms |"
-    )
-    print(row, flush=True)
-    return row
+        f"first save {saved:,.1f} s; saving one contract {one * 1000:,.0f} ms |",
+        f"| load estate from {kind} as columns | {name} | {columns * 1000:,.0f} ms | "
+        f"{memory:,.0f} MiB | as records {seconds * 1000:,.0f} ms |",
+    ]
+    print("\n".join(rows), flush=True)
+    return rows
+
+
+def _columns_loaded(engine: Engine, runs: int) -> tuple[float, float]:
+    """The median seconds and peak MiB of loading the estate as columns."""
+
+    def load() -> EstateColumns:
+        with Session(engine) as session:
+            return storage.load_estate_columns(session=session)
+
+    return median_seconds(load, runs), peak_mib(load)
+
+
+def national_columns_rows(size: tuple[str, int, int, int, int]) -> list[str]:
+    """National scale saved into SQLite once (minutes), then loaded as columns and scheduled
+    in-process: the way `convergence schedule` plans the database."""
+    name, councils, per_council, dependencies, runs = size
+    estate = estate_for(councils, per_council, dependencies)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = prepare_database(f"sqlite:///{folder}/bench.sqlite")
+        with Session(engine) as session:
+            started = time.perf_counter()
+            storage.save_estate(session=session, estate=estate, actor=SYSTEM)
+            saved = time.perf_counter() - started
+        del estate
+        seconds, memory = _columns_loaded(engine, runs)
+        with Session(engine) as session:
+            columns = storage.load_estate_columns(session=session)
+        engine.dispose()
+    planned = median_seconds(lambda: schedule_columns(columns, TODAY), runs)
+    planned_memory = peak_mib(lambda: schedule_columns(columns, TODAY))
+    rows = [
+        f"| load estate from SQLite as columns | {name} | {seconds:,.2f} s | {memory:,.0f} MiB "
+        f"| first save {saved:,.0f} s |",
+        f"| engine: schedule the columns loaded from SQLite | {name} | {planned * 1000:,.0f} ms "
+        f"| {planned_memory:,.0f} MiB | |",
+    ]
+    print("\n".join(rows), flush=True)
+    return rows
 
 
 SCREENS = [
@@ -429,6 +471,8 @@ def main() -> None:
     partner_rows(args.smallest)
     with throwaway_postgres() as postgres:
         load_rows(sizes[:3], postgres)
+    if not args.smallest:
+        national_columns_rows(SIZES[3])
     screen_rows(sizes[:3])
     pack_rows(sizes[:3])
     import_rows(2_000 if args.smallest else 50_000)

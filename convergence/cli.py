@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from convergence.records.columns import EstateColumns
     from convergence.records.estate import Estate
     from convergence.registers.importing import FilePreview
     from convergence.store.access import Actor
@@ -272,17 +273,31 @@ def _estate_for(args: argparse.Namespace) -> Estate:
         return programme(storage.load_estate(session=session))
 
 
+def _estate_columns(args: argparse.Namespace) -> EstateColumns | None:
+    """The estate as columns, from estate files or the database (None when the files must be
+    read record by record)."""
+    from convergence.records.columns import read_estate_columns
+
+    if args.estate is not None:
+        return read_estate_columns(args.estate)
+    from sqlmodel import Session
+
+    from convergence.store import storage
+
+    with Session(_engine(args)) as session:
+        return storage.load_estate_columns(session=session)
+
+
 def cmd_schedule(args: argparse.Namespace) -> None:
     from convergence.outputs.roadmap_file import roadmap_text
+    from convergence.planning.engine import plan_columns
+    from convergence.records.columns import programme_columns
 
     today = _today(args.today)
-    plans: Any = None
-    if args.estate is not None:  # read as columns; any problem, read record by record, is named
-        from convergence.planning.engine import plan_columns
-        from convergence.records.columns import read_estate_columns
-
-        columns = read_estate_columns(args.estate)
-        plans = plan_columns(columns, today) if columns is not None else None
+    # the estate is read as columns; any problem, or anything the columns do not plan (a
+    # reorganisation, freezes, capacity rules), is read record by record and named there
+    columns = _estate_columns(args)
+    plans: Any = plan_columns(programme_columns(columns), today) if columns is not None else None
     if plans is None:
         from convergence.planning.engine import schedule
 

@@ -66,13 +66,13 @@ def read_estate_columns(folder: Path | str) -> EstateColumns | None:
         used = [tables[k]["tower"] for k in ("lots", "contracts", "systems")]
         codes = sorted(pc.unique(pa.chunked_array(used, pa.string())).to_pylist())
         names = [code.replace("_", " ").capitalize() for code in codes]
-        tables["towers"] = pa.table({"code": codes, "name": names}, _schema(TOWERS))
+        tables["towers"] = pa.table({"code": codes, "name": names}, table_schema(TOWERS))
     return EstateColumns(tables)
 
 
 def _read_table(path: Path, kind: Kind) -> pa.Table | None:
     if not path.exists():
-        return _schema(kind).empty_table()
+        return table_schema(kind).empty_table()
     names = _header(path)
     if names is None or len(set(names)) < len(names):
         return None
@@ -120,7 +120,7 @@ def _read_table(path: Path, kind: Kind) -> pa.Table | None:
         table.append(values)
     if kind is TOWERS:  # a tower without a name is called by its code
         table[1] = pc.if_else(pc.equal(table[1], ""), table[0], table[1])
-    return pa.table(table, schema=_schema(kind))
+    return pa.table(table, schema=table_schema(kind))
 
 
 def _short_and_empty(row: arrow_csv.InvalidRow) -> str:
@@ -133,7 +133,7 @@ _ARROW_TYPES = {"date": pa.int64(), "whole": pa.int64(), "money": pa.float64(),
                 "share": pa.float64(), "yes_no": pa.bool_()}  # fmt: skip
 
 
-def _schema(kind: Kind) -> pa.Schema:
+def table_schema(kind: Kind) -> pa.Schema:
     """A kind of record's columns and their Arrow types (texts and choices as strings)."""
     return pa.schema([(f.name, _ARROW_TYPES.get(f.type, pa.string())) for f in kind.fields])
 
@@ -240,3 +240,25 @@ def _parsed(
     if too_large.any():
         return None
     return amounts
+
+
+def programme_columns(columns: EstateColumns) -> EstateColumns:
+    """`convergence.records.estate.programme` of an estate read as columns: without the
+    organisations outside the programme and their contracts, systems and dependencies."""
+    councils = columns["councils"]
+    outside = pc.filter(councils["code"], pc.invert(councils["in_programme"])).combine_chunks()
+    if not len(outside):
+        return columns
+
+    def inside(*named: tuple[str, str]) -> pa.ChunkedArray:
+        """Rows whose every named council is in the programme."""
+        found = [pc.is_in(columns[kind][column], value_set=outside) for kind, column in named]
+        return pc.invert(found[0] if len(found) == 1 else pc.or_(*found))
+
+    kept = {
+        "councils": inside(("councils", "code")),
+        "contracts": inside(("contracts", "council")),
+        "systems": inside(("systems", "council")),
+        "dependencies": inside(("dependencies", "council"), ("dependencies", "needs_council")),
+    }
+    return EstateColumns({**columns.tables, **{k: columns[k].filter(r) for k, r in kept.items()}})

@@ -1,7 +1,8 @@
 """Storage: what the screens, the command line and the benchmarks call to read and write the
 database. The queries themselves live in the modules of this package, one topic each:
 
-- reading.py   the estate back as records, and the revision number the app watches
+- reading.py   the estate back as records or as columns, and the revision number the app
+               watches
 - writing.py   saving many records at once, checked and all or nothing
 - editing.py   one record at a time (stale versions refused), deleting, adopting a scenario
 - history.py   who changed what, when (append-only)
@@ -26,7 +27,7 @@ from convergence.store.plans import (
     save_scenario,
     scenarios,
 )
-from convergence.store.reading import estate_revision, is_empty, load_estate
+from convergence.store.reading import estate_revision, is_empty, load_estate, load_estate_columns
 from convergence.store.realised import realised_savings, record_realised_saving
 from convergence.store.users import (
     Account,
@@ -75,6 +76,7 @@ __all__ = [
     "history_users",
     "is_empty",
     "load_estate",
+    "load_estate_columns",
     "realised_savings",
     "record_realised_saving",
     "record_version",

@@ -1,0 +1,172 @@
+"""The estate loaded from the database as columns (storage.load_estate_columns), on SQLite and
+PostgreSQL: the same columns as the same estate read from estate files, the same roadmap as its
+records, and `convergence schedule` falling back to the records for what columns do not plan."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from convergence.cli import main
+from convergence.planning.checks import assert_valid_schedule
+from convergence.planning.engine import schedule, schedule_columns
+from convergence.records.columns import EstateColumns, programme_columns, read_estate_columns
+from convergence.records.estate import Contract, Council, Dependency, Estate, System, programme
+from convergence.records.estate_files import read_estate, write_estate
+from convergence.records.generate import generate_estate
+from convergence.store import storage
+from convergence.store.access import SYSTEM
+from tests.conftest import ROOT, SAMPLE
+
+TODAY = date(2026, 11, 22)
+COUNTY = ROOT / "data" / "county"
+
+
+def saved(engine: Engine, estate: Estate) -> None:
+    with Session(engine) as session:
+        storage.save_estate(session=session, estate=estate, actor=SYSTEM)
+
+
+def loaded(engine: Engine) -> tuple[EstateColumns, Estate]:
+    with Session(engine) as session:
+        return storage.load_estate_columns(session=session), storage.load_estate(session=session)
+
+
+def assert_same_columns(columns: EstateColumns, folder: Path) -> None:
+    from_files = read_estate_columns(folder)
+    assert from_files is not None
+    assert list(columns.tables) == list(from_files.tables)
+    for kind, table in columns.tables.items():
+        assert table.schema == from_files[kind].schema, kind
+        # as pandas frames, whose comparison takes two empty amounts (nan) as equal
+        pd.testing.assert_frame_equal(table.to_pandas(), from_files[kind].to_pandas(), obj=kind)
+
+
+def assert_same_roadmap(columns: EstateColumns, estate: Estate) -> None:
+    by_columns = schedule_columns(columns, TODAY)
+    assert by_columns is not None
+    assert len(by_columns.plans) == len(estate.systems) > 0
+    pd.testing.assert_frame_equal(by_columns.plans, schedule(estate, TODAY).plans)
+    assert_valid_schedule(estate, by_columns)
+
+
+@pytest.mark.parametrize("which", ["sample", "generated"])
+def test_columns_from_the_database_are_the_columns_from_its_files(
+    which: str, engine: Engine, tmp_path: Path
+) -> None:
+    if which == "sample":
+        estate = read_estate(SAMPLE)
+    else:
+        estate = generate_estate(councils=6, systems_per_council=120, dependencies=1_500, seed=11)
+    write_estate(estate, tmp_path)
+    saved(engine, read_estate(tmp_path))  # stored in the files' order
+    columns, records = loaded(engine)
+    assert_same_columns(columns, tmp_path)
+    assert len(columns["dependencies"]) == len(records.dependencies) > 0
+    assert_same_roadmap(columns, records)
+
+
+def test_an_amended_estate_loads_as_its_records_read(engine: Engine) -> None:
+    """After edits (an id order unlike the files', a system's contract taken away, a deleted
+    system), the columns still hold exactly what the records hold."""
+    estate = read_estate(SAMPLE)
+    saved(engine, estate)
+    system = next(s for s in estate.systems if s.contract is not None)
+    with Session(engine) as session:
+        version = storage.record_version(session=session, record=system)
+        storage.save_record(
+            session=session,
+            record=replace(system, contract=None, transition_days=7),
+            actor=SYSTEM,
+            version=version,
+        )
+    columns, records = loaded(engine)
+    systems = columns["systems"].to_pandas()
+    row = systems[(systems["council"] == system.council) & (systems["name"] == system.name)]
+    assert row["contract"].tolist() == [None] or row["contract"].isna().all()
+    assert row["transition_days"].tolist() == [7]
+    assert [tuple(r) for r in systems[["council", "name"]].itertuples(index=False)] == [
+        (s.council, s.name) for s in records.systems
+    ]
+    assert_same_roadmap(columns, records)
+
+
+def with_outside_organisation(estate: Estate) -> Estate:
+    """The estate with an organisation outside the programme: its contract and system, and a
+    dependency of a programme council's system on it."""
+    waiting = estate.systems[0]
+    return replace(
+        estate,
+        councils=(*estate.councils, Council("OUT", "Outside the programme", in_programme=False)),
+        contracts=(*estate.contracts, Contract("OUT", "OUT-1", "Hosting", "Elsewhere", "desktop")),
+        systems=(
+            *estate.systems,
+            System("OUT", "Their desktop", "desktop", contract="OUT-1", transition_days=900),
+        ),
+        dependencies=(
+            *estate.dependencies,
+            Dependency(waiting.council, waiting.name, "OUT", "Their desktop", lag_days=30),
+        ),
+    )
+
+
+def test_organisations_outside_the_programme_are_left_out_as_by_records(
+    engine: Engine, tmp_path: Path
+) -> None:
+    estate = with_outside_organisation(read_estate(SAMPLE))
+    saved(engine, estate)
+    columns, records = loaded(engine)
+    assert "OUT" in columns["systems"]["council"].to_pylist()  # loaded, as the records are
+    planned = programme_columns(columns)
+    assert "OUT" not in planned["systems"]["council"].to_pylist()
+    assert "OUT" not in planned["dependencies"]["needs_council"].to_pylist()
+    assert "OUT" not in planned["councils"]["code"].to_pylist()
+    assert_same_roadmap(planned, programme(records))
+    # from estate files too
+    write_estate(estate, tmp_path)
+    from_files = read_estate_columns(tmp_path)
+    assert from_files is not None
+    assert_same_roadmap(programme_columns(from_files), programme(read_estate(tmp_path)))
+
+
+def roadmap_printed(
+    capsys: pytest.CaptureFixture[str], database: str = "", estate: str = ""
+) -> str:
+    """`convergence schedule` of the database, or of the estate files in `estate`."""
+    source = ["schedule", "--estate", estate] if estate else ["--database", database, "schedule"]
+    code = main([*source, "--today", TODAY.isoformat(), "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    return out
+
+
+@pytest.mark.parametrize("folder", [SAMPLE, COUNTY], ids=["sample", "reorganised county"])
+def test_schedule_from_the_database_prints_the_roadmap_of_its_files(
+    folder: Path, database_url: str, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    estate = read_estate(folder)
+    saved(engine, estate)
+    columns, _ = loaded(engine)
+    # the county's reorganisation is planned from its records
+    assert (schedule_columns(columns, TODAY) is None) == (folder == COUNTY)
+    printed = roadmap_printed(capsys, database=database_url)
+    assert printed == roadmap_printed(capsys, estate=str(folder))
+    assert printed.count("\n") == len(estate.systems) + 1
+
+
+def test_schedule_from_the_database_leaves_out_organisations_outside_the_programme(
+    database_url: str, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    estate = with_outside_organisation(read_estate(SAMPLE))
+    saved(engine, estate)
+    write_estate(estate, tmp_path)
+    printed = roadmap_printed(capsys, database=database_url)
+    assert printed == roadmap_printed(capsys, estate=str(tmp_path))
+    assert "Their desktop" not in printed
+    assert printed.count("\n") == len(programme(estate).systems) + 1
