@@ -69,7 +69,10 @@ def test_columns_from_the_database_are_the_columns_from_its_files(
     columns, records = loaded(engine)
     assert_same_columns(columns, tmp_path)
     assert len(columns["dependencies"]) == len(records.dependencies) > 0
+    assert set(columns.positions) >= {"systems.contract", "dependencies.system"}
     assert_same_roadmap(columns, records)
+    by_names = EstateColumns(columns.tables)  # the references looked up by name instead
+    assert_same_roadmap(by_names, records)
 
 
 def test_an_amended_estate_loads_as_its_records_read(engine: Engine) -> None:

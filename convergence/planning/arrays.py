@@ -486,8 +486,11 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
     n, m = len(systems), len(contracts)
     if _reorganised(columns):
         return None  # read as records: the reorganisation's references are checked there
-    system_key = _keys(systems["council"], systems["name"])
-    if not _unique(system_key):
+    given = columns.positions  # references its source resolved: their keys are unique
+    system_key = (
+        None if "dependencies.system" in given else _keys(systems["council"], systems["name"])
+    )
+    if system_key is not None and not _unique(system_key):
         return None
     councils = columns["councils"]["code"]
     if len(councils) and not _among(systems["council"], councils):
@@ -500,11 +503,14 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
     if (duration < 0).any() or ((state == CONVERGED) & (recorded == NONE)).any():
         return None
 
-    contract_key = _keys(contracts["council"], contracts["reference"])
-    if not _unique(contract_key):
-        return None
     has_contract = _given(systems["contract"])
-    which = _slots(_keys(systems["council"], systems["contract"]), contract_key)
+    if "systems.contract" in given:
+        which = given["systems.contract"].astype(np.int64)
+    else:
+        contract_key = _keys(contracts["council"], contracts["reference"])
+        if not _unique(contract_key):
+            return None
+        which = _slots(_keys(systems["council"], systems["contract"]), contract_key)
     if (has_contract & (which < 0)).any():
         return None
     sharing = np.bincount(which[which >= 0], minlength=m)
@@ -530,8 +536,12 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         values = _numbers(lots[column], np.int64)
         return np.where(lot_slot >= 0, values[safe_lot] if len(lots) else NONE, NONE)
 
-    src = _slots(_keys(deps["needs_council"], deps["needs_system"]), system_key)
-    dst = _slots(_keys(deps["council"], deps["system"]), system_key)
+    if system_key is None:
+        src = given["dependencies.needs_system"].astype(np.int64)
+        dst = given["dependencies.system"].astype(np.int64)
+    else:
+        src = _slots(_keys(deps["needs_council"], deps["needs_system"]), system_key)
+        dst = _slots(_keys(deps["council"], deps["system"]), system_key)
     if (src < 0).any() or (dst < 0).any():
         return None
     council_code = pc.dictionary_encode(_arrow(systems["council"])).indices

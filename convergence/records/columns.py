@@ -16,6 +16,7 @@ code, in the same words (file, row, column), so reading columns loses no check.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,15 @@ class EstateColumns:
     """One Arrow table per kind of record (by the Estate attribute: "systems" ...), one column
     per field (by the record's field name): texts as strings (missing for a reference left
     empty), dates as day numbers (`date.toordinal`, NONE when empty), whole numbers as int64
-    (NONE when empty), amounts as float64 (nan when empty), yes/no as booleans."""
+    (NONE when empty), amounts as float64 (nan when empty), yes/no as booleans.
+
+    `positions` may give, for a reference ("systems.contract", "dependencies.system",
+    "dependencies.needs_system"), each row's position in the table it names (-1 for none):
+    its source, the database, has resolved it already and holds every key once, so the engine
+    takes it as given rather than looking the names up (as `Links` for records)."""
 
     tables: dict[str, pa.Table]
+    positions: dict[str, npt.NDArray[np.intp]] = dataclasses.field(default_factory=dict)
 
     def __getitem__(self, kind: str) -> pa.Table:
         return self.tables[kind]
@@ -261,4 +268,5 @@ def programme_columns(columns: EstateColumns) -> EstateColumns:
         "systems": inside(("systems", "council")),
         "dependencies": inside(("dependencies", "council"), ("dependencies", "needs_council")),
     }
+    # rows left out move the others: the references are looked up by name again
     return EstateColumns({**columns.tables, **{k: columns[k].filter(r) for k, r in kept.items()}})

@@ -177,17 +177,19 @@ def load_estate_columns(*, session: Session) -> EstateColumns:
     with collector_paused():
         tables: dict[str, pa.Table] = {}
         rows: dict[str, pd.Index] = {}  # each kind's row ids, by kind name
+        positions: dict[str, npt.NDArray[np.intp]] = {}
         for kind in KINDS:
-            tables[kind.plural], rows[kind.name] = _read_table(session, kind, tables, rows)
-        return EstateColumns(tables)
+            tables[kind.plural], rows[kind.name], found = _read_table(session, kind, tables, rows)
+            positions.update({f"{kind.plural}.{name}": where for name, where in found.items()})
+        return EstateColumns(tables, positions)
 
 
 def _read_table(
     session: Session, kind: Kind, tables: dict[str, pa.Table], rows: dict[str, pd.Index]
-) -> tuple[pa.Table, pd.Index]:
-    """One kind's table as columns, and its row ids (empty for a kind no record names;
-    `tables` and `rows` hold the kinds read before it, which its references name; a system may
-    name another system)."""
+) -> tuple[pa.Table, pd.Index, dict[str, npt.NDArray[np.intp]]]:
+    """One kind's table as columns, its row ids (empty for a kind no record names), and each
+    reference's positions in the table it names (by field name). `tables` and `rows` hold the
+    kinds read before it, which its references name; a system may name another system."""
     table = SQLModel.metadata.tables[kind.name.replace(" ", "_")]  # "framework lot": framework_lot
     stored = [f for f in kind.fields if f.database_column is not None]
     names = list(dict.fromkeys(f.database_column for f in stored if f.database_column))
@@ -224,7 +226,7 @@ def _read_table(
             scope = next(f.name for f in named.fields if f.key and f.refers_to)
             values[field.name] = _taken(keys_of(named.name, scope), found[naming.name])
     columns = [values[f.name] for f in kind.fields]
-    return pa.table(columns, schema=table_schema(kind)), ids
+    return pa.table(columns, schema=table_schema(kind)), ids, found
 
 
 def _own_key(kind: str) -> str:
