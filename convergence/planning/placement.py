@@ -320,44 +320,49 @@ def _after_prerequisites(systems: Ints, src: Ints, dst: Ints, tie: Ints) -> Ints
     return np.array(ordered, dtype=np.int64)
 
 
-def busy_with(
-    placed: Placed, rules: Rules, duration: Ints, planned: npt.NDArray[np.bool_]
-) -> dict[int, tuple[list[int], int]]:
+def busy_with(placed: Placed, rules: Rules, duration: Ints, planned: npt.NDArray[np.bool_]) -> Ints:
     """For each system capacity held back: the systems in transition, under the rule that
     had no room, on the last full day before its start (they are the rule's `at_once`), as
-    the first three to finish (ties: the earlier start) and how many there are in all."""
+    the first three to finish (ties: the earlier start) and how many there are in all. One
+    row per system: those three (-1 where fewer) and the count (0 for a system not held)."""
     held = np.flatnonzero(placed.moved_by == CAPACITY)
-    found: dict[int, tuple[list[int], int]] = {}
+    found = np.full((duration.size, 4), -1, dtype=np.int64)
+    found[:, 3] = 0
     moving = planned & (duration > 0)
     for groups, alike in same_systems(rules.rules_of, len(rules.capacities)).items():
         asking = held[np.isin(placed.rule[held], alike)]
         if asking.size:
             members = np.flatnonzero(moving & np.isin(rules.rule_group, groups))
             members = members[np.argsort(placed.start[members], kind="stable")]
-            found.update(_in_transition_on(placed, members, asking))
+            asking = asking[np.argsort(placed.full_day[asking], kind="stable")]
+            found[asking] = _in_transition_on(placed, members, asking)
     return found
 
 
-def _in_transition_on(
-    placed: Placed, members: Ints, asking: Ints
-) -> dict[int, tuple[list[int], int]]:
-    """For each of `asking`, the `members` (sorted by start) in transition on its full day:
-    the first three to finish and how many. One sweep through the days asked, in order, with
-    the members started so far that have not yet finished in a heap by finish."""
-    found: dict[int, tuple[list[int], int]] = {}
+def _in_transition_on(placed: Placed, members: Ints, asking: Ints) -> Ints:
+    """For each of `asking` (sorted by full day), the `members` (sorted by start) in
+    transition on its full day: the first three to finish (-1 where fewer) and how many. One
+    sweep through the days asked, in order, with the members started so far that have not
+    yet finished in a heap by finish."""
+    found: list[int] = []
     starts, ends = placed.start[members].tolist(), placed.cutover[members].tolist()
-    members_list = members.tolist()
-    asking = asking[np.argsort(placed.full_day[asking], kind="stable")]
+    members_list = [*members.tolist(), -1]
     started = 0
     busy: list[tuple[int, int]] = []  # (finish, position among members)
-    for i, day in zip(asking.tolist(), placed.full_day[asking].tolist(), strict=True):
+    push, pop, none = heapq.heappush, heapq.heappop, (0, -1)
+    for day in placed.full_day[asking].tolist():
         while started < len(starts) and starts[started] <= day:
-            heapq.heappush(busy, (ends[started], started))
+            push(busy, (ends[started], started))
             started += 1
         while busy and busy[0][0] <= day:
-            heapq.heappop(busy)
-        first = [heapq.heappop(busy) for _ in range(min(3, len(busy)))]
-        found[i] = ([members_list[at] for _, at in first], len(busy) + len(first))
-        for entry in first:
-            heapq.heappush(busy, entry)
-    return found
+            pop(busy)
+        count = len(busy)
+        first = pop(busy) if count else none
+        second = pop(busy) if count > 1 else none
+        third = busy[0] if count > 2 else none
+        found += (members_list[first[1]], members_list[second[1]], members_list[third[1]], count)
+        if count > 1:
+            push(busy, second)
+        if count:
+            push(busy, first)
+    return np.array(found, dtype=np.int64).reshape(-1, 4)
