@@ -312,11 +312,12 @@ def rag(
     on_retained_rows[list(retained_needs)] = True
     deadline = terms["notice_deadline"]
 
-    day_counts = {ext: days(ext) for ext in set(extension[planned & (extension > 0)].tolist())}
+    def needs(ext: int) -> str:
+        return f"needs {days(ext)} extension of "
 
     def beyond_words(rows: Ints) -> Objects:
         worded: Objects = (
-            each_once(extension[rows], lambda ext: f"needs {day_counts[ext]} extension of ")
+            each_once(extension[rows], needs)
             + a.contract_ref[rows]
             + each_once(
                 a.max_end[rows],
@@ -353,18 +354,14 @@ def rag(
             for i in rows.tolist()
         ]
 
-    def within_words(rows: Ints) -> list[str]:
-        return [
-            f"needs {day_counts[ext]} extension of {ref}, "
-            + ("which its tacit renewal covers" if tacit and end == NONE else "within its options")
-            for ext, ref, tacit, end in zip(
-                extension[rows].tolist(),
-                a.contract_ref[rows].tolist(),
-                a.renewal_tacit[rows].tolist(),
-                a.max_end[rows].tolist(),
-                strict=True,
-            )
-        ]
+    def within_words(rows: Ints) -> Objects:
+        renewal = a.renewal_tacit[rows] & (a.max_end[rows] == NONE)
+        worded: Objects = (
+            each_once(extension[rows], needs)
+            + a.contract_ref[rows]
+            + np.where(renewal, ", which its tacit renewal covers", ", within its options")
+        )
+        return worded
 
     cutover = t["cutover"]
     late_for_vesting = misses_vesting_day(a, cutover)
