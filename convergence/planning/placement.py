@@ -146,34 +146,47 @@ class _Placing:
     def take_turns(self, queue: list[tuple[int, int, int]]) -> Ints:
         """Place systems from the front of `queue` (earliest start, tie, system) one at a
         time, while none of the systems they make ready could come before the next: those
-        placed."""
-        taken = []
+        placed.
+
+        Each goes at the earliest start from its earliest possible one at which its cutover
+        falls outside every freeze and every capacity rule it matches has room on every day of
+        its transition. What held it back is whatever moved it there last (see
+        `_round_by_round`); when only one thing could have, that is it. The turns work on
+        plain Python numbers; their dates and what held them back are written to the arrays
+        once, at the end."""
+        taken: list[int] = []
+        cutovers: list[int] = []
+        held_back: list[int] = []
+        helds: list[Held] = []
         limit = NEVER
-        take_turn, least_lag, pop = self.take_turn, self.least_lag, heapq.heappop
+        durations, groups, keys = self.durations, self.groups, self.freeze_keys
+        checks_of, fulls_of, take = self.teams.checks_of, self.teams.fulls_of, self.teams.take
+        frozen, stuck, least_lag, pop = self.frozen, self.stuck, self.least_lag, heapq.heappop
         while queue and queue[0][0] < limit:
             earliest, _, i = pop(queue)
-            limit = min(limit, take_turn(i, earliest) + least_lag[i])
+            d, group, key = durations[i], groups[i], keys[i]
+            checks = checks_of[group] if d > 0 else []
+            s = first_free(earliest, d, key, frozen, fulls_of[group] if d > 0 else [])
+            held = only_mover(s, earliest, d, key, frozen, checks)
+            if held is None:
+                s, held = self._round_by_round(i, earliest, d, key, checks)
+            if held[0]:
+                held_back.append(i)
+                helds.append(held)
+            if checks and i not in stuck:
+                take(group, s, d)
             taken.append(i)
-        return np.array(taken, dtype=np.int64)
-
-    def take_turn(self, i: int, earliest: int) -> int:
-        """Place system `i` at the earliest start from `earliest` at which its cutover falls
-        outside every freeze and every capacity rule it matches has room on every day of its
-        transition; its cutover. What held it back is whatever moved it there last (see
-        `_round_by_round`); when only one thing could have, that is it."""
-        d, group, key = self.durations[i], self.groups[i], self.freeze_keys[i]
-        checks = self.teams.checks_of[group] if d > 0 else []
-        teams = self.teams.fulls_of[group] if d > 0 else []
-        s = first_free(earliest, d, key, self.frozen, teams)
-        held = only_mover(s, earliest, d, key, self.frozen, checks)
-        if held is None:
-            s, held = self._round_by_round(i, earliest, d, key, checks)
-        self.start[i], self.cutover[i] = s, s + d
-        if held[0]:
-            self.moved_by[i], self.freeze[i], self.rule[i], self.full_day[i] = held
-        if checks and i not in self.stuck:
-            self.teams.take(group, s, d)
-        return s + d
+            cutovers.append(s + d)
+            limit = min(limit, s + d + least_lag[i])
+        placed = np.array(taken, dtype=np.int64)
+        self.cutover[placed] = cutovers
+        self.start[placed] = self.cutover[placed] - self.duration[placed]
+        if helds:
+            rows = np.array(held_back, dtype=np.int64)
+            self.moved_by[rows], self.freeze[rows], self.rule[rows], self.full_day[rows] = np.array(
+                helds, dtype=np.int64
+            ).T
+        return placed
 
     def _round_by_round(
         self, i: int, s: int, d: int, key: int, checks: list[Check]
