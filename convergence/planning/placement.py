@@ -151,7 +151,8 @@ class _Placing:
         Each goes at the earliest start from its earliest possible one at which its cutover
         falls outside every freeze and every capacity rule it matches has room on every day of
         its transition. What held it back is whatever moved it there last (see
-        `_round_by_round`); when only one thing could have, that is it. The turns work on
+        `_round_by_round`); when only one thing could have, that is it (`only_mover`, which
+        never can for a system under rules that share their full days). The turns work on
         plain Python numbers; their dates and what held them back are written to the arrays
         once, at the end."""
         taken: list[int] = []
@@ -161,13 +162,17 @@ class _Placing:
         limit = NEVER
         durations, groups, keys = self.durations, self.groups, self.freeze_keys
         checks_of, fulls_of, take = self.teams.checks_of, self.teams.fulls_of, self.teams.take
+        sharing = self.teams.sharing
         frozen, stuck, least_lag, pop = self.frozen, self.stuck, self.least_lag, heapq.heappop
         while queue and queue[0][0] < limit:
             earliest, _, i = pop(queue)
             d, group, key = durations[i], groups[i], keys[i]
             checks = checks_of[group] if d > 0 else []
-            s = first_free(earliest, d, key, frozen, fulls_of[group] if d > 0 else [])
-            held = only_mover(s, earliest, d, key, frozen, checks)
+            if d > 0 and sharing[group]:  # only_mover could not say: round by round at once
+                s, held = earliest, None
+            else:
+                s = first_free(earliest, d, key, frozen, fulls_of[group] if d > 0 else [])
+                held = only_mover(s, earliest, d, key, frozen, checks)
             if held is None:
                 s, held = self._round_by_round(i, earliest, d, key, checks)
             if held[0]:
