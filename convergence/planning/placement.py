@@ -152,7 +152,8 @@ class _Placing:
         falls outside every freeze and every capacity rule it matches has room on every day of
         its transition. What held it back is whatever moved it there last (see
         `_round_by_round`); when only one thing could have, that is it (`only_mover`, which
-        never can for a system under rules that share their full days). The turns work on
+        seldom can say for a system under rules that share their full days: those go round by
+        round at once, to the same start and the same answer). The turns work on
         plain Python numbers; their dates and what held them back are written to the arrays
         once, at the end."""
         taken: list[int] = []
@@ -168,7 +169,7 @@ class _Placing:
             earliest, _, i = pop(queue)
             d, group, key = durations[i], groups[i], keys[i]
             checks = checks_of[group] if d > 0 else []
-            if d > 0 and sharing[group]:  # only_mover could not say: round by round at once
+            if d > 0 and sharing[group]:  # only_mover seldom says: round by round
                 s, held = earliest, None
             else:
                 s = first_free(earliest, d, key, frozen, fulls_of[group] if d > 0 else [])
