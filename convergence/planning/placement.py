@@ -200,26 +200,29 @@ class _Placing:
         """Move start `s` round by round: past the freeze its cutover falls in, then past each
         rule's last full day before cutover, in turn, until a round moves it no more; the start
         and whatever moved it last. Past LAST_DAY, `i` is stuck."""
-        firsts, lasts = self.frozen.firsts, self.frozen.lasts
-        held: Held = (0, -1, -1, NONE)
+        firsts, lasts, windows = self.frozen.firsts, self.frozen.lasts, self.frozen.window
+        moved_by, window, rule, full_day = 0, -1, -1, NONE
+        bisect_right = bisect.bisect_right
         moved = True
         while moved:
             moved = False
-            at = bisect.bisect_right(firsts, key + s + d) - 1
-            if at >= 0 and key + s + d <= lasts[at]:
+            cut = key + s + d
+            at = bisect_right(firsts, cut) - 1
+            if at >= 0 and cut <= lasts[at]:
                 s = lasts[at] - key + 1 - d
-                held, moved = (FREEZE, self.frozen.window[at], -1, NONE), True
+                moved_by, window, rule, full_day, moved = FREEZE, windows[at], -1, NONE, True
             for full_firsts, full_lasts, rules in checks:  # rules sharing full days: one
                 for r in rules:  # moves it, the next from there, until one finds room
-                    at = bisect.bisect_right(full_firsts, s + d - 1) - 1
+                    last = s + d - 1
+                    at = bisect_right(full_firsts, last) - 1
                     if at < 0 or full_lasts[at] < s:  # no day without room from s to cutover
                         break
-                    day = min(full_lasts[at], s + d - 1)
-                    s, held, moved = day + 1, (CAPACITY, -1, r, day), True
+                    day = full_lasts[at] if full_lasts[at] < last else last
+                    s, moved_by, window, rule, full_day, moved = day + 1, CAPACITY, -1, r, day, True
             if s + d > LAST_DAY:
-                self.stuck[i] = _stuck_words(held[0], self.capacity, held[2])
+                self.stuck[i] = _stuck_words(moved_by, self.capacity, rule)
                 break
-        return s, held
+        return s, (moved_by, window, rule, full_day)
 
     def release(self, placed: Ints) -> Ints:
         """Raise the dependency bound of the dependants of `placed`; those now ready."""
