@@ -362,29 +362,39 @@ def busy_with(placed: Placed, rules: Rules, duration: Ints, planned: npt.NDArray
 
 
 def _in_transition_on(placed: Placed, members: Ints, asking: Ints) -> Ints:
-    """For each of `asking` (sorted by full day), the `members` (sorted by start) in
-    transition on its full day: the first three to finish (-1 where fewer) and how many. One
-    sweep through the days asked, in order, with the members started so far that have not
-    yet finished in a heap by finish."""
-    found: list[int] = []
-    starts, ends = placed.start[members].tolist(), placed.cutover[members].tolist()
-    members_list = [*members.tolist(), -1]
-    started = 0
-    busy: list[tuple[int, int]] = []  # (finish, position among members)
-    push, pop, none = heapq.heappush, heapq.heappop, (0, -1)
-    for day in placed.full_day[asking].tolist():
-        while started < len(starts) and starts[started] <= day:
-            push(busy, (ends[started], started))
-            started += 1
-        while busy and busy[0][0] <= day:
-            pop(busy)
-        count = len(busy)
-        first = pop(busy) if count else none
-        second = pop(busy) if count > 1 else none
-        third = busy[0] if count > 2 else none
-        found += (members_list[first[1]], members_list[second[1]], members_list[third[1]], count)
-        if count > 1:
-            push(busy, second)
-        if count:
-            push(busy, first)
-    return np.array(found, dtype=np.int64).reshape(-1, 4)
+    """For each of `asking`, the `members` (sorted by start) in transition on its full day:
+    the first three to finish (ties: the earlier start; -1 where fewer) and how many. A
+    column at a time: those that have started by the day less those that have finished; the
+    first three found among the members by finish from the first that finishes after the day,
+    a few at once for every day asked, one by one past those for the few days that need it."""
+    size = members.size
+    starts, ends = placed.start[members], placed.cutover[members]
+    days = placed.full_day[asking]
+    started = np.searchsorted(starts, days, side="right")  # members from 0 to this have started
+    by_finish = np.argsort(ends, kind="stable")  # ties: the earlier start
+    first = np.searchsorted(ends[by_finish], days, side="right")  # the first after the day
+    count = started - first  # every transition ends after it starts: those finished started
+    found = np.full((asking.size, 4), -1, dtype=np.int64)
+    found[:, 3] = count
+    wanted = np.minimum(count, 3)
+    if not size:
+        return found
+    at = first[:, None] + np.arange(8)
+    position = np.where(at < size, by_finish[np.minimum(at, size - 1)], size)
+    busy = position < started[:, None]
+    rank = np.cumsum(busy, axis=1) - 1
+    rows, columns = np.nonzero(busy & (rank < 3))
+    found[rows, rank[rows, columns]] = members[position[rows, columns]]
+    more = np.flatnonzero(np.minimum(busy.sum(axis=1), 3) < wanted)
+    positions, members_list = by_finish.tolist(), members.tolist()
+    for row, day_started, after, want in zip(
+        more.tolist(), started[more].tolist(), (first[more] + 8).tolist(), wanted[more].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        have = int((found[row, :3] >= 0).sum())
+        while have < want:
+            if positions[after] < day_started:
+                found[row, have] = members_list[positions[after]]
+                have += 1
+            after += 1
+    return found
