@@ -420,9 +420,11 @@ def _held_back(
     """What moved systems past their earliest start, for the binding words: `moved_by`
     (FREEZE, CAPACITY or 0), the `placed` order (-1 without freezes or capacity), and the
     freeze window (`freeze`, by position in the system's windows) or capacity rule (`rule`)
-    with the systems busy (`busy`, positions). A capacity-bound system waits for the busy
-    system whose transition ends first; a freeze-bound one for what set its earliest start,
-    when that was a dependency. Updates `waits_for` and `waits_onto` in place."""
+    with the systems busy (`busy`, a row per system: the positions of the first three to
+    finish, -1 where fewer, and how many in all; see `busy_with`). A capacity-bound system
+    waits for the busy system whose transition ends first; a freeze-bound one for what set
+    its earliest start, when that was a dependency. Updates `waits_for` and `waits_onto` in
+    place."""
     n = base.size
     if placed is None:
         none = np.full(n, -1, dtype=np.int64)
