@@ -67,6 +67,7 @@ from convergence.planning.placement import NoDayFree, Placed, busy_with, place
 from convergence.planning.risks import (
     binding_words,
     contract_terms,
+    filled,
     misses_hosting_end,
     misses_vesting_day,
     rag,
@@ -431,20 +432,19 @@ def _held_back(
     """What moved systems past their earliest start, for the binding words: `moved_by`
     (FREEZE, CAPACITY or 0), the `placed` order (-1 without freezes or capacity), and the
     freeze window (`freeze`, by position in the system's windows) or capacity rule (`rule`)
-    with the systems busy (`busy`, positions). A capacity-bound system waits for the busy
-    system whose transition ends first; a freeze-bound one for what set its earliest start,
-    when that was a dependency. Updates `waits_for` and `waits_onto` in place."""
+    with the systems busy (`busy`, a row per system: the positions of the first three to
+    finish, -1 where fewer, and how many in all; see `busy_with`). A capacity-bound system
+    waits for the busy system whose transition ends first; a freeze-bound one for what set
+    its earliest start, when that was a dependency. Updates `waits_for` and `waits_onto` in
+    place."""
     n = base.size
     if placed is None:
         none = np.full(n, -1, dtype=np.int64)
         return {"moved_by": np.zeros(n, dtype=np.int64), "placed": none, "freeze": none,
-                "rule": none, "busy": np.empty(0, dtype=object)}  # fmt: skip
+                "rule": none, "busy": np.empty((0, 4), dtype=np.int64)}  # fmt: skip
     busy = busy_with(placed, a.rules, a.duration, a.state <= 1)
-    busy_lists = np.empty(n, dtype=object)
-    for i, (first, count) in busy.items():
-        busy_lists[i] = (first, count)
-        if first:
-            waits_for[i], waits_onto[i] = first[0], False
+    held = np.flatnonzero(busy[:, 0] >= 0)
+    waits_for[held], waits_onto[held] = busy[held, 0], False
     froze = np.flatnonzero(placed.moved_by == FREEZE)
     by_dependency = (dependency_bound[froze] >= base[froze]) & (dependency_bound[froze] != NONE)
     waits_for[froze[~by_dependency]] = -1
@@ -453,7 +453,7 @@ def _held_back(
         "placed": placed.order,
         "freeze": placed.freeze,
         "rule": placed.rule,
-        "busy": busy_lists,
+        "busy": busy,
     }
 
 
@@ -522,7 +522,7 @@ def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]
 
 def _onto_labels(arrays: EstateArrays) -> npt.NDArray[np.object_]:
     """Per system: the surviving system it consolidates onto, as 'Finance (CTY)', or ""."""
-    labels = np.full(arrays.target.size, "", dtype=object)
+    labels = filled(arrays.target.size, "")
     rows = np.flatnonzero(arrays.target >= 0)
     onto = arrays.target[rows]
     labels[rows] = [

@@ -146,34 +146,53 @@ class _Placing:
     def take_turns(self, queue: list[tuple[int, int, int]]) -> Ints:
         """Place systems from the front of `queue` (earliest start, tie, system) one at a
         time, while none of the systems they make ready could come before the next: those
-        placed."""
-        taken = []
+        placed.
+
+        Each goes at the earliest start from its earliest possible one at which its cutover
+        falls outside every freeze and every capacity rule it matches has room on every day of
+        its transition. What held it back is whatever moved it there last (see
+        `_round_by_round`); when only one thing could have, that is it (`only_mover`, which
+        seldom can say for a system under rules that share their full days: those go round by
+        round at once, to the same start and the same answer). The turns work on
+        plain Python numbers; their dates and what held them back are written to the arrays
+        once, at the end."""
+        taken: list[int] = []
+        cutovers: list[int] = []
+        held_back: list[int] = []
+        helds: list[Held] = []
         limit = NEVER
-        take_turn, least_lag, pop = self.take_turn, self.least_lag, heapq.heappop
+        durations, groups, keys = self.durations, self.groups, self.freeze_keys
+        checks_of, fulls_of, take = self.teams.checks_of, self.teams.fulls_of, self.teams.take
+        sharing = self.teams.sharing
+        frozen, stuck, least_lag, pop = self.frozen, self.stuck, self.least_lag, heapq.heappop
         while queue and queue[0][0] < limit:
             earliest, _, i = pop(queue)
-            limit = min(limit, take_turn(i, earliest) + least_lag[i])
+            d, group, key = durations[i], groups[i], keys[i]
+            checks = checks_of[group] if d > 0 else []
+            if d > 0 and sharing[group]:  # only_mover seldom says: round by round
+                s, held = earliest, None
+            else:
+                s = first_free(earliest, d, key, frozen, fulls_of[group] if d > 0 else [])
+                held = only_mover(s, earliest, d, key, frozen, checks)
+            if held is None:
+                s, held = self._round_by_round(i, earliest, d, key, checks)
+            if held[0]:
+                held_back.append(i)
+                helds.append(held)
+            if checks and i not in stuck:
+                take(group, s, d)
             taken.append(i)
-        return np.array(taken, dtype=np.int64)
-
-    def take_turn(self, i: int, earliest: int) -> int:
-        """Place system `i` at the earliest start from `earliest` at which its cutover falls
-        outside every freeze and every capacity rule it matches has room on every day of its
-        transition; its cutover. What held it back is whatever moved it there last (see
-        `_round_by_round`); when only one thing could have, that is it."""
-        d, group, key = self.durations[i], self.groups[i], self.freeze_keys[i]
-        checks = self.teams.checks_of[group] if d > 0 else []
-        teams = self.teams.fulls_of[group] if d > 0 else []
-        s = first_free(earliest, d, key, self.frozen, teams)
-        held = only_mover(s, earliest, d, key, self.frozen, checks)
-        if held is None:
-            s, held = self._round_by_round(i, earliest, d, key, checks)
-        self.start[i], self.cutover[i] = s, s + d
-        if held[0]:
-            self.moved_by[i], self.freeze[i], self.rule[i], self.full_day[i] = held
-        if checks and i not in self.stuck:
-            self.teams.take(group, s, d)
-        return s + d
+            cutovers.append(s + d)
+            limit = min(limit, s + d + least_lag[i])
+        placed = np.array(taken, dtype=np.int64)
+        self.cutover[placed] = cutovers
+        self.start[placed] = self.cutover[placed] - self.duration[placed]
+        if helds:
+            rows = np.array(held_back, dtype=np.int64)
+            self.moved_by[rows], self.freeze[rows], self.rule[rows], self.full_day[rows] = np.array(
+                helds, dtype=np.int64
+            ).T
+        return placed
 
     def _round_by_round(
         self, i: int, s: int, d: int, key: int, checks: list[Check]
@@ -181,26 +200,29 @@ class _Placing:
         """Move start `s` round by round: past the freeze its cutover falls in, then past each
         rule's last full day before cutover, in turn, until a round moves it no more; the start
         and whatever moved it last. Past LAST_DAY, `i` is stuck."""
-        firsts, lasts = self.frozen.firsts, self.frozen.lasts
-        held: Held = (0, -1, -1, NONE)
+        firsts, lasts, windows = self.frozen.firsts, self.frozen.lasts, self.frozen.window
+        moved_by, window, rule, full_day = 0, -1, -1, NONE
+        bisect_right = bisect.bisect_right
         moved = True
         while moved:
             moved = False
-            at = bisect.bisect_right(firsts, key + s + d) - 1
-            if at >= 0 and key + s + d <= lasts[at]:
+            cut = key + s + d
+            at = bisect_right(firsts, cut) - 1
+            if at >= 0 and cut <= lasts[at]:
                 s = lasts[at] - key + 1 - d
-                held, moved = (FREEZE, self.frozen.window[at], -1, NONE), True
+                moved_by, window, rule, full_day, moved = FREEZE, windows[at], -1, NONE, True
             for full_firsts, full_lasts, rules in checks:  # rules sharing full days: one
                 for r in rules:  # moves it, the next from there, until one finds room
-                    at = bisect.bisect_right(full_firsts, s + d - 1) - 1
+                    last = s + d - 1
+                    at = bisect_right(full_firsts, last) - 1
                     if at < 0 or full_lasts[at] < s:  # no day without room from s to cutover
                         break
-                    day = min(full_lasts[at], s + d - 1)
-                    s, held, moved = day + 1, (CAPACITY, -1, r, day), True
+                    day = full_lasts[at] if full_lasts[at] < last else last
+                    s, moved_by, window, rule, full_day, moved = day + 1, CAPACITY, -1, r, day, True
             if s + d > LAST_DAY:
-                self.stuck[i] = _stuck_words(held[0], self.capacity, held[2])
+                self.stuck[i] = _stuck_words(moved_by, self.capacity, rule)
                 break
-        return s, held
+        return s, (moved_by, window, rule, full_day)
 
     def release(self, placed: Ints) -> Ints:
         """Raise the dependency bound of the dependants of `placed`; those now ready."""
@@ -320,44 +342,59 @@ def _after_prerequisites(systems: Ints, src: Ints, dst: Ints, tie: Ints) -> Ints
     return np.array(ordered, dtype=np.int64)
 
 
-def busy_with(
-    placed: Placed, rules: Rules, duration: Ints, planned: npt.NDArray[np.bool_]
-) -> dict[int, tuple[list[int], int]]:
+def busy_with(placed: Placed, rules: Rules, duration: Ints, planned: npt.NDArray[np.bool_]) -> Ints:
     """For each system capacity held back: the systems in transition, under the rule that
     had no room, on the last full day before its start (they are the rule's `at_once`), as
-    the first three to finish (ties: the earlier start) and how many there are in all."""
+    the first three to finish (ties: the earlier start) and how many there are in all. One
+    row per system: those three (-1 where fewer) and the count (0 for a system not held)."""
     held = np.flatnonzero(placed.moved_by == CAPACITY)
-    found: dict[int, tuple[list[int], int]] = {}
+    found = np.full((duration.size, 4), -1, dtype=np.int64)
+    found[:, 3] = 0
     moving = planned & (duration > 0)
     for groups, alike in same_systems(rules.rules_of, len(rules.capacities)).items():
         asking = held[np.isin(placed.rule[held], alike)]
         if asking.size:
             members = np.flatnonzero(moving & np.isin(rules.rule_group, groups))
             members = members[np.argsort(placed.start[members], kind="stable")]
-            found.update(_in_transition_on(placed, members, asking))
+            asking = asking[np.argsort(placed.full_day[asking], kind="stable")]
+            found[asking] = _in_transition_on(placed, members, asking)
     return found
 
 
-def _in_transition_on(
-    placed: Placed, members: Ints, asking: Ints
-) -> dict[int, tuple[list[int], int]]:
+def _in_transition_on(placed: Placed, members: Ints, asking: Ints) -> Ints:
     """For each of `asking`, the `members` (sorted by start) in transition on its full day:
-    the first three to finish and how many. One sweep through the days asked, in order, with
-    the members started so far that have not yet finished in a heap by finish."""
-    found: dict[int, tuple[list[int], int]] = {}
-    starts, ends = placed.start[members].tolist(), placed.cutover[members].tolist()
-    members_list = members.tolist()
-    asking = asking[np.argsort(placed.full_day[asking], kind="stable")]
-    started = 0
-    busy: list[tuple[int, int]] = []  # (finish, position among members)
-    for i, day in zip(asking.tolist(), placed.full_day[asking].tolist(), strict=True):
-        while started < len(starts) and starts[started] <= day:
-            heapq.heappush(busy, (ends[started], started))
-            started += 1
-        while busy and busy[0][0] <= day:
-            heapq.heappop(busy)
-        first = [heapq.heappop(busy) for _ in range(min(3, len(busy)))]
-        found[i] = ([members_list[at] for _, at in first], len(busy) + len(first))
-        for entry in first:
-            heapq.heappush(busy, entry)
+    the first three to finish (ties: the earlier start; -1 where fewer) and how many. A
+    column at a time: those that have started by the day less those that have finished; the
+    first three found among the members by finish from the first that finishes after the day,
+    a few at once for every day asked, one by one past those for the few days that need it."""
+    size = members.size
+    starts, ends = placed.start[members], placed.cutover[members]
+    days = placed.full_day[asking]
+    started = np.searchsorted(starts, days, side="right")  # members from 0 to this have started
+    by_finish = np.argsort(ends, kind="stable")  # ties: the earlier start
+    first = np.searchsorted(ends[by_finish], days, side="right")  # the first after the day
+    count = started - first  # every transition ends after it starts: those finished started
+    found = np.full((asking.size, 4), -1, dtype=np.int64)
+    found[:, 3] = count
+    wanted = np.minimum(count, 3)
+    if not size:
+        return found
+    at = first[:, None] + np.arange(8)
+    position = np.where(at < size, by_finish[np.minimum(at, size - 1)], size)
+    busy = position < started[:, None]
+    rank = np.cumsum(busy, axis=1) - 1
+    rows, columns = np.nonzero(busy & (rank < 3))
+    found[rows, rank[rows, columns]] = members[position[rows, columns]]
+    more = np.flatnonzero(np.minimum(busy.sum(axis=1), 3) < wanted)
+    positions, members_list = by_finish.tolist(), members.tolist()
+    for row, day_started, after, want in zip(
+        more.tolist(), started[more].tolist(), (first[more] + 8).tolist(), wanted[more].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        have = int((found[row, :3] >= 0).sum())
+        while have < want:
+            if positions[after] < day_started:
+                found[row, have] = members_list[positions[after]]
+                have += 1
+            after += 1
     return found

@@ -13,6 +13,7 @@ consolidating onto it cuts over, and amber when that needs an extension within i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
@@ -122,6 +123,41 @@ def _put(texts: Objects, rows: Ints, values: list[str]) -> None:
     texts[rows] = np.fromiter(values, dtype=object, count=len(values))
 
 
+def filled(n: int, text: str) -> Objects:
+    """`n` slots holding `text` (numpy's `full` is fifteen times slower for objects)."""
+    texts = np.empty(n, dtype=object)
+    texts.fill(text)
+    return texts
+
+
+def each_once(values: Ints, word: Callable[[int], str]) -> Objects:
+    """`word` of each of `values`, each distinct value worded once: texts that whole-column
+    additions of strings then join into sentences, with no Python work per row."""
+    if not values.size:
+        return np.empty(0, dtype=object)
+    low, high = int(values.min()), int(values.max())
+    if high - low <= 4 * values.size:  # days and counts: a table by value, no sorting
+        seen = np.zeros(high - low + 1, dtype=bool)
+        seen[values - low] = True
+        distinct = np.flatnonzero(seen)
+        table = np.empty(high - low + 1, dtype=object)
+        table[distinct] = np.fromiter(
+            (word(v + low) for v in distinct.tolist()), dtype=object, count=distinct.size
+        )
+        worded: Objects = table[values - low]
+        return worded
+    distinct, which = np.unique(values, return_inverse=True)
+    table = np.fromiter((word(v) for v in distinct.tolist()), dtype=object, count=distinct.size)
+    picked: Objects = table[which.reshape(-1)]
+    return picked
+
+
+def labels(a: EstateArrays, rows: Ints) -> Objects:
+    """`system_label` of each of `rows`, a column at a time: 'Desktop (WCC)'."""
+    worded: Objects = a.system_name[rows] + " (" + a.council_name[rows] + ")"
+    return worded
+
+
 def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects]:
     """Binding kind and its text per system; ties go contract, dependency, lot, planning."""
     start = t["start"]
@@ -140,7 +176,7 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     rule[t["moved_by"] == FREEZE] = 8
     rule[t["moved_by"] == CAPACITY] = 9
     kinds: Objects = np.array(BINDING_KINDS, dtype=object)[rule]
-    texts = np.full(start.size, "planning date", dtype=object)
+    texts = filled(start.size, "planning date")
     texts[rule == 1] = "retained, out of scope"
     texts[rule == 6] = "surviving: others consolidate onto it"
     rows = np.flatnonzero(rule == 7)
@@ -157,23 +193,9 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     rows = np.flatnonzero(rule == 0)
     _put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
     rows = np.flatnonzero(rule == 8)
-    worded = {id(w): w.words() for group in a.rules.windows for w in group}  # each once
-    windows = [[worded[id(w)] for w in group] for group in a.rules.windows]
-    _put(
-        texts,
-        rows,
-        [
-            f"freeze: {windows[group][window]}, cuts over {day_text(cutover)}"
-            for group, window, cutover in zip(
-                a.rules.window_of[rows].tolist(),
-                t["freeze"][rows].tolist(),
-                t["cutover"][rows].tolist(),
-                strict=True,
-            )
-        ],
-    )
+    texts[rows] = _freeze_words(a, t, rows)
     rows = np.flatnonzero(rule == 9)
-    _put(texts, rows, _capacity_words(a, t, rows))
+    texts[rows] = _capacity_words(a, t, rows)
     rows = np.flatnonzero((rule == 2) & (a.exit_on != NONE))
     _put(
         texts,
@@ -196,16 +218,8 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     )
     rows = np.flatnonzero(rule == 3)
     distinct, which = np.unique(t["waits_for"][rows], return_inverse=True)
-    waits = [
-        f"waits for {system_label(name, council)}, cutover {day_text(d)}"
-        for name, council, d in zip(
-            a.system_name[distinct].tolist(),
-            a.council_name[distinct].tolist(),
-            t["cutover"][distinct].tolist(),
-            strict=True,
-        )
-    ]
-    texts[rows] = np.fromiter(waits, dtype=object, count=len(waits))[which.reshape(-1)]
+    waits = "waits for " + labels(a, distinct) + each_once(t["cutover"][distinct], _cutover)
+    texts[rows] = waits[which.reshape(-1)]
     rows = np.flatnonzero(rule == 4)
     _put(
         texts,
@@ -230,29 +244,53 @@ def misses_hosting_end(a: EstateArrays, cutover: Ints) -> Bools:
     return late
 
 
-def _capacity_words(a: EstateArrays, t: dict[str, Ints], rows: Ints) -> list[str]:
+def _cutover(day: int) -> str:
+    return f", cutover {day_text(day)}"
+
+
+def _freeze_words(a: EstateArrays, t: dict[str, Ints], rows: Ints) -> Objects:
+    """'freeze: year end (18 Dec – 6 Jan), cuts over 7 Jan 2028' for each of `rows`, a column
+    at a time: each window of each group, and each cutover, worded once."""
+    distinct = {id(w): w for group in a.rules.windows for w in group}
+    worded = {key: w.words() for key, w in distinct.items()}  # each window once
+    windows = [[worded[id(w)] for w in group] for group in a.rules.windows]
+    most = max((len(group) for group in windows), default=0)
+    which = a.rules.window_of[rows] * most + t["freeze"][rows]
+    named: Objects = each_once(
+        which, lambda k: f"freeze: {windows[k // most][k % most]}, cuts over "
+    ) + each_once(t["cutover"][rows], day_text)
+    return named
+
+
+def _capacity_words(a: EstateArrays, t: dict[str, Ints], rows: Ints) -> Objects:
     """'capacity: revenues migration team, 2 at once — busy with Revenues (D1) and Revenues
-    (D2) until 30 Jun 2027', for each of `rows`; each rule and each busy system named once."""
-    rules = [f"capacity: {c.name}, {c.at_once:,} at once — busy with " for c in a.rules.capacities]
-    labels: dict[int, str] = {}
-
-    def label(j: int) -> str:
-        if j not in labels:
-            labels[j] = system_label(a.system_name[j], a.council_name[j])
-        return labels[j]
-
-    def named(first: list[int], count: int) -> str:
-        busy = [label(j) for j in first]
-        return (
-            " and ".join(busy) if count <= 3 else f"{', '.join(busy[:2])} and {count - 2:,} others"
-        )
-
-    return [
-        f"{rules[r]}{named(*t['busy'][i])} until {day_text(start - 1)}"
-        for i, r, start in zip(
-            rows.tolist(), t["rule"][rows].tolist(), t["start"][rows].tolist(), strict=True
-        )
-    ]
+    (D2) until 30 Jun 2027', for each of `rows`, a column at a time: each rule, each busy
+    system and each day named once. `t["busy"]` holds, per system, the first three busy
+    systems (-1 for none) and how many there are."""
+    rules = np.array(
+        [f"capacity: {c.name}, {c.at_once:,} at once — busy with " for c in a.rules.capacities],
+        dtype=object,
+    )
+    busy = t["busy"][rows]
+    count = busy[:, 3]
+    named = [labels(a, busy[:, k]) for k in range(3)]  # -1: the last system, never shown
+    first_two = (
+        np.where(count >= 1, named[0], "")
+        + np.where(count <= 1, "", np.where(count > 3, ", ", " and "))
+        + np.where(count <= 1, "", named[1])
+    )
+    rest = np.where(
+        count == 3,
+        " and " + named[2],
+        each_once(count, lambda c: f" and {c - 2:,} others" if c > 3 else ""),
+    )
+    worded: Objects = (
+        rules[t["rule"][rows]]
+        + first_two
+        + rest
+        + each_once(t["start"][rows], lambda start: f" until {day_text(start - 1)}")
+    )
+    return worded
 
 
 def rag(
@@ -264,7 +302,7 @@ def rag(
     retained_needs: dict[int, list[int]] = {}
     for s, d in zip(a.src[on_retained].tolist(), a.dst[on_retained].tolist(), strict=True):
         retained_needs.setdefault(d, []).append(s)
-    extension = terms["extension_days"]
+    extension: Ints = np.asarray(terms["extension_days"], dtype=np.int64)
     beyond = planned & (extension > 0) & ~terms["extension_covered"]
     within = planned & (extension > 0) & terms["extension_covered"]
     late_calloff = planned & (a.lot_expiry != NONE) & (t["start"] > a.lot_expiry)
@@ -274,19 +312,23 @@ def rag(
     on_retained_rows[list(retained_needs)] = True
     deadline = terms["notice_deadline"]
 
-    day_counts = {ext: days(ext) for ext in set(extension[planned & (extension > 0)].tolist())}
+    def needs(ext: int) -> str:
+        return f"needs {days(ext)} extension of "
 
-    def beyond_words(rows: Ints) -> list[str]:
-        return [
-            f"needs {day_counts[ext]} extension of {ref} beyond its options "
-            f"({'no extension options' if end == NONE else f'options end {day_text(end)}'})"
-            for ext, ref, end in zip(
-                extension[rows].tolist(),
-                a.contract_ref[rows].tolist(),
-                a.max_end[rows].tolist(),
-                strict=True,
+    def beyond_words(rows: Ints) -> Objects:
+        worded: Objects = (
+            each_once(extension[rows], needs)
+            + a.contract_ref[rows]
+            + each_once(
+                a.max_end[rows],
+                lambda end: (
+                    " beyond its options ("
+                    + ("no extension options" if end == NONE else f"options end {day_text(end)}")
+                    + ")"
+                ),
             )
-        ]
+        )
+        return worded
 
     def passed_words(rows: Ints) -> list[str]:
         return [
@@ -294,16 +336,13 @@ def rag(
             for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
         ]
 
-    def late_words(rows: Ints) -> list[str]:
-        return [
-            f"call-off on {day_text(start)} is after {lot} expires on {day_text(expiry)}"
-            for start, lot, expiry in zip(
-                t["start"][rows].tolist(),
-                a.lot_label[rows].tolist(),
-                a.lot_expiry[rows].tolist(),
-                strict=True,
-            )
-        ]
+    def late_words(rows: Ints) -> Objects:
+        worded: Objects = (
+            each_once(t["start"][rows], lambda start: f"call-off on {day_text(start)} is after ")
+            + a.lot_label[rows]
+            + each_once(a.lot_expiry[rows], lambda expiry: f" expires on {day_text(expiry)}")
+        )
+        return worded
 
     def retained_words(rows: Ints) -> list[str]:
         return [
@@ -315,18 +354,14 @@ def rag(
             for i in rows.tolist()
         ]
 
-    def within_words(rows: Ints) -> list[str]:
-        return [
-            f"needs {day_counts[ext]} extension of {ref}, "
-            + ("which its tacit renewal covers" if tacit and end == NONE else "within its options")
-            for ext, ref, tacit, end in zip(
-                extension[rows].tolist(),
-                a.contract_ref[rows].tolist(),
-                a.renewal_tacit[rows].tolist(),
-                a.max_end[rows].tolist(),
-                strict=True,
-            )
-        ]
+    def within_words(rows: Ints) -> Objects:
+        renewal = a.renewal_tacit[rows] & (a.max_end[rows] == NONE)
+        worded: Objects = (
+            each_once(extension[rows], needs)
+            + a.contract_ref[rows]
+            + np.where(renewal, ", which its tacit renewal covers", ", within its options")
+        )
+        return worded
 
     cutover = t["cutover"]
     late_for_vesting = misses_vesting_day(a, cutover)
@@ -379,7 +414,7 @@ def rag(
     status = np.where(planned, np.where(red, 3, np.where(within | soon, 2, 1)), 0)
     status = np.where(short, 3, np.where(extend, 2, status))
     rags: Objects = np.array(["grey", "green", "amber", "red"], dtype=object)[status]
-    reasons = np.full(a.state.size, "", dtype=object)
+    reasons = filled(a.state.size, "")
     given = np.zeros(a.state.size, dtype=bool)  # a reason so far
     for applies, words in (  # in the order they are given, joined by "; "
         (late_for_vesting, vesting_words),
@@ -394,7 +429,12 @@ def rag(
         (soon, soon_words),
     ):
         rows = np.flatnonzero(applies)
-        texts = np.fromiter(words(rows), dtype=object, count=rows.size)
+        worded = words(rows)
+        texts = (
+            worded
+            if isinstance(worded, np.ndarray)
+            else np.fromiter(worded, dtype=object, count=rows.size)
+        )
         more = given[rows]
         reasons[rows[~more]] = texts[~more]
         reasons[rows[more]] = reasons[rows[more]] + "; " + texts[more]

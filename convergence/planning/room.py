@@ -145,6 +145,8 @@ class Teams:
         self.fulls_of = [list({id(self.full_of[r]): self.full_of[r] for r in rules}.values())
                          for rules in rules_of]  # fmt: skip
         self.loads_of = [sorted({load_of[r] for r in rules}) for rules in rules_of]
+        # per group: whether rules it matches share their full days (see `only_mover`)
+        self.sharing = [any(len(rules) > 1 for _, _, rules in checks) for checks in self.checks_of]
 
     def take(self, group: int, start: int, days: int) -> None:
         """A transition of `days` from `start` under the rules of `group`: one more system in
