@@ -61,17 +61,17 @@ from convergence.planning.arrays import (
     compile_columns,
     compile_estate,
 )
+from convergence.planning.binding import binding_words
 from convergence.planning.calendar_months import to_datetime64
 from convergence.planning.freezes_capacity import FREEZE
 from convergence.planning.placement import NoDayFree, Placed, busy_with, place
 from convergence.planning.risks import (
-    binding_words,
     contract_terms,
-    filled,
     misses_hosting_end,
     misses_vesting_day,
     rag,
 )
+from convergence.planning.wording import filled
 from convergence.records.columns import EstateColumns
 from convergence.records.estate import Estate, system_label
 
