@@ -1,27 +1,37 @@
 """The estate loaded from the database as columns (storage.load_estate_columns), on SQLite and
 PostgreSQL: the same columns as the same estate read from estate files, the same roadmap as its
-records, and `convergence schedule` falling back to the records for what columns do not plan."""
+records, the same columns through ADBC's Arrow as through the driver's plain rows, and
+`convergence schedule` falling back to the records for what columns do not plan."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session, SQLModel
 
 from convergence.cli import main
 from convergence.planning.checks import assert_valid_schedule
 from convergence.planning.engine import schedule, schedule_columns
-from convergence.records.columns import EstateColumns, programme_columns, read_estate_columns
+from convergence.records.columns import (
+    NONE,
+    EstateColumns,
+    programme_columns,
+    read_estate_columns,
+)
 from convergence.records.estate import Contract, Council, Dependency, Estate, System, programme
 from convergence.records.estate_files import read_estate, write_estate
 from convergence.records.generate import generate_estate
-from convergence.store import storage
+from convergence.store import reading_columns, storage
 from convergence.store.access import SYSTEM
+from convergence.store.db import prepare_database
 from tests.conftest import ROOT, SAMPLE
 
 TODAY = date(2026, 11, 22)
@@ -98,6 +108,98 @@ def test_an_amended_estate_loads_as_its_records_read(engine: Engine) -> None:
         (s.council, s.name) for s in records.systems
     ]
     assert_same_roadmap(columns, records)
+
+
+def awkward(estate: Estate) -> Estate:
+    """The estate with values SQLite's ADBC driver types by the first rows it reads: amounts
+    of whole pounds in the first thousand and more systems and with pence after them, a date
+    empty in those first rows and given after them."""
+    first = 1_100
+    systems = [
+        replace(
+            s,
+            transition_cost=Decimal(1000 + i) if i < first else Decimal(1000 + i) + Decimal("0.57"),
+            hosted_until=None if i < first else date(2028, 3, 31),
+        )
+        for i, s in enumerate(estate.systems)
+    ]
+    return replace(estate, systems=tuple(systems))
+
+
+def assert_same_estate_columns(given: EstateColumns, expected: EstateColumns) -> None:
+    """The same tables (schemas, values, missing values) and the same positions."""
+    assert list(given.tables) == list(expected.tables)
+    for kind, table in given.tables.items():
+        assert table.schema == expected[kind].schema, kind
+        pd.testing.assert_frame_equal(table.to_pandas(), expected[kind].to_pandas(), obj=kind)
+        # pandas reads a missing amount as nan, as it reads an empty one: Arrow tells them apart
+        missing = [column.null_count for column in expected[kind].columns]
+        assert [column.null_count for column in table.columns] == missing, kind
+    assert list(given.positions) == list(expected.positions)
+    for name, positions in given.positions.items():
+        assert np.array_equal(positions, expected.positions[name]), name
+
+
+@pytest.mark.parametrize("which", ["sample", "generated", "awkward"])
+def test_columns_through_adbc_are_the_columns_of_the_plain_rows(which: str, engine: Engine) -> None:
+    if which == "sample":
+        estate = read_estate(SAMPLE)
+    elif which == "generated":
+        estate = generate_estate(councils=6, systems_per_council=120, dependencies=1_500, seed=11)
+    else:
+        estate = awkward(
+            generate_estate(councils=6, systems_per_council=200, dependencies=1_500, seed=11)
+        )
+    saved(engine, estate)
+    with Session(engine) as session:
+        assert reading_columns._adbc_source(session) is not None  # loaded by ADBC
+        by_adbc = reading_columns._columns_by_adbc(session=session)
+    with Session(engine) as session:
+        by_rows = reading_columns._columns_by_rows(session=session)
+    assert_same_estate_columns(by_adbc, by_rows)
+    assert len(by_adbc["systems"]) == len(estate.systems) > 0
+    assert len(by_adbc["freezes"]) == 0 or which == "sample"
+    if which == "awkward":
+        costs = by_adbc["systems"]["transition_cost"].to_pylist()
+        assert costs[0] == 1000 and costs[-1] == len(costs) - 1 + 1000.57
+        hosted = by_adbc["systems"]["hosted_until"].to_pylist()
+        assert hosted[0] == NONE and hosted[-1] == date(2028, 3, 31).toordinal()
+    with Session(engine) as session:
+        assert_same_estate_columns(storage.load_estate_columns(session=session), by_rows)
+
+
+def test_a_value_arrow_does_not_read_loads_from_the_plain_rows(tmp_path: Path) -> None:
+    """A date SQLite holds as an ISO week date ('2028-W13-5'), which Python reads and Arrow does
+    not: the plain rows are read instead, never a wrong answer."""
+    engine = prepare_database(f"sqlite:///{tmp_path / 'estate.sqlite'}")
+    saved(engine, read_estate(SAMPLE))
+    with Session(engine) as session:
+        session.execute(text("UPDATE system SET hosted_until = '2028-W13-5' WHERE id = 1"))
+        session.commit()
+    with Session(engine) as session:
+        with pytest.raises(pa.ArrowInvalid):
+            reading_columns._columns_by_adbc(session=session)
+        columns = storage.load_estate_columns(session=session)
+    with Session(engine) as session:
+        by_rows = reading_columns._columns_by_rows(session=session)
+    assert_same_estate_columns(columns, by_rows)
+    assert columns["systems"]["hosted_until"][0].as_py() == date(2028, 3, 31).toordinal()
+    engine.dispose()
+
+
+def test_an_estate_in_memory_loads_from_the_plain_rows() -> None:
+    """SQLite in memory is the session's own: no other connection would see it."""
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    saved(engine, read_estate(SAMPLE))
+    with Session(engine) as session:
+        assert reading_columns._adbc_source(session) is None
+        with pytest.raises(LookupError):
+            reading_columns._columns_by_adbc(session=session)
+        columns = storage.load_estate_columns(session=session)
+    with Session(engine) as session:
+        assert_same_estate_columns(columns, reading_columns._columns_by_rows(session=session))
+    engine.dispose()
 
 
 def with_outside_organisation(estate: Estate) -> Estate:

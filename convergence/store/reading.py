@@ -1,22 +1,19 @@
 """Reading the estate back from the database: one query per table, records built column by
-column (see load_estate) or the tables kept as columns (see load_estate_columns), and the
-revision number the app watches for changes."""
+column (see load_estate; the tables kept as columns are convergence.store.reading_columns),
+and the revision number the app watches for changes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa
 from sqlmodel import Session, SQLModel, select
 
 from convergence.bulk import collector_paused
-from convergence.records.columns import NONE, EstateColumns, table_schema
 from convergence.records.estate import (
     Capacity,
     Contract,
@@ -31,7 +28,7 @@ from convergence.records.estate import (
     Tower,
     linked,
 )
-from convergence.records.fields import KINDS, Field, Kind
+from convergence.records.fields import KINDS
 from convergence.store import models as m
 
 # --- reading ----------------------------------------------------------------------------------
@@ -148,148 +145,6 @@ def _links(
     return Links(needs=rows("needs_system_id"), waits=rows("system_id"), contract=contract)
 
 
-# --- reading as columns -----------------------------------------------------------------------
-
-_KIND_NAMED = {kind.name: kind for kind in KINDS}
-# the kinds other records name, whose row ids are read (a dependency's are not: a fifth less
-# to read of the largest table)
-_NAMED = {f.refers_to for kind in KINDS for f in kind.fields if f.refers_to}
-
-
-def load_estate_columns(*, session: Session) -> EstateColumns:
-    """The whole estate as columns (see convergence.records.columns.EstateColumns): the same
-    tables, columns, types and values `read_estate_columns` gives for the same estate written
-    as estate files, rows in the order they were added (as `load_estate`).
-
-    One query per table reads exactly the columns its fields are stored in (each field's
-    `database_column`, see convergence.records.fields); each column is converted at once. A
-    field naming another record is stored as that record's row id: it reads, by position in
-    the other table, that record's key (a council's code, a contract's reference, a system's
-    name), and a field holding the rest of such a key (a dependency's councils, a system's
-    target council) reads the other record's council (a row id naming no row, which the
-    foreign keys rule out, would read as None).
-
-    Organisations outside the programme are kept, as `load_estate` keeps them (see
-    convergence.records.columns.programme_columns).
-
-    >>> # schedule_columns(load_estate_columns(session=Session(engine)), today)
-    """
-    with collector_paused():
-        tables: dict[str, pa.Table] = {}
-        rows: dict[str, pd.Index] = {}  # each kind's row ids, by kind name
-        positions: dict[str, npt.NDArray[np.intp]] = {}
-        for kind in KINDS:
-            tables[kind.plural], rows[kind.name], found = _read_table(session, kind, tables, rows)
-            positions.update({f"{kind.plural}.{name}": where for name, where in found.items()})
-        return EstateColumns(tables, positions)
-
-
-def _read_table(
-    session: Session, kind: Kind, tables: dict[str, pa.Table], rows: dict[str, pd.Index]
-) -> tuple[pa.Table, pd.Index, dict[str, npt.NDArray[np.intp]]]:
-    """One kind's table as columns, its row ids (empty for a kind no record names), and each
-    reference's positions in the table it names (by field name). `tables` and `rows` hold the
-    kinds read before it, which its references name; a system may name another system."""
-    table = SQLModel.metadata.tables[kind.name.replace(" ", "_")]  # "framework lot": framework_lot
-    stored = [f for f in kind.fields if f.database_column is not None]
-    names = list(dict.fromkeys(f.database_column for f in stored if f.database_column))
-    if kind.name in _NAMED:
-        names.insert(0, "id")
-    rows_read, _ = _fetch(session, table, names)
-    # one object array of rows and columns, then its columns: twice as fast as zip(*rows)
-    grid = np.array(rows_read, dtype=object).reshape(len(rows_read), len(names))
-    del rows_read
-    raw = {name: grid[:, i] for i, name in enumerate(names)}
-    ids = pd.Index(np.array(raw.get("id", ()), dtype=np.int64))  # none when not read
-    values: dict[str, Any] = {}  # numpy arrays, or texts taken from another table
-    found: dict[str, npt.NDArray[np.intp]] = {}  # a reference's positions in its kind's table
-
-    def keys_of(named: str, name: str) -> Any:
-        """Field `name` of every record of kind `named` (this kind's, as read so far)."""
-        return values[name] if named == kind.name else tables[_KIND_NAMED[named].plural][name]
-
-    for field in sorted(stored, key=lambda f: bool(f.refers_to)):  # a system's name first
-        column = raw[field.database_column or ""]
-        if not field.refers_to:
-            values[field.name] = _converted(column, kind, field)
-            continue
-        found[field.name] = _positions(
-            ids if field.refers_to == kind.name else rows[field.refers_to], column
-        )
-        values[field.name] = _taken(
-            keys_of(field.refers_to, _own_key(field.refers_to)), found[field.name]
-        )
-    for field in kind.fields:
-        if field.database_column is None:  # the rest of a reference's key: the record's council
-            naming = next(f for f in kind.fields if f.scope == field.name)
-            named = _KIND_NAMED[naming.refers_to]
-            scope = next(f.name for f in named.fields if f.key and f.refers_to)
-            values[field.name] = _taken(keys_of(named.name, scope), found[naming.name])
-    columns = [values[f.name] for f in kind.fields]
-    return pa.table(columns, schema=table_schema(kind)), ids, found
-
-
-def _own_key(kind: str) -> str:
-    """The key field a reference to `kind` names: its code, name or reference (a contract's or
-    system's council is a field of its own)."""
-    return next(f.name for f in _KIND_NAMED[kind].fields if f.key and not f.refers_to)
-
-
-def _positions(rows: pd.Index, ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
-    """Each id's position among `rows`, -1 for none (an empty reference, or an unknown id)."""
-    given = np.array(ids, dtype=np.float64)  # None reads as nan, which no row id is
-    positions: npt.NDArray[np.intp] = rows.get_indexer(
-        np.where(np.isnan(given), -1, given).astype(np.int64)
-    )
-    return positions
-
-
-def _taken(keys: Any, positions: npt.NDArray[np.intp]) -> Any:
-    """keys[positions] (a numpy array, or another table's texts kept as they are: taking them
-    costs a fifth of building them again), missing where a position is -1; where none is
-    known, None in every row (as the texts of a column left empty in an estate file)."""
-    known = positions >= 0
-    if not known.any():
-        return np.full(positions.size, None, dtype=object)
-    if not isinstance(keys, np.ndarray):  # Arrow's texts: a missing position takes none
-        return keys.take(pa.array(positions, pa.int64(), mask=~known))
-    texts = np.full(positions.size, None, dtype=object)
-    texts[known] = keys[positions[known]]
-    return texts
-
-
-def _converted(column: npt.NDArray[Any], kind: Kind, field: Field) -> npt.NDArray[Any]:
-    """A column as the driver gave it, as EstateColumns holds it."""
-    if field.type in ("text", "choice"):
-        return np.array(column, dtype=object)
-    if field.type == "yes_no":
-        return np.array(column, dtype=bool)  # SQLite's 0 and 1, PostgreSQL's booleans
-    if field.type == "date":
-        return _day_numbers(column)
-    numbers = np.array(column, dtype=np.float64)  # None reads as nan; Decimals as floats
-    if field.type != "whole":
-        return numbers
-    default = kind.empty_value(field.name)
-    empty = NONE if default is None else default
-    whole: npt.NDArray[np.int64] = np.where(np.isnan(numbers), empty, numbers).astype(np.int64)
-    return whole
-
-
-def _day_numbers(column: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-    """Dates (SQLite's 'YYYY-MM-DD' text or PostgreSQL's dates) as `date.toordinal` day
-    numbers, NONE for none; each distinct date converted once (dates repeat a lot)."""
-    codes, distinct = pd.factorize(column)  # None: code -1
-    days = np.array(
-        [
-            d.toordinal() if isinstance(d, date) else date.fromisoformat(d).toordinal()
-            for d in distinct
-        ],
-        dtype=np.int64,
-    )
-    numbers: npt.NDArray[np.int64] = np.where(codes >= 0, days[codes] if days.size else NONE, NONE)
-    return numbers
-
-
 # record fields stored in a column of another name (see convergence.records.fields)
 _COLUMN_OF_FIELD = {
     (kind.record, f.name): f.database
@@ -349,7 +204,7 @@ def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequen
     SQLAlchemy's own rows would be (dates from SQLite's text, Decimals from its numbers),
     without a row object per record. Equal values share one converted object, which is safe as
     dates and Decimals are immutable."""
-    rows, type_codes = _fetch(session, table, names)
+    rows, type_codes = fetch_rows(session, table, names)
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in names]
     dialect = session.connection().dialect
     for i, name in enumerate(names):
@@ -360,7 +215,7 @@ def _read_columns(session: Session, table: Any, names: list[str]) -> list[Sequen
     return columns
 
 
-def _fetch(session: Session, table: Any, names: list[str]) -> tuple[Sequence[Any], list[Any]]:
+def fetch_rows(session: Session, table: Any, names: list[str]) -> tuple[Sequence[Any], list[Any]]:
     """The named columns of every row of `table` in the order the rows were added, as the
     driver's plain rows (SQLite: dates as text, amounts as numbers; PostgreSQL: dates and
     Decimals), without a row object per record; and the driver's type code of each column."""
