@@ -66,44 +66,24 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
     )
 
     rows = np.flatnonzero(rule == 0)
-    put(texts, rows, [f"converged on {day_text(d)}" for d in a.recorded_cutover[rows].tolist()])
+    texts[rows] = "converged on " + each_once(a.recorded_cutover[rows], day_text)
     rows = np.flatnonzero(rule == 8)
     texts[rows] = _freeze_words(a, t, rows)
     rows = np.flatnonzero(rule == 9)
     texts[rows] = _capacity_words(a, t, rows)
     rows = np.flatnonzero((rule == 2) & (a.exit_on != NONE))
-    put(
-        texts,
-        rows,
-        [
-            f"contract {ref} exit agreed on {day_text(d)}"
-            for ref, d in zip(a.contract_ref[rows].tolist(), a.exit_on[rows].tolist(), strict=True)
-        ],
-    )
+    exits = each_once(a.exit_on[rows], day_text)
+    texts[rows] = "contract " + a.contract_ref[rows] + " exit agreed on " + exits
     rows = np.flatnonzero((rule == 2) & (a.exit_on == NONE))
-    put(
-        texts,
-        rows,
-        [
-            f"contract {ref} ends {day_text(d)}"
-            for ref, d in zip(
-                a.contract_ref[rows].tolist(), a.contract_end[rows].tolist(), strict=True
-            )
-        ],
+    texts[rows] = (
+        "contract " + a.contract_ref[rows] + " ends " + each_once(a.contract_end[rows], day_text)
     )
     rows = np.flatnonzero(rule == 3)
     distinct, which = np.unique(t["waits_for"][rows], return_inverse=True)
     waits = "waits for " + labels(a, distinct) + each_once(t["cutover"][distinct], _cutover)
     texts[rows] = waits[which.reshape(-1)]
     rows = np.flatnonzero(rule == 4)
-    put(
-        texts,
-        rows,
-        [
-            f"{lot} opens {day_text(d)}"
-            for lot, d in zip(a.lot_label[rows].tolist(), a.lot_open[rows].tolist(), strict=True)
-        ],
-    )
+    texts[rows] = a.lot_label[rows] + " opens " + each_once(a.lot_open[rows], day_text)
     return kinds, texts
 
 
