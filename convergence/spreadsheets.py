@@ -75,15 +75,23 @@ def csv_text(table: pd.DataFrame | pa.Table) -> str:
             table = pa.Table.from_pandas(table, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return _pandas_csv_text(table)
-    guarded = [_guarded(column) if _is_text(column.type) else column for column in table.columns]
+    cells = pa.table(list(map(_cells, table.columns)), names=table.column_names)
     written = io.BytesIO()
     options = arrow_csv.WriteOptions(quoting_style="needed", quoting_header="none")
-    arrow_csv.write_csv(pa.table(guarded, names=table.column_names), written, options)
+    arrow_csv.write_csv(cells, written, options)
     return written.getvalue().decode("utf-8")
 
 
-def _is_text(kind: pa.DataType) -> bool:
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+def _cells(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column as it is written: texts through `safe_cell`; times that are all midnight as
+    dates ("2027-03-31", as pandas writes them, where Arrow would add "00:00:00.000000")."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return _guarded(column)
+    if pa.types.is_timestamp(column.type):
+        midnight = pc.floor_temporal(column, unit="day")
+        if pc.all(pc.equal(midnight, column), min_count=0).as_py():
+            return pc.cast(midnight, pa.date32())
+    return column
 
 
 def _guarded(text: pa.ChunkedArray) -> pa.ChunkedArray:

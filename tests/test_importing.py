@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
@@ -23,7 +24,7 @@ from convergence.records.estate import Contract, Estate
 from convergence.records.estate_files import read_estate, write_estate
 from convergence.registers.importing import FilePreview, preview_file
 from convergence.registers.previews import RowProblem
-from convergence.spreadsheets import safe_cell
+from convergence.spreadsheets import csv_text, safe_cell
 from convergence.store import storage
 from convergence.store.access import SYSTEM, Actor
 
@@ -347,6 +348,26 @@ def test_no_csv_the_product_writes_starts_a_row_with_a_formula(
         for row in spreadsheet_rows(text):
             assert not any(cell.startswith(("=", "+", "@")) for cell in row), row
     assert any(sneaky in row for row in spreadsheet_rows(outputs[0])), "kept whole, in one cell"
+
+
+def test_a_table_written_as_csv_keeps_its_dates_amounts_and_blanks() -> None:
+    """As a screen's "Download data (CSV)" writes a chart's data."""
+    table = pd.DataFrame(
+        {
+            "system": ["Desktop", "=Odd"],
+            "cutover": pd.to_datetime(["2027-03-31", None]),
+            "at": pd.to_datetime(["2027-03-31 09:30", "2027-04-01 00:00"]),
+            "annual": [1250.5, float("nan")],
+            "slack": pd.array([12, None], dtype="Int64"),
+            "red": [True, False],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(csv_text(table))))
+    assert rows == [
+        ["system", "cutover", "at", "annual", "slack", "red"],
+        ["Desktop", "2027-03-31", "2027-03-31 09:30:00.000000", "1250.5", "12", "true"],
+        ["'=Odd", "", "2027-04-01 00:00:00.000000", "", "", "false"],
+    ]
 
 
 def test_the_workbook_holds_control_characters_and_long_text(sample_estate: Estate) -> None:
