@@ -125,9 +125,11 @@ def _read_table(path: Path, kind: Kind) -> pa.Table | None:
         if values is None:
             return None
         table.append(values)
+    read = pa.table(table, schema=table_schema(kind))
     if kind is TOWERS:  # a tower without a name is called by its code
-        table[1] = pc.if_else(pc.equal(table[1], ""), table[0], table[1])
-    return pa.table(table, schema=table_schema(kind))
+        named = pc.if_else(pc.equal(read["name"], ""), read["code"], read["name"])
+        read = read.set_column(read.schema.get_field_index("name"), "name", named)
+    return read
 
 
 def _short_and_empty(row: arrow_csv.InvalidRow) -> str:
