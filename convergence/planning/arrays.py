@@ -453,6 +453,19 @@ def _texts(column: pa.ChunkedArray | pa.Array, missing: Any = None) -> Objects:
     return values
 
 
+def _words(column: pa.ChunkedArray, slots: Ints | None = None, missing: Any = None) -> Objects:
+    """A column of few distinct texts (councils, towers, suppliers, lots) as Python strings,
+    each made once from the column's dictionary; with `slots`, the text at each slot of the
+    column, `missing` where the slot is -1."""
+    encoded = pc.dictionary_encode(_arrow(column))
+    table = _objects([*encoded.dictionary.to_pylist(), missing])
+    codes: Ints = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+    if slots is not None:
+        codes = np.where(slots >= 0, codes[np.maximum(slots, 0)] if codes.size else -1, -1)
+    words: Objects = table[codes]  # -1: the last, `missing`
+    return words
+
+
 def _keys(*parts: pa.ChunkedArray) -> pa.Array:
     """Two-part names, such as a system's council and name, as one text each (missing where
     a part is)."""
@@ -505,7 +518,7 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
 
     has_contract = _given(systems["contract"])
     if "systems.contract" in given:
-        which = given["systems.contract"].astype(np.int64)
+        which = np.asarray(given["systems.contract"], dtype=np.int64)
     else:
         contract_key = _keys(contracts["council"], contracts["reference"])
         if not _unique(contract_key):
@@ -515,7 +528,7 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         return None
     sharing = np.bincount(which[which >= 0], minlength=m)
     per_system = _numbers(contracts["annual_value"], np.float64) / np.maximum(sharing, 1)
-    tacit = _texts(contracts["renewal"], "") == "tacit"
+    tacit = pc.equal(contracts["renewal"], "tacit").to_numpy(zero_copy_only=False)
     renewal_months = _numbers(contracts["renewal_months"], np.int64)
     slot = np.where(which >= 0, which, 0)
 
@@ -537,8 +550,8 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         return np.where(lot_slot >= 0, values[safe_lot] if len(lots) else NONE, NONE)
 
     if system_key is None:
-        src = given["dependencies.needs_system"].astype(np.int64)
-        dst = given["dependencies.system"].astype(np.int64)
+        src = np.asarray(given["dependencies.needs_system"], dtype=np.int64)
+        dst = np.asarray(given["dependencies.system"], dtype=np.int64)
     else:
         src = _slots(_keys(deps["needs_council"], deps["needs_system"]), system_key)
         dst = _slots(_keys(deps["council"], deps["system"]), system_key)
@@ -551,11 +564,11 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         duration=duration,
         state=state,
         recorded_cutover=recorded,
-        lot_label=_pick(list(_texts(lots["name"], "")), lot_slot, ""),
+        lot_label=_words(lots["name"], lot_slot, ""),
         lot_open=lot_gather("calloffs_open"),
         lot_expiry=lot_gather("framework_expiry"),
-        contract_ref=_pick(list(_texts(contracts["reference"], "")), which, None),
-        supplier=_pick(list(_texts(contracts["supplier"], "")), which, ""),
+        contract_ref=_texts(contracts["reference"].take(pa.array(which, mask=which < 0))),
+        supplier=_words(contracts["supplier"], which, ""),
         contract_end=gather("end"),
         exit_on=np.full(n, NONE),
         max_end=gather("max_end"),
@@ -572,9 +585,9 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
         **vars(Reorganisation.none(n)),
         rules=Rules.none(n),
         council=council_code.to_numpy(zero_copy_only=False).astype(np.int64),
-        council_name=_texts(systems["council"]),
+        council_name=_words(systems["council"]),
         system_name=_texts(systems["name"]),
-        tower=_texts(systems["tower"]),
+        tower=_words(systems["tower"]),
     )
 
 

@@ -311,7 +311,10 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
 
     # edges that move dates: from a dated prerequisite (not retained) into a planned system;
     # a target only while the surviving system is itself still to move
-    moving = planned[a.dst] & (a.state[a.src] != RETAINED) & (~a.onto | planned[a.src])
+    consolidating = bool(a.onto.any())  # any system consolidating onto a surviving one
+    moving = planned[a.dst] & (a.state[a.src] != RETAINED)
+    if consolidating:
+        moving &= ~a.onto | planned[a.src]
     src, dst, lag, onto = a.src[moving], a.dst[moving], a.lag[moving], a.onto[moving]
 
     depth = int(level.max()) + 1 if n else 0
@@ -382,8 +385,9 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
 
     # a surviving system is needed until the last system consolidating onto it has cut over
     needed_until = np.full(n, NONE, dtype=np.int64)
-    onto_edges = a.onto & planned[a.dst] & (a.state[a.src] == SURVIVING)
-    np.maximum.at(needed_until, a.src[onto_edges], cutover[a.dst[onto_edges]])
+    if consolidating:
+        onto_edges = a.onto & planned[a.dst] & (a.state[a.src] == SURVIVING)
+        np.maximum.at(needed_until, a.src[onto_edges], cutover[a.dst[onto_edges]])
 
     return {
         "start": start,
