@@ -1,8 +1,9 @@
 """Storage: what the screens, the command line and the benchmarks call to read and write the
 database. The queries themselves live in the modules of this package, one topic each:
 
-- reading.py   the estate back as records or as columns, and the revision number the app
-               watches
+- reading.py   the estate back as records, and the revision number the app watches
+- reading_columns.py
+               the estate back as columns (Arrow tables), through ADBC where it can
 - writing.py   saving many records at once, checked and all or nothing
 - editing.py   one record at a time (stale versions refused), deleting, adopting a scenario
 - history.py   who changed what, when (append-only)
