@@ -315,7 +315,8 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     moving = planned[a.dst] & (a.state[a.src] != RETAINED)
     if consolidating:
         moving &= ~a.onto | planned[a.src]
-    src, dst, lag, onto = a.src[moving], a.dst[moving], a.lag[moving], a.onto[moving]
+    src, dst, lag = a.src[moving], a.dst[moving], a.lag[moving]
+    onto = a.onto[moving] if consolidating else a.onto[:0]
 
     depth = int(level.max()) + 1 if n else 0
     node_order, node_starts = _grouped(level, depth)
@@ -344,10 +345,12 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
         start = np.where(planned, placed.start, NONE)
         cutover = np.where(planned, placed.cutover, cutover)
         dependency_bound = np.where(planned, placed.dependency_bound, NONE)
+    if placed is None:  # the edges in level order, once: each level takes a slice of them
+        into, out, gap = dst[edge_order], src[edge_order], lag[edge_order]
     for depth_now in range(1, depth if placed is None else 0):
-        edges = edge_order[edge_starts[depth_now] : edge_starts[depth_now + 1]]
-        if edges.size:
-            np.maximum.at(dependency_bound, dst[edges], cutover[src[edges]] + lag[edges])
+        edges = slice(edge_starts[depth_now], edge_starts[depth_now + 1])
+        if edges.start < edges.stop:
+            np.maximum.at(dependency_bound, into[edges], cutover[out[edges]] + gap[edges])
         nodes = node_order[node_starts[depth_now] : node_starts[depth_now + 1]]
         nodes = nodes[planned[nodes]]
         start[nodes] = np.maximum(base[nodes], dependency_bound[nodes])
@@ -356,10 +359,13 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     # which prerequisite set the dependency bound (first edge achieving it)
     waits_for = np.full(n, -1, dtype=np.int64)
     waits_onto = np.zeros(n, dtype=bool)  # ... and whether it is the surviving system
-    achieving = (cutover[src] + lag) == dependency_bound[dst]
-    hit_dst, first = np.unique(dst[achieving], return_index=True)
-    waits_for[hit_dst] = src[achieving][first]
-    waits_onto[hit_dst] = onto[achieving][first]
+    achieving = np.flatnonzero((cutover[src] + lag) == dependency_bound[dst])
+    first = np.full(n, achieving.size, dtype=np.int64)  # each system's first edge achieving it
+    np.minimum.at(first, dst[achieving], np.arange(achieving.size))
+    hit = np.flatnonzero(first < achieving.size)
+    waits_for[hit] = src[achieving[first[hit]]]
+    if consolidating:
+        waits_onto[hit] = onto[achieving[first[hit]]]
     held = _held_back(a, placed, base, dependency_bound, waits_for, waits_onto)
 
     # backward pass: latest cutover that delays no council (and, separately, the programme)
@@ -369,6 +375,8 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     np.maximum.at(council_date, council_codes, cut_planned)
     programme_date = int(cut_planned.max()) if n else NONE
     out_order, out_starts = _grouped(level[src], depth)
+    before, after = src[out_order], dst[out_order]  # the edges by their prerequisite's level
+    takes = d[after] + lag[out_order]  # from the prerequisite's cutover to the dependant's
     latest: dict[str, Ints] = {}
     for name, target in (
         ("council", council_date[council_codes] if n else np.zeros(0, np.int64)),
@@ -376,10 +384,10 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     ):
         late_cutover = np.where(planned, target, NONE)
         for depth_now in range(depth - 1, -1, -1):
-            edges = out_order[out_starts[depth_now] : out_starts[depth_now + 1]]
-            if edges.size:
+            edges = slice(out_starts[depth_now], out_starts[depth_now + 1])
+            if edges.start < edges.stop:
                 np.minimum.at(
-                    late_cutover, src[edges], late_cutover[dst[edges]] - d[dst[edges]] - lag[edges]
+                    late_cutover, before[edges], late_cutover[after[edges]] - takes[edges]
                 )
         latest[name] = late_cutover
 

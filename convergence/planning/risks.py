@@ -62,11 +62,11 @@ def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str,
     deadline = np.where(has_end & known & ~early, by_notice, NONE)
     early_notice = early & (a.termination_notice_days != NONE)
     deadline = np.where(early_notice, a.exit_on - a.termination_notice_days, deadline)
-    extend = surviving & has_end & needs
-    by_notice = add_months(
-        np.where(extend, a.contract_end, 0), -np.where(extend & known, a.notice_months, 0)
+    deadline = np.where(surviving, NONE, deadline)
+    extend = np.flatnonzero(surviving & has_end & needs)  # a surviving system's own contract
+    deadline[extend] = add_months(
+        a.contract_end[extend], -np.where(known[extend], a.notice_months[extend], 0)
     )
-    deadline = np.where(surviving, np.where(extend, by_notice, NONE), deadline)
     leave_on = np.where(surviving, NONE, leave_on)
     unserved = a.notice_served == NONE
     dated = deadline != NONE
@@ -107,6 +107,10 @@ def misses_hosting_end(a: EstateArrays, cutover: Ints) -> Bools:
     return late
 
 
+def _by_day(day: int) -> str:
+    return f" by {day_text(day)}"
+
+
 def rag(
     a: EstateArrays, t: dict[str, Ints], terms: dict[str, Ints | Bools]
 ) -> tuple[Objects, Objects]:
@@ -124,7 +128,7 @@ def rag(
     soon = planned & terms["notice_due_soon"]
     on_retained_rows = np.zeros(a.state.size, dtype=bool)
     on_retained_rows[list(retained_needs)] = True
-    deadline = terms["notice_deadline"]
+    deadline: Ints = np.asarray(terms["notice_deadline"], dtype=np.int64)
 
     def needs(ext: int) -> str:
         return f"needs {days(ext)} extension of "
@@ -144,11 +148,13 @@ def rag(
         )
         return worded
 
-    def passed_words(rows: Ints) -> list[str]:
-        return [
-            f"notice deadline for {ref} passed on {day_text(d)} without notice served"
-            for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
-        ]
+    def passed_words(rows: Ints) -> Objects:
+        worded: Objects = (
+            "notice deadline for "
+            + a.contract_ref[rows]
+            + each_once(deadline[rows], lambda d: f" passed on {day_text(d)} without notice served")
+        )
+        return worded
 
     def late_words(rows: Ints) -> Objects:
         worded: Objects = (
@@ -218,11 +224,11 @@ def rag(
             )
         ]
 
-    def soon_words(rows: Ints) -> list[str]:
-        return [
-            f"serve notice on {ref} by {day_text(d)}"
-            for ref, d in zip(a.contract_ref[rows].tolist(), deadline[rows].tolist(), strict=True)
-        ]
+    def soon_words(rows: Ints) -> Objects:
+        worded: Objects = (
+            "serve notice on " + a.contract_ref[rows] + each_once(deadline[rows], _by_day)
+        )
+        return worded
 
     red = beyond | passed | late_calloff | on_retained_rows | late_for_vesting | late_for_hosting
     status = np.where(planned, np.where(red, 3, np.where(within | soon, 2, 1)), 0)
