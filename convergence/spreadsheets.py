@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = "[" + re.escape("".join(FORMULA_STARTS)) + "]"  # the same, as a regex class
 XLSX_LONGEST = 32_767
 _NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # as openpyxl refuses them
 
@@ -96,7 +97,7 @@ def _cells(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _guarded(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """`safe_cell` of a column of texts, at once."""
-    formula = pc.match_substring_regex(text, "^[" + re.escape("".join(FORMULA_STARTS)) + "]")
+    formula = pc.match_substring_regex(text, "^" + FORMULA_START)
     if not pc.any(formula, min_count=0).as_py():
         return text
     apostrophe = pa.scalar("'", text.type)

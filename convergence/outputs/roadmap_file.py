@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
-from convergence.formatting import uk_date
+from convergence.formatting import uk_dates
 
 FileFormat = Literal["csv", "json", "table"]
 
@@ -71,15 +70,12 @@ def roadmap_text(plans: Mapping[str, Any], file_format: FileFormat) -> str:
 
 
 def _written_dates(values: np.ndarray[Any, Any], uk: bool) -> list[str]:
-    """Each date as 2027-03-31 (or 31 Mar 2027), empty for none: each distinct date once."""
+    """Each date as 2027-03-31 (or 31 Mar 2027, see formatting.uk_dates), empty for none."""
     days = values.astype("datetime64[D]")
-    distinct, codes = np.unique(days, return_inverse=True)
-    written = ["" if np.isnat(day) else _written(day.item(), uk) for day in distinct]
-    return [written[code] for code in codes.tolist()]
-
-
-def _written(day: date, uk: bool) -> str:
-    return uk_date(day) if uk else day.isoformat()
+    if uk:
+        return uk_dates(days)
+    written: list[str] = np.where(np.isnat(days), "", np.datetime_as_string(days)).tolist()
+    return written
 
 
 def _whole(values: Any) -> pa.Array:

@@ -445,10 +445,8 @@ def _given(column: pa.ChunkedArray | pa.Array) -> Bools:
     return given
 
 
-def _texts(column: pa.ChunkedArray | pa.Array, missing: Any = None) -> Objects:
-    """A column of texts as Python strings, `missing` where there is none."""
-    if missing is not None:
-        column = pc.fill_null(column, missing)
+def _texts(column: pa.ChunkedArray | pa.Array) -> Objects:
+    """A column of texts as Python strings, None where there is none."""
     values: Objects = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
     return values
 

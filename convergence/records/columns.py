@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,13 @@ import pyarrow.csv as arrow_csv
 
 from convergence.records.estate_files import YES_NO
 from convergence.records.fields import KINDS, LARGEST_WHOLE, MOST_MONEY, TOWERS, Field, Kind
-from convergence.spreadsheets import FORMULA_STARTS
+from convergence.spreadsheets import FORMULA_START
 
 NONE = -(10**9)  # as convergence.planning.arrays: no date, no number
 EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 WHOLE = r"^\d+$"  # after a sign is taken off
 AMOUNT = r"^\d+(?:\.\d+)?$"
-GUARDED = "^'[" + re.escape("".join(FORMULA_STARTS)) + "]"  # as writing guards formula-like text
+GUARDED = "^'" + FORMULA_START  # as writing guards formula-like text
 
 
 @dataclass(frozen=True)
