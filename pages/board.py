@@ -36,7 +36,7 @@ through_the_router(__file__)
 
 st.title("Board")
 actor = current_actor()
-estate, roadmap = current_roadmap()
+outline, roadmap = current_roadmap()
 money = current_savings(settings().charges_from)
 engine = database(database_url())
 with Session(engine) as session:
@@ -71,7 +71,7 @@ if actor.role == "admin":
 since = None
 chosen = ""
 # the pack shows one plan throughout: the live one, or the scenario compared below
-pack_estate, pack_roadmap, pack_money, pack_scenario = estate, roadmap, money, ""
+pack_estate, pack_roadmap, pack_money, pack_scenario = outline, roadmap, money, ""
 if frozen:
     st.subheader("Since the last board")
     chosen = st.selectbox("Compare with", [b.name for b in reversed(frozen)], key="board_baseline")
@@ -191,7 +191,7 @@ pptx.download_button(
 )
 who = ics.selectbox(
     "Calendar for",
-    ["All councils", *sorted(c.code for c in estate.councils)],
+    ["All councils", *sorted(c.code for c in outline.councils)],
     key="board_calendar_council",
 )
 ics.download_button(

@@ -1,9 +1,11 @@
 """What every screen shares: the database, the cached roadmap, downloads, the empty estate.
 
 The roadmap is cached per database URL, estate revision and planning date: a rerun without a
-change reuses it, and any saved change (which raises the revision) shows at once. The estate
-behind it is cached per URL and revision as one shared object (its records are frozen), so a
-rerun does not copy it.
+change reuses it, and any saved change (which raises the revision) shows at once. It is
+planned from the estate's columns; the screens showing it need only the estate in outline
+(councils, towers, lots, successors, freeze windows, capacity rules). The records, one object
+each, are loaded only for the screens that show, check or cost them, and cached per URL and
+revision as one shared object (its records are frozen), so a rerun does not copy it.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from sqlmodel import Session
 from convergence.charts.overview import chart_png, chart_svg
 from convergence.errors import ConvergenceError
 from convergence.money.savings import ChargesFrom, Savings, savings
-from convergence.planning.engine import Roadmap, schedule
+from convergence.planning.engine import Roadmap, schedule, schedule_columns
 from convergence.planning.partners import Market
-from convergence.records.estate import Estate, programme
+from convergence.records.columns import programme_columns
+from convergence.records.estate import Estate, Outline, programme
 from convergence.records.estate_files import read_estate
 from convergence.settings import settings
 from convergence.spreadsheets import csv_text
@@ -85,33 +88,46 @@ def database(url: str) -> Engine:
     return prepare_database(url)
 
 
-@st.cache_resource(show_spinner="Loading the estate…", max_entries=4)
+@st.cache_resource(show_spinner="Loading the estate…", max_entries=2)
 def _estate(url: str, revision: int) -> Estate:
-    """The estate as stored at `revision`, one object shared by every rerun and session: its
-    records are frozen, so nothing can change it, and a rerun need not copy it (unpickling the
-    120,000 records of a 20,000-system estate took longer than the rest of a screen)."""
+    """The estate as stored at `revision`, as records: for the screens that show or check
+    records one by one, and for costs and savings. One object shared by every rerun and
+    session: its records are frozen, so nothing can change it, and a rerun need not copy it
+    (unpickling the 120,000 records of a 20,000-system estate took longer than the rest of a
+    screen)."""
     with Session(database(url)) as session:
         return storage.load_estate(session=session)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _programme(url: str, revision: int) -> Estate:
     """The estate the programme plans: organisations outside it (market data for the partner
     finder) are left out of every roadmap, figure and chart."""
     return programme(_estate(url, revision))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _outline(url: str, revision: int) -> Outline:
+    """The councils (organisations outside the programme among them), towers, lots,
+    successors, freeze windows and capacity rules: all a screen showing the roadmap needs
+    besides it."""
+    with Session(database(url)) as session:
+        return storage.load_outline(session=session)
+
+
 @st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
 def _roadmap(url: str, revision: int, today: date) -> Roadmap:
-    return schedule(_programme(url, revision), today)
+    """Planned from the estate's columns, with no object per record; an estate whose columns
+    do not plan (a problem the records name) is planned, or refused, record by record."""
+    with Session(database(url)) as session:
+        columns = storage.load_estate_columns(session=session)
+    roadmap = schedule_columns(programme_columns(columns), today)
+    return roadmap if roadmap is not None else schedule(_programme(url, revision), today)
 
 
-def _estate_and_roadmap(url: str, revision: int, today: date) -> tuple[Estate, Roadmap]:
-    return _programme(url, revision), _roadmap(url, revision, today)
-
-
-def current_roadmap() -> tuple[Estate, Roadmap]:
-    """The estate and its roadmap; on an empty estate or an error, explains and stops the page."""
+def current_roadmap() -> tuple[Outline, Roadmap]:
+    """The estate in outline and its roadmap; on an empty estate or an error, explains and
+    stops the page."""
     url = database_url()
     try:
         with Session(database(url)) as session:
@@ -120,7 +136,7 @@ def current_roadmap() -> tuple[Estate, Roadmap]:
         if empty:
             empty_estate()
             st.stop()
-        return _estate_and_roadmap(url, revision, planning_date())
+        return programme(_outline(url, revision)), _roadmap(url, revision, planning_date())
     except ConvergenceError as problem:
         st.error(plain(f"The roadmap cannot be worked out: {problem}"))
         st.stop()
@@ -129,8 +145,9 @@ def current_roadmap() -> tuple[Estate, Roadmap]:
 
 @st.cache_data(show_spinner="Working out costs and savings…", max_entries=8)
 def _savings(url: str, revision: int, today: date, charges_from: ChargesFrom) -> Savings:
-    estate, roadmap = _estate_and_roadmap(url, revision, today)
-    return savings(estate, roadmap, charges_from=charges_from)
+    return savings(
+        _programme(url, revision), _roadmap(url, revision, today), charges_from=charges_from
+    )
 
 
 def current_savings(charges_from: ChargesFrom) -> Savings:
@@ -139,6 +156,23 @@ def current_savings(charges_from: ChargesFrom) -> Savings:
     with Session(database(url)) as session:
         revision = storage.estate_revision(session=session)
     return _savings(url, revision, planning_date(), charges_from)
+
+
+def current_programme() -> Estate:
+    """The records of the estate the programme plans (call after `current_roadmap`)."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    return _programme(url, revision)
+
+
+def current_outline() -> Outline:
+    """The estate in outline as stored now, organisations outside the programme among its
+    councils."""
+    url = database_url()
+    with Session(database(url)) as session:
+        revision = storage.estate_revision(session=session)
+    return _outline(url, revision)
 
 
 def current_estate() -> Estate:
@@ -225,7 +259,7 @@ def plain(text: str) -> str:
     return PUNCTUATION.sub(r"\\\1", str(text))
 
 
-def names(estate: Estate) -> tuple[dict[str, str], dict[str, str]]:
+def names(estate: Outline) -> tuple[dict[str, str], dict[str, str]]:
     """Council and tower names by code, for labels people read."""
     return {c.code: c.name for c in estate.councils}, {t.code: t.name for t in estate.towers}
 

@@ -38,9 +38,9 @@ st.caption(
 )
 if saved := st.session_state.pop("decisions_saved", ""):
     st.success(plain(saved))
-estate, roadmap = current_roadmap()
+outline, roadmap = current_roadmap()
 actor = current_actor()
-council_names, _ = names(estate)
+council_names, _ = names(outline)
 engine = database(database_url())
 with Session(engine) as session:
     log = storage.decision_log(session=session)

@@ -14,8 +14,8 @@ through_the_router(__file__)
 LARGEST_GRAPH = 400  # systems; beyond this the graph is too dense to read
 
 st.title("Dependencies")
-estate, roadmap = current_roadmap()
-council_names, _ = names(estate)
+outline, roadmap = current_roadmap()
+council_names, _ = names(outline)
 plans = roadmap.plans
 critical = rm.critical_path(roadmap)
 

@@ -13,17 +13,17 @@ from pages.common import current_roadmap, date_column, downloads, names, through
 through_the_router(__file__)
 
 st.title("Council × tower grid")
-estate, roadmap = current_roadmap()
-council_names, tower_names = names(estate)
+outline, roadmap = current_roadmap()
+council_names, tower_names = names(outline)
 by = "council"
-if estate.successors:
+if outline.successors:
     kinds = ["Councils", "Successor authorities"]
     choose_one("grid_rows", "rows", kinds, kinds[0])
     rows = st.radio("Rows", kinds, horizontal=True, key="grid_rows")
     keep("rows", rows, kinds[0])
     if rows == "Successor authorities":
         by = "successor"
-        council_names = {s.code: s.name for s in estate.successors}
+        council_names = {s.code: s.name for s in outline.successors}
 grid = rm.quarter_grid(roadmap, by)
 if grid.empty:
     st.info("No system is left in the plan: every one is converged or retained.")

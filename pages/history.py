@@ -10,18 +10,18 @@ from sqlmodel import Session
 
 from convergence.formatting import counted
 from convergence.store import storage
-from pages.common import current_estate, database, database_url, through_the_router
+from pages.common import current_outline, database, database_url, through_the_router
 
 through_the_router(__file__)
 
 st.title("History of changes")
-estate = current_estate()
+outline = current_outline()
 with Session(database(database_url())) as session:
     people = storage.history_users(session=session)
 who_col, council_col, when_col = st.columns(3)
 who = who_col.selectbox("Person", ["Everyone", *people], key="history_user")
 council = council_col.selectbox(
-    "Council", ["All councils", *sorted(c.code for c in estate.councils)], key="history_council"
+    "Council", ["All councils", *sorted(c.code for c in outline.councils)], key="history_council"
 )
 today = date.today()  # changes happen in real time, whatever the planning date
 window = when_col.date_input(

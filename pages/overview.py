@@ -23,8 +23,8 @@ from pages.common import (
 through_the_router(__file__)
 
 st.title("Overview")
-estate, roadmap = current_roadmap()
-council_names, tower_names = names(estate)
+outline, roadmap = current_roadmap()
+council_names, tower_names = names(outline)
 plans = roadmap.plans
 head = rm.headline(roadmap)
 due_year = rm.decisions_due(roadmap, 12)
@@ -87,7 +87,7 @@ def forecast_table(by: str, label: str, names_by_code: dict[str, str]) -> None:
 vesting = rm.successors_at_vesting(roadmap)
 if not vesting.empty:
     st.subheader("Successor authorities on vesting day")
-    successor_names = {s.code: s.name for s in estate.successors}
+    successor_names = {s.code: s.name for s in outline.successors}
     soonest = vesting.sort_values("vesting_day").iloc[0]
     st.metric(
         f"Days to vesting day ({successor_names.get(soonest['successor'], soonest['successor'])})",
@@ -135,7 +135,7 @@ measure = st.radio(
     key="overview_measure",
 )
 curve = rm.convergence_curve(roadmap, most=MOST_SERIES)
-others = len(estate.councils) - MOST_SERIES
+others = len(outline.councils) - MOST_SERIES
 council_names = {**council_names, rm.OTHERS: f"Other councils ({others})"}
 column = "share_systems" if measure == "Share of systems" else "share_value"
 chart = convergence_curve_chart(curve, column, today=roadmap.today, names=council_names)

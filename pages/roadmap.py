@@ -53,12 +53,12 @@ def _on_chart_click() -> None:
 
 
 st.title("Roadmap")
-estate, roadmap = current_roadmap()
-council_names, tower_names = names(estate)
+outline, roadmap = current_roadmap()
+council_names, tower_names = names(outline)
 plans = roadmap.plans
 in_plan = rm.in_scope(plans)
 
-successor_names = {s.code: s.name for s in estate.successors}
+successor_names = {s.code: s.name for s in outline.successors}
 successors: list[str] = []
 if successor_names:
     choose_many("roadmap_successors", "successor", sorted(successor_names))
@@ -197,7 +197,7 @@ chart, drawn = roadmap_gantt(
     tower_names=tower_names,
     threshold=SUMMARY_THRESHOLD if summed_up else len(drawn_plans),
     chosen=None if row is None else (plans.at[row, "council"], plans.at[row, "system"]),
-    freezes=estate.freezes,
+    freezes=outline.freezes,
     baseline=None if against == NONE else (against, thaw(frozen[against].plans)),
     critical=critical,
     zoom=(pd.Timestamp(span[0]), pd.Timestamp(span[1])),
@@ -225,9 +225,9 @@ choice = st.selectbox(
 )
 keep("system", choice, NONE)
 
-if estate.capacities:
+if outline.capacities:
     with st.expander("Migration capacity: systems in transition each week against each limit"):
-        load = rm.capacity_load(roadmap, estate.capacities)
+        load = rm.capacity_load(roadmap, outline.capacities)
         if load.empty:
             st.write("No system in the plan matches a capacity rule.")
         else:

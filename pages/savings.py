@@ -38,8 +38,8 @@ from pages.common import (
 through_the_router(__file__)
 
 st.title("Savings")
-estate, roadmap = current_roadmap()
-council_names, tower_names = names(estate)
+outline, roadmap = current_roadmap()
+council_names, tower_names = names(outline)
 options = list(sv.CHARGES_FROM)
 charges_from = st.radio(
     "Framework charges begin",
@@ -50,7 +50,7 @@ charges_from = st.radio(
     key="savings_charges_from",
 )
 result = current_savings(charges_from)
-summary = tables.summary(result, estate)
+summary = tables.summary(result, outline)
 programme = summary.iloc[-1]
 
 
@@ -108,11 +108,11 @@ downloads(
     chart, tables.savings_table(result, "council"), "cumulative-savings", "savings_cumulative"
 )
 
-if estate.successors:
+if outline.successors:
     st.subheader("Cumulative savings by successor authority")
-    successor_of = {c.code: c.successor for c in estate.councils if c.successor}
+    successor_of = {c.code: c.successor for c in outline.councils if c.successor}
     by_successor = result.by_successor(successor_of)
-    successor_names = {**council_names, **{s.code: s.name for s in estate.successors}}
+    successor_names = {**council_names, **{s.code: s.name for s in outline.successors}}
     chart = cumulative_savings_chart(by_successor, today=roadmap.today, names=successor_names)
     st.caption(
         "Each council's savings count to the successor it becomes part of; a council split "

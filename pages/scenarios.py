@@ -25,6 +25,7 @@ from convergence.store import storage
 from pages.common import (
     current_actor,
     current_estate,
+    current_programme,
     current_roadmap,
     database,
     database_url,
@@ -61,7 +62,8 @@ KINDS = {
 
 st.title("Scenarios")
 actor = current_actor()
-estate, live = current_roadmap()
+_, live = current_roadmap()
+estate = current_programme()
 whole = current_estate()  # organisations outside the programme too: a partner may join
 council_names, tower_names = names(estate)
 engine = database(database_url())

@@ -12,7 +12,7 @@ from convergence.store.access import ROLES
 from pages.common import (
     DEMO_OPEN,
     current_actor,
-    current_estate,
+    current_outline,
     database,
     database_url,
     plain,
@@ -23,7 +23,7 @@ through_the_router(__file__)
 
 st.title("Users")
 actor = current_actor()
-estate = current_estate()
+outline = current_outline()
 engine = database(database_url())
 with Session(engine) as session:
     people = storage.accounts(session=session)
@@ -49,7 +49,7 @@ with st.form("users_form"):
         help="viewer: reads everything; editor: changes their councils' records; admin: everything",
     )
     councils = st.multiselect(
-        "Councils (for an editor)", sorted(c.code for c in estate.councils), key="users_councils"
+        "Councils (for an editor)", sorted(c.code for c in outline.councils), key="users_councils"
     )
     email = st.text_input("E-mail, for single sign-on (optional)", key="users_email")
     password = st.text_input(

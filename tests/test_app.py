@@ -20,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 from convergence.formatting import uk_date
 from convergence.planning import roadmap as rm
 from convergence.planning.baselines import freeze
-from convergence.planning.engine import schedule
+from convergence.planning.engine import schedule, schedule_columns
+from convergence.records.columns import EstateColumns
 from convergence.records.estate import Dependency, Estate
 from convergence.records.generate import generate_estate
 from convergence.store import storage
@@ -355,11 +356,11 @@ def test_the_roadmap_is_worked_out_once_until_the_estate_changes(
     url = database(tmp_path, monkeypatch, sample_estate)
     calls: list[date] = []
 
-    def counting(estate: Estate, today: date) -> Any:
+    def counting(columns: EstateColumns, today: date) -> Any:
         calls.append(today)
-        return schedule(estate, today)
+        return schedule_columns(columns, today)
 
-    monkeypatch.setattr(common, "schedule", counting)
+    monkeypatch.setattr(common, "schedule_columns", counting)
     at = app().switch_page("pages/roadmap.py").run()
     at.selectbox(key="roadmap_system").set_value("HFBP hosting (LBHF)").run()
     at.multiselect(key="roadmap_councils").set_value(["LBHF"]).run()
@@ -382,6 +383,35 @@ def test_the_roadmap_is_worked_out_once_until_the_estate_changes(
     at.run()
     assert len(calls) == 2, "a saved change is worked out at once"
     assert "HFBP hosting (LBHF) cuts over 1 Nov 2028" in text_of(at)
+
+
+def test_the_roadmap_screens_build_no_object_per_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
+) -> None:
+    database(tmp_path, monkeypatch, sample_estate)
+    loads: list[int] = []
+    load_estate = storage.load_estate
+
+    def counting(**given: Any) -> Estate:
+        loads.append(1)
+        return load_estate(**given)
+
+    monkeypatch.setattr(storage, "load_estate", counting)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["common_actor"] = TESTER
+    for page in (
+        "pages/roadmap.py",
+        "pages/grid.py",
+        "pages/dependencies.py",
+        "pages/decisions.py",
+    ):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert at.get("vega_lite_chart") or at.dataframe, page
+    assert loads == [], "planned from the columns, named from the outline"
+    at.switch_page("pages/savings.py").run()
+    assert not at.exception
+    assert loads == [1], "costs read each contract: the records are loaded once"
 
 
 @pytest.mark.parametrize(

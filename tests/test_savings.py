@@ -79,7 +79,9 @@ def estate(
     systems: tuple[System, ...],
     councils: tuple[Council, ...] = (Council("A", "Council A"),),
 ) -> Estate:
-    return Estate(councils, (DESKTOP,), lots, contracts, systems)
+    return Estate(
+        councils=councils, towers=(DESKTOP,), lots=lots, contracts=contracts, systems=systems
+    )
 
 
 def month(frame: pd.DataFrame, year: int, number: int) -> pd.Series:

@@ -5,7 +5,7 @@ records, the same columns through ADBC's Arrow as through the driver's plain row
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +26,15 @@ from convergence.records.columns import (
     programme_columns,
     read_estate_columns,
 )
-from convergence.records.estate import Contract, Council, Dependency, Estate, System, programme
+from convergence.records.estate import (
+    Contract,
+    Council,
+    Dependency,
+    Estate,
+    Outline,
+    System,
+    programme,
+)
 from convergence.records.estate_files import read_estate, write_estate
 from convergence.records.generate import generate_estate
 from convergence.store import reading_columns, storage
@@ -275,3 +283,17 @@ def test_schedule_from_the_database_leaves_out_organisations_outside_the_program
     assert printed == roadmap_printed(capsys, estate=str(tmp_path))
     assert "Their desktop" not in printed
     assert printed.count("\n") == len(programme(estate).systems) + 1
+
+
+@pytest.mark.parametrize("folder", [SAMPLE, COUNTY], ids=["sample", "reorganised county"])
+def test_the_outline_is_the_estate_without_its_contracts_systems_and_dependencies(
+    folder: Path, engine: Engine
+) -> None:
+    estate = read_estate(folder)
+    saved(engine, estate)
+    with Session(engine) as session:
+        outline = storage.load_outline(session=session)
+        whole = storage.load_estate(session=session)
+    assert outline == Outline(**{f.name: getattr(whole, f.name) for f in fields(Outline)})
+    assert outline.councils and outline.towers and outline.lots
+    assert bool(outline.successors) == (folder == COUNTY)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from convergence.money.savings import MONEY_COLUMNS, MONEY_LABELS, Savings
-from convergence.records.estate import Estate
+from convergence.records.estate import Outline
 
 
-def summary(result: Savings, estate: Estate) -> pd.DataFrame:
+def summary(result: Savings, estate: Outline) -> pd.DataFrame:
     """One row per council and one for the programme: annual contract spend, savings over the
     horizon, annual savings once converged, that as a share of spend, and the payback month."""
     rows = []

@@ -58,7 +58,7 @@ from convergence.planning.decision_log import (
     with_log,
 )
 from convergence.planning.engine import Roadmap
-from convergence.records.estate import Estate
+from convergence.records.estate import Outline
 
 SECTIONS = (
     "Overview",
@@ -108,7 +108,7 @@ def pack_content(
     since: SinceBaseline | None = None,
     baseline: str = "",
     *,
-    estate: Estate | None = None,
+    estate: Outline | None = None,
     result: Savings | None = None,
     scenario: str = "",
     appendix: bool = False,

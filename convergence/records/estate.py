@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -213,23 +213,32 @@ class Links:
     contract: npt.NDArray[np.int64]  # per system: position in `contracts`, -1 for none
 
 
-@dataclass(frozen=True)
-class Estate:
+@dataclass(frozen=True, kw_only=True)
+class Outline:
+    """The estate without its contracts, systems and dependencies: the councils, towers and
+    framework lots every screen names, and the successors, freeze windows and capacity rules
+    it plans around. A few hundred records even at national scale, so a screen that shows the
+    roadmap needs no object per contract or system."""
+
+    councils: tuple[Council, ...] = ()
+    towers: tuple[Tower, ...] = ()
+    lots: tuple[Lot, ...] = ()
+    successors: tuple[Successor, ...] = ()
+    freezes: tuple[Freeze, ...] = ()
+    capacities: tuple[Capacity, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estate(Outline):
     """Everything the programme tracks, as plain records.
 
     `links` is None unless the estate's source attached them with `linked`. It is not an
     argument: an estate made from another one (`dataclasses.replace`, or by hand) has none, so
     links never outlive the records they describe."""
 
-    councils: tuple[Council, ...] = ()
-    towers: tuple[Tower, ...] = ()
-    lots: tuple[Lot, ...] = ()
     contracts: tuple[Contract, ...] = ()
     systems: tuple[System, ...] = ()
-    dependencies: tuple[Dependency, ...] = field(default=())
-    successors: tuple[Successor, ...] = ()
-    freezes: tuple[Freeze, ...] = ()
-    capacities: tuple[Capacity, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
     links: Links | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
@@ -237,15 +246,21 @@ class Estate:
         return not (self.councils or self.contracts or self.systems or self.lots)
 
 
-def programme(estate: Estate) -> Estate:
+Kept = TypeVar("Kept", Outline, Estate)
+
+
+def programme(estate: Kept) -> Kept:
     """The estate the programme plans: without the organisations outside it (known from
     market data, for the partner finder) and their contracts, systems and dependencies."""
     outside = {c.code for c in estate.councils if not c.in_programme}
     if not outside:
         return estate
+    councils = tuple(c for c in estate.councils if c.in_programme)
+    if not isinstance(estate, Estate):
+        return replace(estate, councils=councils)
     return replace(
         estate,
-        councils=tuple(c for c in estate.councils if c.in_programme),
+        councils=councils,
         contracts=tuple(c for c in estate.contracts if c.council not in outside),
         systems=tuple(s for s in estate.systems if s.council not in outside),
         dependencies=tuple(

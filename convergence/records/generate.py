@@ -238,7 +238,14 @@ def generate_estate(
             f"(at most {min(capacity, len(result)):,} found)"
         )
     lots = tuple(replace(lot, **CHARGES[lot.name]) for lot in LOTS)
-    estate = Estate(council_rows, TOWERS, lots, tuple(contracts), tuple(systems), tuple(result))
+    estate = Estate(
+        councils=council_rows,
+        towers=TOWERS,
+        lots=lots,
+        contracts=tuple(contracts),
+        systems=tuple(systems),
+        dependencies=tuple(result),
+    )
     needs, waits = np.array(list(edges), dtype=np.int64).reshape(-1, 2).T.copy()  # two rows
     return linked(estate, Links(needs, waits, np.array(contract_of, dtype=np.int64)))
 

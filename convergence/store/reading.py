@@ -23,6 +23,7 @@ from convergence.records.estate import (
     Freeze,
     Links,
     Lot,
+    Outline,
     Successor,
     System,
     Tower,
@@ -51,8 +52,15 @@ def load_estate(*, session: Session) -> Estate:
         return _read_estate(session)
 
 
-def _read_estate(session: Session) -> Estate:
-    keys: dict[str, dict[Any, Any]] = {}
+def load_outline(*, session: Session) -> Outline:
+    """The estate without its contracts, systems and dependencies (a few hundred records even
+    at national scale): what a screen showing the roadmap names and plans around."""
+    return _read_outline(session, {})
+
+
+def _read_outline(session: Session, keys: dict[str, dict[Any, Any]]) -> Outline:
+    """The outline's records, each table's keys by row id added to `keys` for the records that
+    refer to them."""
     successors, read = _read_records(session, Successor, m.Successor, keys)
     keys["successor"] = {i: s.code for i, s in zip(read["id"], successors, strict=True)}
     councils, read = _read_records(session, Council, m.Council, keys)
@@ -61,6 +69,21 @@ def _read_estate(session: Session) -> Estate:
     keys["tower"] = {i: t.code for i, t in zip(read["id"], towers, strict=True)}
     lots, read = _read_records(session, Lot, m.FrameworkLot, keys)
     keys["framework_lot"] = {i: lot.name for i, lot in zip(read["id"], lots, strict=True)}
+    freezes, _ = _read_records(session, Freeze, m.Freeze, keys)
+    capacities, _ = _read_records(session, Capacity, m.CapacityRule, keys)
+    return Outline(
+        successors=successors,
+        councils=councils,
+        towers=towers,
+        lots=lots,
+        freezes=freezes,
+        capacities=capacities,
+    )
+
+
+def _read_estate(session: Session) -> Estate:
+    keys: dict[str, dict[Any, Any]] = {}
+    outline = _read_outline(session, keys)
     contracts, read = _read_records(session, Contract, m.Contract, keys)
     contract_ids = read["id"]
     keys["contract"] = {i: c.reference for i, c in zip(contract_ids, contracts, strict=True)}
@@ -88,18 +111,8 @@ def _read_estate(session: Session) -> Estate:
             "needs_system": ("needs_system_id", name_of),
         },
     )
-    freezes, _ = _read_records(session, Freeze, m.Freeze, keys)
-    capacities, _ = _read_records(session, Capacity, m.CapacityRule, keys)
     estate = Estate(
-        freezes=freezes,
-        capacities=capacities,
-        successors=successors,
-        councils=councils,
-        towers=towers,
-        lots=lots,
-        contracts=contracts,
-        systems=systems,
-        dependencies=dependencies,
+        **vars(outline), contracts=contracts, systems=systems, dependencies=dependencies
     )
     return linked(estate, _links(system_ids, contract_ids, contract_of, read))
 

@@ -28,7 +28,7 @@ from convergence.store.plans import (
     save_scenario,
     scenarios,
 )
-from convergence.store.reading import estate_revision, is_empty, load_estate
+from convergence.store.reading import estate_revision, is_empty, load_estate, load_outline
 from convergence.store.reading_columns import load_estate_columns
 from convergence.store.realised import realised_savings, record_realised_saving
 from convergence.store.users import (
@@ -79,6 +79,7 @@ __all__ = [
     "is_empty",
     "load_estate",
     "load_estate_columns",
+    "load_outline",
     "realised_savings",
     "record_realised_saving",
     "record_version",
