@@ -22,10 +22,10 @@ from sqlmodel import Session
 
 from convergence.charts.overview import chart_png, chart_svg
 from convergence.errors import ConvergenceError
-from convergence.money.savings import ChargesFrom, Savings, savings
+from convergence.money.savings import ChargesFrom, Costs, Savings, savings
 from convergence.planning.engine import Roadmap, schedule, schedule_columns
 from convergence.planning.partners import Market
-from convergence.records.columns import programme_columns
+from convergence.records.columns import EstateColumns, programme_columns
 from convergence.records.estate import Estate, Outline, programme
 from convergence.records.estate_files import read_estate
 from convergence.settings import settings
@@ -88,7 +88,7 @@ def database(url: str) -> Engine:
     return prepare_database(url)
 
 
-@st.cache_resource(show_spinner="Loading the estate…", max_entries=2)
+@st.cache_resource(show_spinner="Loading the records…", max_entries=2)
 def _estate(url: str, revision: int) -> Estate:
     """The estate as stored at `revision`, as records: for the screens that show or check
     records one by one, and for costs and savings. One object shared by every rerun and
@@ -115,13 +115,19 @@ def _outline(url: str, revision: int) -> Outline:
         return storage.load_outline(session=session)
 
 
+@st.cache_resource(show_spinner="Loading the estate…", max_entries=2)
+def _columns(url: str, revision: int) -> EstateColumns:
+    """The estate the programme plans as columns (convergence.records.columns), with no
+    object per record: what its roadmap and its costs are worked out from."""
+    with Session(database(url)) as session:
+        return programme_columns(storage.load_estate_columns(session=session))
+
+
 @st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
 def _roadmap(url: str, revision: int, today: date) -> Roadmap:
-    """Planned from the estate's columns, with no object per record; an estate whose columns
-    do not plan (a problem the records name) is planned, or refused, record by record."""
-    with Session(database(url)) as session:
-        columns = storage.load_estate_columns(session=session)
-    roadmap = schedule_columns(programme_columns(columns), today)
+    """Planned from the estate's columns; an estate whose columns do not plan (a problem the
+    records name) is planned, or refused, record by record."""
+    roadmap = schedule_columns(_columns(url, revision), today)
     return roadmap if roadmap is not None else schedule(_programme(url, revision), today)
 
 
@@ -146,7 +152,10 @@ def current_roadmap() -> tuple[Outline, Roadmap]:
 @st.cache_data(show_spinner="Working out costs and savings…", max_entries=8)
 def _savings(url: str, revision: int, today: date, charges_from: ChargesFrom) -> Savings:
     return savings(
-        _programme(url, revision), _roadmap(url, revision, today), charges_from=charges_from
+        programme(_outline(url, revision)),
+        _roadmap(url, revision, today),
+        costs=Costs.of_columns(_columns(url, revision)),
+        charges_from=charges_from,
     )
 
 

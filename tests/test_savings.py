@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,13 +24,25 @@ from convergence.money.realised import (
     promised_json,
     realised_frame,
 )
-from convergence.money.savings import MONEY_COLUMNS, Savings, savings
+from convergence.money.savings import MONEY_COLUMNS, Costs, Savings, savings
 from convergence.money.tables import early_exits
 from convergence.planning.engine import schedule
-from convergence.records.estate import Contract, Council, Estate, Lot, System, Tower
-from convergence.records.estate_files import read_estate
+from convergence.records.columns import programme_columns, read_estate_columns
+from convergence.records.estate import (
+    Contract,
+    Council,
+    Estate,
+    Lot,
+    Outline,
+    System,
+    Tower,
+    programme,
+)
+from convergence.records.estate_files import read_estate, write_estate
+from convergence.records.generate import generate_estate
 from convergence.store import storage
 from convergence.store.access import Actor, NotAllowed
+from tests.conftest import ROOT
 
 TODAY = date(2027, 1, 1)
 DESKTOP = Tower("desktop", "Desktop")
@@ -376,3 +389,32 @@ def test_an_estate_without_money_saves_nothing_and_pays_back_never() -> None:
     result = worked(e)
     assert result.total() == dict.fromkeys(MONEY_COLUMNS, 0.0)
     assert result.payback() is None and result.share_of_spend() is None
+
+
+@pytest.mark.parametrize("which", ["sample", "county", "generated"])
+def test_costs_from_columns_are_the_costs_of_the_records(which: str, tmp_path: Path) -> None:
+    """The app costs the roadmap from the estate's columns, with no object per record: the
+    same money, to the penny and the day, as from its records."""
+    if which == "generated":
+        folder = tmp_path / "estate"
+        write_estate(generate_estate(councils=4, systems_per_council=60, dependencies=100), folder)
+    else:
+        folder = ROOT / "data" / which
+    estate = programme(read_estate(folder))
+    columns = read_estate_columns(folder)
+    assert columns is not None
+    roadmap = schedule(estate, TODAY)
+    by_records = savings(estate, roadmap, charges_from="start")
+    costs = Costs.of_columns(programme_columns(columns))
+    by_columns = savings(
+        Outline(**{f.name: getattr(estate, f.name) for f in fields(Outline)}),
+        roadmap,
+        costs=costs,
+        charges_from="start",
+    )
+    pd.testing.assert_frame_equal(by_columns.monthly, by_records.monthly)
+    pd.testing.assert_frame_equal(by_columns.contracts, by_records.contracts)
+    pd.testing.assert_series_equal(by_columns.annual_spend, by_records.annual_spend)
+    assert by_records.annual_savings() != 0
+    with pytest.raises(TypeError, match="need its costs"):
+        savings(Outline(), roadmap)

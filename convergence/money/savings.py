@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -55,7 +55,10 @@ import pandas as pd
 
 from convergence.planning import roadmap as rm
 from convergence.planning.engine import Roadmap
-from convergence.records.estate import Estate
+from convergence.records.estate import Estate, Outline
+
+if TYPE_CHECKING:
+    from convergence.records.columns import EstateColumns
 
 ChargesFrom = Literal["cutover", "start"]
 CHARGES_FROM: dict[str, str] = {
@@ -172,6 +175,86 @@ def _payback(monthly: pd.Series) -> pd.Timestamp | None:
     return pd.Timestamp(later[0]) if len(later) else None
 
 
+@dataclass(frozen=True, eq=False)
+class Costs:
+    """What costs and savings read of the estate besides its outline and roadmap: one row per
+    contract in `contracts` (council, contract, title, tower, annual_value, start,
+    current_end, termination_fee: pounds as floats, 0 for none; dates as `date`, None for
+    none) and each system's one-off transition cost in `transition_cost` (£, 0 for none), in
+    the order of the estate's systems (the roadmap's rows)."""
+
+    contracts: pd.DataFrame
+    transition_cost: Floats
+
+    @classmethod
+    def of(cls, estate: Estate) -> Costs:
+        """From the estate's records."""
+        contracts = pd.DataFrame(
+            [
+                (c.council, c.reference, c.title, c.tower, _money(c.annual_value))
+                + (c.start, c.end, _money(c.termination_fee))
+                for c in estate.contracts
+            ],
+            columns=_CONTRACT_TERMS,
+        )
+        cost = [_money(s.transition_cost) for s in estate.systems]
+        return cls(contracts, np.asarray(cost, dtype=np.float64))
+
+    @classmethod
+    def of_columns(cls, columns: EstateColumns) -> Costs:
+        """From the estate's columns (convergence.records.columns), with no object per
+        record."""
+        table = columns["contracts"]
+
+        def texts(field: str) -> npt.NDArray[np.object_]:
+            values: npt.NDArray[np.object_] = table[field].to_numpy(zero_copy_only=False)
+            return values.astype(object)
+
+        contracts = pd.DataFrame(
+            {
+                "council": texts("council"),
+                "contract": texts("reference"),
+                "title": texts("title"),
+                "tower": texts("tower"),
+                "annual_value": _pounds(table["annual_value"]),
+                "start": _dates(table["start"]),
+                "current_end": _dates(table["end"]),
+                "termination_fee": _pounds(table["termination_fee"]),
+            },
+            columns=_CONTRACT_TERMS,
+        )
+        return cls(contracts, _pounds(columns["systems"]["transition_cost"]))
+
+
+_CONTRACT_TERMS = [
+    "council",
+    "contract",
+    "title",
+    "tower",
+    "annual_value",
+    "start",
+    "current_end",
+    "termination_fee",
+]
+
+
+def _pounds(amounts: Any) -> Floats:
+    """A column of amounts (nan for none) as pounds, 0 for none."""
+    return np.nan_to_num(np.asarray(amounts.to_numpy(), dtype=np.float64))
+
+
+def _dates(day_numbers: Any) -> npt.NDArray[np.object_]:
+    """A column of day numbers (`date.toordinal`, NONE for none) as dates, None for none."""
+    from convergence.records.columns import EPOCH_ORDINAL, NONE
+
+    numbers = np.asarray(day_numbers.to_numpy(), dtype=np.int64)
+    dates: npt.NDArray[np.object_] = (
+        (numbers - EPOCH_ORDINAL).astype("datetime64[D]").astype(object)
+    )
+    dates[numbers == NONE] = None
+    return dates
+
+
 # --- months and streams -----------------------------------------------------------------------
 
 
@@ -277,9 +360,10 @@ def horizon_months(roadmap: Roadmap) -> int:
 
 
 def savings(
-    estate: Estate,
+    estate: Outline,
     roadmap: Roadmap,
     *,
+    costs: Costs | None = None,
     charges_from: ChargesFrom = "cutover",
     exits: Mapping[tuple[str, str], date] | None = None,
     fees: Mapping[tuple[str, str], Decimal] | None = None,
@@ -289,26 +373,40 @@ def savings(
 
     exits, fees: a scenario's early exits and their termination fees, by (council, contract).
     horizon: months to count (default `horizon_months(roadmap)`), to line up two roadmaps.
+    costs: the contracts' terms and the systems' transition costs, when `estate` is only the
+    outline (the app's, whose records stay in columns); read from an estate's records
+    otherwise.
     """
+    if costs is None:
+        if not isinstance(estate, Estate):
+            raise TypeError("the savings of an estate in outline need its costs")
+        costs = Costs.of(estate)
     exits = exits or {}
     fees = fees or {}
     today = roadmap.today
     text = ["council", "system", "tower", "contract", "lot", "state"]
     plans = roadmap.plans.astype({c: object for c in text})  # plain strings iterate fast
+    plans["transition_cost"] = costs.transition_cost
     moving = rm.moving(plans)
     months = month_starts(today, horizon or horizon_months(roadmap))
 
     lots = {lot.name: lot for lot in estate.lots}
     keys = sorted(
-        {(c.council, c.tower) for c in estate.contracts}
-        | {(s.council, s.tower) for s in estate.systems}
-        | {(s.council, lots[s.lot].tower) for s in estate.systems if s.lot in lots}
+        set(zip(costs.contracts["council"], costs.contracts["tower"], strict=True))
+        | set(zip(plans["council"], plans["tower"], strict=True))
+        | {
+            (council, lots[lot].tower)
+            for council, lot in zip(plans["council"], plans["lot"], strict=True)
+            if lot in lots
+        }
         | {(c.code, t.code) for c in estate.councils for t in estate.towers}
     )
     ledger = _Ledger(keys, months)
     charge_start = _charge_starts(plans, charges_from)
 
-    contracts = _contract_spend(estate, plans, exits, fees, charge_start, np.datetime64(today, "D"))
+    contracts = _contract_spend(
+        costs.contracts, plans, exits, fees, charge_start, np.datetime64(today, "D")
+    )
     annual = contracts["annual_value"].to_numpy(dtype=float)
     paid_from = contracts["paid_from"].to_numpy(dtype="datetime64[D]")
     paid_until = contracts["paid_until"].to_numpy(dtype="datetime64[D]")
@@ -344,12 +442,7 @@ def savings(
             column, charge_keys, monthly_amounts(charge_annual, charge_from, charge_until, months)
         )
 
-    costs = {s.key: float(s.transition_cost) for s in estate.systems if s.transition_cost}
-    has_cost = np.array(
-        [(c, n) in costs for c, n in zip(moving["council"], moving["system"], strict=True)],
-        dtype=bool,
-    )
-    paying = moving[has_cost & moving["start"].notna().to_numpy()]
+    paying = moving[(moving["transition_cost"] > 0) & moving["start"].notna()]
     exiting = contracts[contracts["early_exit"].notna()]
     ledger.add_one_offs(
         "one_off",
@@ -365,7 +458,7 @@ def savings(
         ),
         np.array(
             [
-                *(costs[k] for k in zip(paying["council"], paying["system"], strict=True)),
+                *paying["transition_cost"],
                 *exiting["exit_fee"],
             ],
             dtype=float,
@@ -394,7 +487,7 @@ def _charge_starts(plans: pd.DataFrame, charges_from: ChargesFrom) -> pd.DataFra
 
 
 def _framework_streams(
-    estate: Estate, on_lot: pd.DataFrame
+    estate: Outline, on_lot: pd.DataFrame
 ) -> tuple[list[tuple[str, str]], Floats, Months, Months]:
     """(council, tower) keys, annual amounts, first and last days (NaT: open) of every
     framework charge."""
@@ -441,7 +534,7 @@ def _framework_streams(
 
 
 def _contract_spend(
-    estate: Estate,
+    terms: pd.DataFrame,
     plans: pd.DataFrame,
     exits: Mapping[tuple[str, str], date],
     fees: Mapping[tuple[str, str], Decimal],
@@ -451,13 +544,7 @@ def _contract_spend(
     """One row per contract: annual value, paid from, paid until (plan), renewed until
     (baseline), when framework charges for its systems begin, and its extension."""
     keys = ["council", "contract"]
-    frame = pd.DataFrame(
-        [
-            (c.council, c.reference, c.title, c.tower, _money(c.annual_value), c.start, c.end)
-            for c in estate.contracts
-        ],
-        columns=[*keys, "title", "tower", "annual_value", "start", "current_end"],
-    )
+    frame = terms.drop(columns=["termination_fee"])
     moving = rm.moving(plans)
     moving = moving[moving["contract"].notna()]
     moving = moving.assign(leaving=moving["leave_on"].fillna(moving["cutover"] - timedelta(days=1)))
@@ -483,9 +570,9 @@ def _contract_spend(
     exit_on = [exits.get(k) for k in zip(frame["council"], frame["contract"], strict=True)]
     frame["early_exit"] = exit_on
     frame["exit_fee"] = [
-        _money(fees.get((c, r)) or t.termination_fee) if (c, r) in exits else 0.0
-        for (c, r), t in zip(
-            zip(frame["council"], frame["contract"], strict=True), estate.contracts, strict=True
+        (_money(fees[(c, r)]) if fees.get((c, r)) else fee) if (c, r) in exits else 0.0
+        for c, r, fee in zip(
+            frame["council"], frame["contract"], terms["termination_fee"], strict=True
         )
     ]
 
