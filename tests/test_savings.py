@@ -8,8 +8,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -24,7 +27,17 @@ from convergence.money.realised import (
     promised_json,
     realised_frame,
 )
-from convergence.money.savings import MONEY_COLUMNS, Costs, Savings, savings
+from convergence.money.savings import (
+    MONEY_COLUMNS,
+    Costs,
+    Floats,
+    Months,
+    Savings,
+    _Ledger,
+    month_starts,
+    paid_in_total,
+    savings,
+)
 from convergence.money.tables import early_exits
 from convergence.planning.engine import schedule
 from convergence.records.columns import programme_columns, read_estate_columns
@@ -418,3 +431,58 @@ def test_costs_from_columns_are_the_costs_of_the_records(which: str, tmp_path: P
     assert by_records.annual_savings() != 0
     with pytest.raises(TypeError, match="need its costs"):
         savings(Outline(), roadmap)
+
+
+def paid_by_month(annual: Floats, paid_from: Months, paid_until: Months, months: Months) -> Floats:
+    """The rule, month by month for each stream: a twelfth of the annual amount for each whole
+    month paid, pro rata by days in a part month."""
+    month_end = (months.astype("datetime64[M]") + 1).astype("datetime64[D]")
+    length = (month_end - months).astype(np.int64)
+    last = np.where(np.isnat(paid_until), month_end[-1], paid_until + np.timedelta64(1, "D"))
+    first = np.where(np.isnat(paid_from), months[0], paid_from)
+    overlap = np.minimum(last[:, None], month_end[None, :]) - np.maximum(
+        first[:, None], months[None, :]
+    )
+    days = np.clip(overlap.astype(np.int64), 0, None)
+    paid: Floats = annual[:, None] / 12.0 * days / length[None, :]
+    return paid
+
+
+STREAM_DAY = st.one_of(st.none(), st.integers(-400, 2_400))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.integers(0, 10_000_000).map(lambda pence: pence / 100),
+            STREAM_DAY,
+            STREAM_DAY,
+        ),
+        max_size=30,
+    )
+)
+def test_streams_pay_a_twelfth_a_whole_month_and_pro_rata_a_part(
+    streams: list[tuple[int, float, int | None, int | None]],
+) -> None:
+    keys = [("A", "desktop"), ("A", "hosting"), ("B", "desktop")]
+    months = month_starts(date(2027, 1, 17), 60)
+
+    def days(offsets: list[int | None]) -> Months:
+        start = np.datetime64("2027-01-01", "D")
+        return np.array(
+            [np.datetime64("NaT", "D") if o is None else start + o for o in offsets],
+            dtype="datetime64[D]",
+        )
+
+    annual = np.array([s[1] for s in streams], dtype=float)
+    paid_from, paid_until = days([s[2] for s in streams]), days([s[3] for s in streams])
+    ledger = _Ledger(keys, months)
+    ledger.add_streams("legacy", [keys[s[0]] for s in streams], annual, paid_from, paid_until)
+    by_month = paid_by_month(annual, paid_from, paid_until, months)
+    expected = np.zeros((len(keys), len(months)))
+    np.add.at(expected, [s[0] for s in streams], by_month)
+    assert ledger.columns["legacy"] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    totals = paid_in_total(annual, paid_from, paid_until, months)
+    assert totals == pytest.approx(by_month.sum(axis=1), rel=1e-9, abs=1e-6)

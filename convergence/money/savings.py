@@ -83,6 +83,8 @@ MONEY_LABELS: dict[str, str] = {
 
 Floats = npt.NDArray[np.float64]
 Months = npt.NDArray[np.datetime64]
+NAT = np.datetime64("NaT", "D")
+BEYOND = np.datetime64("9999-12-31", "D")  # after any month counted
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,7 +200,7 @@ class Costs:
             columns=_CONTRACT_TERMS,
         )
         cost = [_money(s.transition_cost) for s in estate.systems]
-        return cls(contracts, np.asarray(cost, dtype=np.float64))
+        return cls(_plain_texts(contracts), np.asarray(cost, dtype=np.float64))
 
     @classmethod
     def of_columns(cls, columns: EstateColumns) -> Costs:
@@ -223,7 +225,7 @@ class Costs:
             },
             columns=_CONTRACT_TERMS,
         )
-        return cls(contracts, _pounds(columns["systems"]["transition_cost"]))
+        return cls(_plain_texts(contracts), _pounds(columns["systems"]["transition_cost"]))
 
 
 _CONTRACT_TERMS = [
@@ -236,6 +238,12 @@ _CONTRACT_TERMS = [
     "current_end",
     "termination_fee",
 ]
+
+
+def _plain_texts(contracts: pd.DataFrame) -> pd.DataFrame:
+    """The contracts' texts as plain Python strings, which iterate fast (pandas makes Arrow
+    strings of them, each turned into a Python string again as it is read)."""
+    return contracts.astype({term: object for term in ("council", "contract", "title", "tower")})
 
 
 def _pounds(amounts: Any) -> Floats:
@@ -265,24 +273,39 @@ def month_starts(first: date, count: int) -> Months:
     return months
 
 
-def monthly_amounts(
-    annual: Floats, paid_from: Months, paid_until: Months, months: Months
-) -> Floats:
-    """Streams × months: an annual amount paid from `paid_from` to `paid_until` (inclusive;
-    NaT = beyond the horizon), a twelfth for each whole month and pro rata by days in a part."""
-    month_end = (months.astype("datetime64[M]") + 1).astype("datetime64[D]")  # exclusive
-    length = (month_end - months).astype(np.int64)
-    last = np.where(np.isnat(paid_until), month_end[-1], paid_until + np.timedelta64(1, "D"))
-    first = np.where(np.isnat(paid_from), months[0], paid_from)
-    overlap = np.minimum(last[:, None], month_end[None, :]) - np.maximum(
-        first[:, None], months[None, :]
-    )
-    days = np.clip(overlap.astype(np.int64), 0, None)
-    result: Floats = annual[:, None] / 12.0 * days / length[None, :]
-    return result
+def month_times(days: Months, months: Months) -> Floats:
+    """Each day as a time in months from the first of `months`: the whole months before its
+    own, and the part of its own month before it (the 16th of a 30-day second month is 1.5).
+    Days before the months are at 0, days after them at their count.
+
+    >>> month_times(np.array(["2027-04-16", "2030-01-01"], dtype="datetime64[D]"),
+    ...             month_starts(date(2027, 3, 1), 2)).tolist()
+    [1.5, 2.0]
+    """
+    ends = (months.astype("datetime64[M]") + 1).astype("datetime64[D]")  # exclusive
+    lengths = (ends - months).astype(np.int64)
+    days = np.maximum(np.minimum(days, ends[-1]), months[0])
+    month = np.minimum(np.searchsorted(months, days, side="right") - 1, months.size - 1)
+    times: Floats = month + (days - months[month]).astype(np.int64) / lengths[month]
+    return times
 
 
-NAT = np.datetime64("NaT", "D")
+def _paid_times(paid_from: Months, paid_until: Months, months: Months) -> tuple[Floats, Floats]:
+    """When streams paid from `paid_from` to `paid_until` (inclusive; NaT: from the first
+    month, beyond the last) begin and end, as month times (an end never before its start)."""
+    begin = month_times(np.where(np.isnat(paid_from), months[0], paid_from), months)
+    after = paid_until + np.timedelta64(1, "D")
+    end = month_times(np.where(np.isnat(after), BEYOND, after), months)
+    return begin, np.maximum(end, begin)
+
+
+def paid_in_total(annual: Floats, paid_from: Months, paid_until: Months, months: Months) -> Floats:
+    """What each stream of an annual amount pays over the months, from `paid_from` to
+    `paid_until` (inclusive; NaT: from the first month, beyond the last): a twelfth for each
+    whole month and pro rata by days in a part."""
+    begin, end = _paid_times(paid_from, paid_until, months)
+    total: Floats = annual / 12.0 * (end - begin)
+    return total
 
 
 def _day(value: object) -> np.datetime64:
@@ -309,11 +332,36 @@ class _Ledger:
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.columns: dict[str, Floats] = {}
 
-    def add_streams(self, column: str, keys: list[tuple[str, str]], amounts: Floats) -> None:
+    def add_streams(
+        self,
+        column: str,
+        keys: list[tuple[str, str]],
+        annual: Floats,
+        paid_from: Months,
+        paid_until: Months,
+    ) -> None:
+        """Annual amounts paid from `paid_from` to `paid_until` (inclusive; NaT: from the first
+        month, beyond the last): a twelfth for each whole month, pro rata by days in a part.
+
+        Each stream adds its twelfth to the months from the one it begins in up to the one it
+        ends in, as two steps summed along the months, and corrects the two part months: no
+        array of streams × months is made (at national scale it took gigabytes)."""
+        count = len(self.months)
         if column not in self.columns:
-            self.columns[column] = np.zeros((len(self.keys), len(self.months)))
-        if keys:
-            np.add.at(self.columns[column], np.array([self.index[k] for k in keys]), amounts)
+            self.columns[column] = np.zeros((len(self.keys), count))
+        if not keys:
+            return
+        rows = np.array([self.index[k] for k in keys])
+        twelfth = annual / 12.0
+        begin, end = _paid_times(paid_from, paid_until, self.months)
+        first, last = np.floor(begin).astype(np.int64), np.floor(end).astype(np.int64)
+        steps = np.zeros((len(self.keys), count + 1))
+        np.add.at(steps, (rows, first), twelfth)
+        np.add.at(steps, (rows, last), -twelfth)
+        parts = np.zeros((len(self.keys), count + 1))
+        np.add.at(parts, (rows, last), twelfth * (end - last))
+        np.add.at(parts, (rows, first), -twelfth * (begin - first))
+        self.columns[column] += (np.cumsum(steps, axis=1) + parts)[:, :count]
 
     def add_one_offs(
         self, column: str, keys: list[tuple[str, str]], days: Months, amounts: Floats
@@ -412,24 +460,23 @@ def savings(
     paid_until = contracts["paid_until"].to_numpy(dtype="datetime64[D]")
     renewed = contracts["renewed_until"].to_numpy(dtype="datetime64[D]")
     contract_keys = list(zip(contracts["council"], contracts["tower"], strict=True))
-    plan_legacy = monthly_amounts(annual, paid_from, paid_until, months)
-    baseline_legacy = monthly_amounts(annual, paid_from, renewed, months)
-    ledger.add_streams("legacy", contract_keys, plan_legacy)
-    ledger.add_streams("baseline", contract_keys, baseline_legacy)
+    ledger.add_streams("legacy", contract_keys, annual, paid_from, paid_until)
+    ledger.add_streams("baseline", contract_keys, annual, paid_from, renewed)
     overlap_from = contracts["framework_from"].to_numpy(dtype="datetime64[D]")
-    double = np.where(np.isnat(overlap_from)[:, None], 0.0, 1.0) * monthly_amounts(
-        annual, np.where(np.isnat(overlap_from), paid_from, overlap_from), paid_until, months
+    double = np.isnat(overlap_from)
+    ledger.add_streams(
+        "double_running",
+        contract_keys,
+        np.where(double, 0.0, annual),
+        np.where(double, paid_from, overlap_from),
+        paid_until,
     )
-    ledger.add_streams("double_running", contract_keys, double)
-    contracts["plan_cost"] = plan_legacy.sum(axis=1)
-    contracts["baseline_cost"] = baseline_legacy.sum(axis=1)
+    contracts["plan_cost"] = paid_in_total(annual, paid_from, paid_until, months)
+    contracts["baseline_cost"] = paid_in_total(annual, paid_from, renewed, months)
     ext_from = contracts["extension_from"].to_numpy(dtype="datetime64[D]")
-    contracts["extension_cost"] = np.where(
-        np.isnat(ext_from),
-        0.0,
-        monthly_amounts(
-            annual, np.where(np.isnat(ext_from), paid_from, ext_from), paid_until, months
-        ).sum(axis=1),
+    extends = ~np.isnat(ext_from)
+    contracts["extension_cost"] = paid_in_total(
+        np.where(extends, annual, 0.0), np.where(extends, ext_from, paid_from), paid_until, months
     )
 
     for stream in ("plan", "baseline"):
@@ -438,9 +485,7 @@ def savings(
         )
         charge_keys, charge_annual, charge_from, charge_until = _framework_streams(estate, on_lot)
         column = "framework" if stream == "plan" else "baseline"
-        ledger.add_streams(
-            column, charge_keys, monthly_amounts(charge_annual, charge_from, charge_until, months)
-        )
+        ledger.add_streams(column, charge_keys, charge_annual, charge_from, charge_until)
 
     paying = moving[(moving["transition_cost"] > 0) & moving["start"].notna()]
     exiting = contracts[contracts["early_exit"].notna()]
