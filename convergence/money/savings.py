@@ -537,45 +537,46 @@ def _framework_streams(
     """(council, tower) keys, annual amounts, first and last days (NaT: open) of every
     framework charge."""
     keys: list[tuple[str, str]] = []
-    amounts: list[float] = []
-    starts: list[np.datetime64] = []
-    ends: list[np.datetime64] = []
+    amounts: list[Floats] = []
+    starts: list[Months] = []
+    ends: list[Months] = []
     shares = {c.code: c.share for c in estate.councils}
     for lot in estate.lots:
         systems = on_lot[on_lot["lot"] == lot.name]
         if not lot.annual_charge or systems.empty:
             continue
         charge = float(lot.annual_charge)
-        if lot.charge_basis == "per_system":
-            joined = list(zip(systems["council"], systems["from"], strict=True))
-        else:
-            joined = list(systems.groupby("council")["from"].min().items())
-        if lot.charge_basis != "shared":
-            for council, start in joined:
-                keys.append((str(council), lot.tower))
-                amounts.append(charge)
-                starts.append(_day(start))
-                ends.append(_day(None))
+        if lot.charge_basis != "shared":  # each system, or each council from its first
+            joining = systems if lot.charge_basis == "per_system" else _first_of_each(systems)
+            keys.extend((str(council), lot.tower) for council in joining["council"])
+            amounts.append(np.full(len(joining), charge))
+            starts.append(joining["from"].to_numpy(dtype="datetime64[D]"))
+            ends.append(np.full(len(joining), NAT))
             continue
         # shared: from each council's joining day to the next, split among those joined so far
+        joined = list(systems.groupby("council")["from"].min().items())
         joined.sort(key=lambda pair: pair[1])
         all_shares = [shares.get(str(c)) for c, _ in joined]
         by_share = all(x is not None and x > 0 for x in all_shares)
         for k, (_, start) in enumerate(joined):
-            until = _day(joined[k + 1][1]) - 1 if k + 1 < len(joined) else _day(None)
+            until = _day(joined[k + 1][1]) - 1 if k + 1 < len(joined) else NAT
             members = [str(c) for c, _ in joined[: k + 1]]
             weights = [float(shares[c] or 0) if by_share else 1.0 for c in members]
-            for council, weight in zip(members, weights, strict=True):
-                keys.append((council, lot.tower))
-                amounts.append(charge * weight / sum(weights))
-                starts.append(_day(start))
-                ends.append(until)
+            keys.extend((council, lot.tower) for council in members)
+            amounts.append(charge * np.asarray(weights) / sum(weights))
+            starts.append(np.full(len(members), _day(start)))
+            ends.append(np.full(len(members), until))
     return (
         keys,
-        np.asarray(amounts, dtype=float),
-        np.asarray(starts, dtype="datetime64[D]"),
-        np.asarray(ends, dtype="datetime64[D]"),
+        np.concatenate([np.zeros(0), *amounts]),
+        np.concatenate([np.zeros(0, dtype="datetime64[D]"), *starts]),
+        np.concatenate([np.zeros(0, dtype="datetime64[D]"), *ends]),
     )
+
+
+def _first_of_each(systems: pd.DataFrame) -> pd.DataFrame:
+    """Each council's first day among `systems` (council, from)."""
+    return systems.groupby("council", as_index=False)["from"].min()
 
 
 def _contract_spend(
