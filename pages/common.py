@@ -88,13 +88,19 @@ def database(url: str) -> Engine:
     return prepare_database(url)
 
 
+def _revision(url: str) -> int:
+    """The stored estate's revision: what every cached estate, roadmap and figure is kept by."""
+    with Session(database(url)) as session:
+        return storage.estate_revision(session=session)
+
+
 @st.cache_resource(show_spinner="Loading the records…", max_entries=2)
 def _estate(url: str, revision: int) -> Estate:
     """The estate as stored at `revision`, as records: for the screens that show or check
-    records one by one, and for costs and savings. One object shared by every rerun and
-    session: its records are frozen, so nothing can change it, and a rerun need not copy it
-    (unpickling the 120,000 records of a 20,000-system estate took longer than the rest of a
-    screen)."""
+    records one by one (editing, importing, scenarios, partners). One object shared by every
+    rerun and session: its records are frozen, so nothing can change it, and a rerun need not
+    copy it (unpickling the 120,000 records of a 20,000-system estate took longer than the
+    rest of a screen)."""
     with Session(database(url)) as session:
         return storage.load_estate(session=session)
 
@@ -162,16 +168,14 @@ def _savings(url: str, revision: int, today: date, charges_from: ChargesFrom) ->
 def current_savings(charges_from: ChargesFrom) -> Savings:
     """Costs and savings of the current roadmap (call after `current_roadmap`)."""
     url = database_url()
-    with Session(database(url)) as session:
-        revision = storage.estate_revision(session=session)
+    revision = _revision(url)
     return _savings(url, revision, planning_date(), charges_from)
 
 
 def current_programme() -> Estate:
     """The records of the estate the programme plans (call after `current_roadmap`)."""
     url = database_url()
-    with Session(database(url)) as session:
-        revision = storage.estate_revision(session=session)
+    revision = _revision(url)
     return _programme(url, revision)
 
 
@@ -179,8 +183,7 @@ def current_outline() -> Outline:
     """The estate in outline as stored now, organisations outside the programme among its
     councils."""
     url = database_url()
-    with Session(database(url)) as session:
-        revision = storage.estate_revision(session=session)
+    revision = _revision(url)
     return _outline(url, revision)
 
 
@@ -188,8 +191,7 @@ def current_estate() -> Estate:
     """The estate as stored now (empty estates included), organisations outside the
     programme among its councils."""
     url = database_url()
-    with Session(database(url)) as session:
-        revision = storage.estate_revision(session=session)
+    revision = _revision(url)
     return _estate(url, revision)
 
 
@@ -202,8 +204,7 @@ def current_market() -> Market:
     """Every dated contract of the stored estate, organisations outside the programme among
     them, sorted for the partner finder."""
     url = database_url()
-    with Session(database(url)) as session:
-        revision = storage.estate_revision(session=session)
+    revision = _revision(url)
     return _market(url, revision)
 
 
