@@ -295,8 +295,11 @@ def _reorganisation(estate: Estate, state: Ints) -> Reorganisation:
 
 def _with_targets(src: Ints, dst: Ints, lag: Ints, target: Ints) -> tuple[Ints, Ints, Ints, Bools]:
     """The dependency edges followed by one edge per target (the surviving system before the
-    system consolidating onto it, no lag), and which edges are targets."""
+    system consolidating onto it, no lag), and which edges are targets. Without targets the
+    dependency edges are kept as they are (not copied: 10 ms at national scale)."""
     onto = np.flatnonzero(target >= 0)
+    if not onto.size:
+        return src, dst, lag, np.zeros(src.size, dtype=bool)
     return (
         np.concatenate((src, target[onto])),
         np.concatenate((dst, onto)),
