@@ -294,8 +294,7 @@ def cmd_schedule(args: argparse.Namespace) -> None:
     from convergence.records.columns import programme_columns
 
     today = _today(args.today)
-    # the estate is read as columns; any problem, or anything the columns do not plan (a
-    # reorganisation, freezes, capacity rules), is read record by record and named there
+    # the estate is read as columns; any problem is read record by record and named there
     columns = _estate_columns(args)
     plans: Any = plan_columns(programme_columns(columns), today) if columns is not None else None
     if plans is None:

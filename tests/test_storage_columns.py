@@ -1,7 +1,7 @@
 """The estate loaded from the database as columns (storage.load_estate_columns), on SQLite and
 PostgreSQL: the same columns as the same estate read from estate files, the same roadmap as its
 records, the same columns through ADBC's Arrow as through the driver's plain rows, and
-`convergence schedule` falling back to the records for what columns do not plan."""
+`convergence schedule` printing the same roadmap from the database as from its files."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ from convergence.store import reading_columns, storage
 from convergence.store.access import SYSTEM
 from convergence.store.db import prepare_database
 from tests.conftest import ROOT, SAMPLE
+from tests.test_columns import reorganised_with_rules
 
 TODAY = date(2026, 11, 22)
 COUNTY = ROOT / "data" / "county"
@@ -74,20 +75,26 @@ def assert_same_roadmap(columns: EstateColumns, estate: Estate) -> None:
     assert_valid_schedule(estate, by_columns)
 
 
-@pytest.mark.parametrize("which", ["sample", "generated"])
+@pytest.mark.parametrize("which", ["sample", "generated", "county", "reorganised under rules"])
 def test_columns_from_the_database_are_the_columns_from_its_files(
     which: str, engine: Engine, tmp_path: Path
 ) -> None:
-    if which == "sample":
-        estate = read_estate(SAMPLE)
-    else:
+    if which in ("sample", "county"):
+        estate = read_estate(SAMPLE if which == "sample" else COUNTY)
+    elif which == "generated":
         estate = generate_estate(councils=6, systems_per_council=120, dependencies=1_500, seed=11)
+    else:
+        estate = reorganised_with_rules(councils=6, per_council=120, dependencies=1_500)
     write_estate(estate, tmp_path)
     saved(engine, read_estate(tmp_path))  # stored in the files' order
     columns, records = loaded(engine)
     assert_same_columns(columns, tmp_path)
     assert len(columns["dependencies"]) == len(records.dependencies) > 0
-    assert set(columns.positions) >= {"systems.contract", "dependencies.system"}
+    assert set(columns.positions) >= {
+        "systems.contract",
+        "dependencies.system",
+        "systems.target_system",
+    }
     assert_same_roadmap(columns, records)
     by_names = EstateColumns(columns.tables)  # the references looked up by name instead
     assert_same_roadmap(by_names, records)
@@ -265,9 +272,8 @@ def test_schedule_from_the_database_prints_the_roadmap_of_its_files(
 ) -> None:
     estate = read_estate(folder)
     saved(engine, estate)
-    columns, _ = loaded(engine)
-    # the county's reorganisation is planned from its records
-    assert (schedule_columns(columns, TODAY) is None) == (folder == COUNTY)
+    columns, records = loaded(engine)
+    assert_same_roadmap(columns, records)  # a reorganisation too
     printed = roadmap_printed(capsys, database=database_url)
     assert printed == roadmap_printed(capsys, estate=str(folder))
     assert printed.count("\n") == len(estate.systems) + 1

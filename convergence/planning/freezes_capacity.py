@@ -7,6 +7,7 @@ placement moves cutovers past. Pure; no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +21,9 @@ NONE = -(10**9)  # as convergence.planning.arrays
 FREEZE, CAPACITY = 1, 2  # what moved a system past its earliest possible start
 LAST_DAY = date(2200, 12, 31).toordinal()  # freezes that push a cutover past this leave no day
 SPAN = 2**32  # keys one group's freeze runs apart from the next group's (see Frozen)
+# texts of one per system, such as councils, numbered: each system's number, and the texts by
+# number (in order of first appearance)
+Numbered = tuple[Ints, Sequence[str]]
 
 
 def parse_day(text: str) -> tuple[int, int, int | None]:
@@ -200,12 +204,13 @@ class Rules:
         cls,
         freezes: tuple[Freeze, ...],
         capacities: tuple[Capacity, ...],
-        councils: list[str],
-        towers: list[str],
+        councils: Numbered,
+        towers: Numbered,
     ) -> Rules:
-        """The rules for systems of `councils` and `towers` (one each per system)."""
+        """The rules for systems of `councils` and `towers` (each system's number, see
+        Numbered)."""
         if not freezes and not capacities:
-            return cls.none(len(councils))
+            return cls.none(councils[0].size)
         pairs, group = _council_and_tower(councils, towers)
         applying = _groups_applying(pairs)
         windows: list[list[Window]] = [[] for _ in pairs]
@@ -233,18 +238,10 @@ def _groups_applying(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list
     return applying
 
 
-def _council_and_tower(
-    councils: list[str], towers: list[str]
-) -> tuple[list[tuple[str, str]], Ints]:
+def _council_and_tower(councils: Numbered, towers: Numbered) -> tuple[list[tuple[str, str]], Ints]:
     """The distinct (council, tower) pairs of the systems, and each system's pair."""
-    council_of = {c: k for k, c in enumerate(dict.fromkeys(councils))}
-    tower_of = {c: k for k, c in enumerate(dict.fromkeys(towers))}
-    n = len(councils)
-    council = np.fromiter(map(council_of.__getitem__, councils), dtype=np.int64, count=n)
-    tower = np.fromiter(map(tower_of.__getitem__, towers), dtype=np.int64, count=n)
-    codes, group = np.unique(council * len(tower_of) + tower, return_inverse=True)
-    named_council, named_tower = list(council_of), list(tower_of)
-    pairs = [
-        (named_council[k // len(tower_of)], named_tower[k % len(tower_of)]) for k in codes.tolist()
-    ]
+    (council, council_names), (tower, tower_names) = councils, towers
+    width = len(tower_names)
+    codes, group = np.unique(council * width + tower, return_inverse=True)
+    pairs = [(council_names[k // width], tower_names[k % width]) for k in codes.tolist()]
     return pairs, group.reshape(-1)

@@ -265,7 +265,7 @@ def place(
     np.maximum.at(bound, dst[fixed], cutover[src[fixed]] + lag[fixed])  # from systems not moving
     edges = (src[~fixed], dst[~fixed], lag[~fixed])
     origin = int(base[planned].min()) if planned.any() else 0
-    frozen = Frozen.of(windows, date.fromordinal(max(origin, 1)).year - 1)
+    frozen = Frozen.of(windows, max(date.fromordinal(max(origin, 1)).year - 1, 1))  # year 1 on
     moving = planned & (duration > 0)
     shortest = np.full(len(rules_of), NEVER, dtype=np.int64)
     np.minimum.at(shortest, rule_group[moving], duration[moving])
