@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
+from convergence.cli import main
 from convergence.errors import EstateError, EstateFileError
 from convergence.outputs.roadmap_file import roadmap_table
 from convergence.planning.checks import assert_valid_schedule
@@ -341,6 +342,23 @@ def test_freezes_and_capacity_files_round_trip_and_bad_cells_are_named(tmp_path:
     (tmp_path / "capacity.csv").write_text(text.replace(",3", ",three"), encoding="utf-8")
     with pytest.raises(EstateFileError, match="capacity.csv, row 2, column at_once"):
         read_estate(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "named"), [("13-01", "01-06", "from"), ("12-18", "6 Jan", "to")]
+)
+def test_a_freeze_day_that_is_no_day_is_named_not_a_crash(
+    starts: str, ends: str, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_estate(
+        replace(read_estate(SAMPLE), freezes=(Freeze("Year end", starts, ends),)), tmp_path
+    )
+    assert main(["schedule", "--estate", str(tmp_path), "--today", "2026-11-22"]) == 2
+    wrong = starts if named == "from" else ends
+    assert capsys.readouterr().err == (
+        f"error: Freeze window 'Year end', field {named}: '{wrong}' is neither MM-DD "
+        "(every year) nor YYYY-MM-DD (once)\n"
+    )
 
 
 def test_freezes_and_capacity_are_stored_with_their_history(database_url: str) -> None:

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from convergence.errors import EstateError
 from convergence.records.estate import Capacity, Freeze
 
 Ints = npt.NDArray[np.int64]
@@ -65,7 +66,24 @@ class Window:
 
     @classmethod
     def of(cls, freeze: Freeze) -> Window:
-        return cls(freeze.name, parse_day(freeze.starts), parse_day(freeze.ends))
+        """The window of a freeze record; raises EstateError naming the window and the day
+        that is neither MM-DD nor YYYY-MM-DD.
+
+        >>> Window.of(Freeze("Year end", "13-01", "01-06"))
+        Traceback (most recent call last):
+        ...
+        convergence.errors.EstateError: Freeze window 'Year end', field from: '13-01' is \
+neither MM-DD (every year) nor YYYY-MM-DD (once)
+        """
+        days = []
+        for column, text in (("from", freeze.starts), ("to", freeze.ends)):
+            try:
+                days.append(parse_day(text))
+            except ValueError as refused:
+                raise EstateError(
+                    f"Freeze window '{freeze.name}', field {column}: {refused}"
+                ) from None
+        return cls(freeze.name, *days)
 
     def around(self, day: int) -> tuple[int, int] | None:
         """The (first, last) day of this window that holds `day`, or None."""
