@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convergence.errors import DependencyCycle, EstateError
+from convergence.planning import arrays
 from convergence.planning.checks import assert_valid_schedule
 from convergence.planning.engine import _stable_order, closing_cycles, find_cycle, schedule
 from convergence.records.estate import (
@@ -328,6 +329,31 @@ def test_closing_cycles_names_each_circle() -> None:
 def test_unknown_references_name_the_record_and_field(broken: Estate, words: str) -> None:
     with pytest.raises(EstateError, match=words):
         schedule(broken, TODAY)
+
+
+@pytest.mark.parametrize("hashed_above", [arrays.HASHED_LOOKUPS, 0])
+def test_names_are_looked_up_alike_by_numpy_and_by_pandas(
+    hashed_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """References looked up by name (no links): by numpy's sorted search in a small estate, by
+    pandas' hash table in a large one; the same plan, the same first problem named."""
+    generated = generate_estate(councils=3, systems_per_council=40, dependencies=150, seed=3)
+    by_links = schedule(generated, TODAY).plans
+    monkeypatch.setattr(arrays, "HASHED_LOOKUPS", hashed_above)
+    pd.testing.assert_frame_equal(schedule(replace(generated), TODAY).plans, by_links)
+    a, b = generated.systems[5], generated.systems[9]
+    twice = replace(generated, systems=(*generated.systems, replace(b, tower=a.tower), a))
+    with pytest.raises(
+        EstateError, match=f"System '{b.name}' appears twice in council {b.council}"
+    ):
+        schedule(twice, TODAY)
+    ghost = Dependency(a.council, a.name, b.council, "Ghost", 0)
+    with pytest.raises(EstateError, match=f"field needs_system: no system 'Ghost' in {b.council}"):
+        schedule(replace(generated, dependencies=(*generated.dependencies, ghost)), TODAY)
+    with pytest.raises(EstateError, match="field system: no system 'Ghost'"):
+        schedule(replace(generated, dependencies=(replace(ghost, system="Ghost"),)), TODAY)
+    with pytest.raises(EstateError, match=f"field system: no system '{a.name}'"):
+        schedule(Estate(dependencies=(ghost,)), TODAY)  # no system at all
 
 
 def test_empty_estate_gives_an_empty_roadmap() -> None:

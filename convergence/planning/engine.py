@@ -58,7 +58,6 @@ from convergence.planning.arrays import (
     SURVIVING,
     EstateArrays,
     Ints,
-    compile_columns,
     compile_estate,
 )
 from convergence.planning.binding import binding_words
@@ -72,16 +71,17 @@ from convergence.planning.risks import (
     rag,
 )
 from convergence.planning.wording import filled
-from convergence.records.columns import EstateColumns
 from convergence.records.estate import Estate, system_label
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-# networkx and pandas are imported where they are used: the date pass needs neither, and
-# `convergence schedule --estate` writes the plan's columns without a pandas table (networkx
-# alone took 0.1 s of the command's start)
+    from convergence.records.columns import EstateColumns
+
+# networkx, pandas and Arrow are imported where they are used: the date pass needs none of
+# them, and `convergence schedule --estate` writes the plan's columns without a pandas table
+# (networkx alone took 0.1 s of the command's start; a small folder is read without Arrow)
 
 
 @dataclass(frozen=True, eq=False)
@@ -514,6 +514,8 @@ def plan_columns(columns: EstateColumns, today: date) -> dict[str, Any] | None:
 
 
 def _compiled_columns(columns: EstateColumns) -> tuple[EstateArrays, Ints] | None:
+    from convergence.planning.arrays_from_columns import compile_columns
+
     arrays = compile_columns(columns)
     if arrays is None:
         return None
@@ -523,13 +525,24 @@ def _compiled_columns(columns: EstateColumns) -> tuple[EstateArrays, Ints] | Non
     return arrays, level
 
 
+def plan_estate(estate: Estate, today: date) -> dict[str, Any]:
+    """`schedule`'s plans as numpy columns (see `_plan_columns`), without pandas: the command
+    line's schedule of an estate read record by record."""
+    with collector_paused():
+        return _plan_columns(*_compiled(estate, {}), today)
+
+
 def _schedule(estate: Estate, today: date, exits: Mapping[tuple[str, str], date]) -> Roadmap:
+    return _roadmap(*_compiled(estate, exits), today)
+
+
+def _compiled(estate: Estate, exits: Mapping[tuple[str, str], date]) -> tuple[EstateArrays, Ints]:
     arrays = compile_estate(estate, exits)
     n = arrays.duration.size
     level = _levels(n, arrays.src, arrays.dst)
     if n and (level < 0).any():
         _raise_cycle(estate, level)
-    return _roadmap(arrays, level, today)
+    return arrays, level
 
 
 def _onto_labels(arrays: EstateArrays) -> npt.NDArray[np.object_]:

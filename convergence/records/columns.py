@@ -1,6 +1,6 @@
 """The estate as columns: each estate file read whole by Arrow's CSV reader and each column
 parsed at once by Arrow's compute functions, for the engine to compile without an object per
-record (see convergence.planning.arrays.compile_columns). At national scale, reading the
+record (see convergence.planning.arrays_from_columns). At national scale, reading the
 folder record by record took 24 of the 25 seconds `convergence schedule --estate` spent, and
 pandas' reader with its column methods 4.5 s; Arrow reads it in about a second (its reader and
 compute functions run in C on every core, and texts stay in Arrow's buffers rather than
@@ -10,7 +10,9 @@ Only a folder without problems is read this way. At the first thing the record r
 (convergence.records.estate_files) might refuse or read differently — a cell that does not
 parse here, a missing column, an empty required cell — `read_estate_columns` returns None,
 and the caller reads the folder record by record: every problem is then reported by the same
-code, in the same words (file, row, column), so reading columns loses no check.
+code, in the same words (file, row, column), so reading columns loses no check. A small
+folder is read record by record from the start (see convergence.cli.SMALL_FOLDER_BYTES):
+loading Arrow would take longer than reading it.
 """
 
 from __future__ import annotations
