@@ -5,10 +5,13 @@ records, the same columns through ADBC's Arrow as through the driver's plain row
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +43,7 @@ from convergence.records.generate import generate_estate
 from convergence.store import reading_columns, storage
 from convergence.store.access import SYSTEM
 from convergence.store.db import prepare_database
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, fresh_postgres_database
 from tests.test_columns import reorganised_with_rules
 
 TODAY = date(2026, 11, 22)
@@ -214,6 +217,98 @@ def test_an_estate_in_memory_loads_from_the_plain_rows() -> None:
         columns = storage.load_estate_columns(session=session)
     with Session(engine) as session:
         assert_same_estate_columns(columns, reading_columns._columns_by_rows(session=session))
+    engine.dispose()
+
+
+def backends(session: Session) -> int:
+    """Connections to the session's PostgreSQL database, its own among them."""
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    return int(session.execute(text(sql)).scalar_one())
+
+
+def test_postgresql_reads_what_was_saved_since_the_last_load(postgres_url: str) -> None:
+    """PostgreSQL's ADBC database is kept from load to load (looking up the server's types took
+    most of opening a connection), its connections are not: a load after a change reads it,
+    even when every other connection to the database was ended in between, and none is left
+    open after it."""
+    engine = prepare_database(fresh_postgres_database(postgres_url))
+    estate = read_estate(SAMPLE)
+    saved(engine, estate)
+    with Session(engine) as session:
+        before = backends(session)
+        reading_columns._columns_by_adbc(session=session)
+        kept = reading_columns._postgres_database.cache_info()
+        system = next(s for s in estate.systems if s.contract is not None)
+        storage.save_record(
+            session=session,
+            record=replace(system, transition_days=321),
+            actor=SYSTEM,
+            version=storage.record_version(session=session, record=system),
+        )
+        others = "pid <> pg_backend_pid() AND datname = current_database()"
+        session.execute(
+            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {others}")
+        )
+        by_adbc = reading_columns._columns_by_adbc(session=session)
+        assert reading_columns._postgres_database.cache_info().hits == kept.hits + 1
+        for _ in range(50):  # a closed connection's server process ends a moment later
+            if backends(session) <= before:
+                break
+            time.sleep(0.05)
+        assert backends(session) <= before
+    with Session(engine) as session:
+        assert_same_estate_columns(by_adbc, reading_columns._columns_by_rows(session=session))
+    systems = by_adbc["systems"].to_pandas()
+    assert systems.loc[systems["name"] == system.name, "transition_days"].tolist() == [321]
+    engine.dispose()
+
+
+def test_loads_at_once_in_several_threads_each_read_the_whole_estate(engine: Engine) -> None:
+    """As the app's pages run in threads: each load reads on a connection of its own."""
+    saved(engine, generate_estate(councils=4, systems_per_council=100, dependencies=600, seed=3))
+    with Session(engine) as session:
+        by_rows = reading_columns._columns_by_rows(session=session)
+
+    def load(_: int) -> EstateColumns:
+        with Session(engine) as session:
+            return reading_columns._columns_by_adbc(session=session)
+
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        for columns in threads.map(load, range(8)):
+            assert_same_estate_columns(columns, by_rows)
+
+
+def test_postgresql_reads_every_table_as_of_one_moment(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A contract and a system naming it, saved after the load read the contracts and before
+    it read the systems: the load reads neither (the system would otherwise name no contract)."""
+    engine = prepare_database(fresh_postgres_database(postgres_url))
+    estate = read_estate(SAMPLE)
+    saved(engine, estate)
+    with Session(engine) as session:
+        before = reading_columns._columns_by_rows(session=session)
+    council, tower = estate.systems[0].council, estate.systems[0].tower
+    added = Estate(
+        contracts=(Contract(council, "LATE-1", "Late", "Someone", tower),),
+        systems=(System(council, "Late system", tower, contract="LATE-1", transition_days=30),),
+    )
+    read_table = reading_columns._arrow_columns
+
+    def reading(connection: Any, dialect: Any, kind: Any, names: list[str]) -> Any:
+        if kind.name == "system":
+            saved(engine, added)
+        return read_table(connection, dialect, kind, names)
+
+    monkeypatch.setattr(reading_columns, "_arrow_columns", reading)
+    with Session(engine) as session:
+        by_adbc = reading_columns._columns_by_adbc(session=session)
+    assert_same_estate_columns(by_adbc, before)
+    with Session(engine) as session:
+        assert (
+            "Late system"
+            in reading_columns._columns_by_rows(session=session)["systems"]["name"].to_pylist()
+        )
     engine.dispose()
 
 
