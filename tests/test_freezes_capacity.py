@@ -17,9 +17,10 @@ from convergence.cli import main
 from convergence.errors import EstateError, EstateFileError
 from convergence.outputs.roadmap_file import roadmap_table
 from convergence.planning.checks import assert_valid_schedule
-from convergence.planning.engine import schedule
+from convergence.planning.engine import plan_columns, schedule
 from convergence.planning.freezes_capacity import Window, applies, parse_day
 from convergence.planning.roadmap import explain, what_sets_the_date
+from convergence.records.columns import read_estate_columns
 from convergence.records.estate import (
     Capacity,
     Contract,
@@ -353,6 +354,9 @@ def test_a_freeze_day_that_is_no_day_is_named_not_a_crash(
     write_estate(
         replace(read_estate(SAMPLE), freezes=(Freeze("Year end", starts, ends),)), tmp_path
     )
+    columns = read_estate_columns(tmp_path)
+    assert columns is not None
+    assert plan_columns(columns, date(2026, 11, 22)) is None  # the records name it
     assert main(["schedule", "--estate", str(tmp_path), "--today", "2026-11-22"]) == 2
     wrong = starts if named == "from" else ends
     assert capsys.readouterr().err == (

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from convergence.errors import EstateError
 from convergence.planning.arrays import (
     CONVERGED,
     NONE,
@@ -297,5 +298,5 @@ def _rules(columns: EstateColumns, councils: Numbered, towers: Numbered) -> Rule
     capacities = tuple(Capacity(**row) for row in columns["capacities"].to_pylist())
     try:
         return Rules.of(freezes, capacities, councils, towers)
-    except ValueError:
+    except EstateError:
         return None
