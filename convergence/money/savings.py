@@ -54,6 +54,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from convergence.planning import roadmap as rm
+from convergence.planning.arrays import NONE
+from convergence.planning.calendar_months import to_datetime64
 from convergence.planning.engine import Roadmap
 from convergence.records.estate import Estate, Outline
 
@@ -253,12 +255,8 @@ def _pounds(amounts: Any) -> Floats:
 
 def _dates(day_numbers: Any) -> npt.NDArray[np.object_]:
     """A column of day numbers (`date.toordinal`, NONE for none) as dates, None for none."""
-    from convergence.records.columns import EPOCH_ORDINAL, NONE
-
     numbers = np.asarray(day_numbers.to_numpy(), dtype=np.int64)
-    dates: npt.NDArray[np.object_] = (
-        (numbers - EPOCH_ORDINAL).astype("datetime64[D]").astype(object)
-    )
+    dates: npt.NDArray[np.object_] = to_datetime64(numbers).astype(object)
     dates[numbers == NONE] = None
     return dates
 
