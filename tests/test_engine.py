@@ -471,3 +471,26 @@ def test_stable_order_sorts_and_keeps_ties_in_order(bound: int) -> None:
     keys = rng.integers(0, bound, 5_000)
     keys[::7] = keys[0]  # plenty of ties
     assert np.array_equal(_stable_order(keys, bound), np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dates(date(1990, 1, 1), date(2060, 12, 31)),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(-150, 150)), min_size=1, max_size=40),
+    st.integers(0, 3),
+)
+def test_months_are_added_as_the_calendar_says(
+    first: date, moves: list[tuple[int, int]], repeat: int
+) -> None:
+    """Calendar months on both of add_months' paths: a few days over a long span are converted
+    one by one, many days over a short span through a table of the span (the days repeated
+    here so that the table is taken)."""
+    from dateutil.relativedelta import relativedelta
+
+    from convergence.planning.calendar_months import add_months
+
+    days = np.array([first.toordinal() + d for d, _ in moves] * (1 + 40 * repeat))
+    months = np.array([m for _, m in moves] * (1 + 40 * repeat))
+    expected = [(date.fromordinal(d) + relativedelta(months=m)).toordinal()
+                for d, m in zip(days.tolist(), months.tolist(), strict=True)]  # fmt: skip
+    assert add_months(days, months).tolist() == expected

@@ -315,12 +315,17 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     moving = planned[a.dst] & (a.state[a.src] != RETAINED)
     if consolidating:
         moving &= ~a.onto | planned[a.src]
-    src, dst, lag = a.src[moving], a.dst[moving], a.lag[moving]
-    onto = a.onto[moving] if consolidating else a.onto[:0]
 
     depth = int(level.max()) + 1 if n else 0
     node_order, node_starts = _grouped(level, depth)
-    edge_order, edge_starts = _grouped(level[dst], depth)
+    # the moving edges by their dependant's level, in their own order within a level (the
+    # rest sort last, as level `depth`): the forward pass takes a level's edges at a time, and
+    # the backward pass takes the levels in reverse, since a system's dependants all lie on
+    # later levels than its own
+    edge_order, edge_starts = _grouped(np.where(moving, level[a.dst], depth), depth + 1)
+    edge_order = edge_order[: edge_starts[depth]]
+    into, out, gap = a.dst[edge_order], a.src[edge_order], a.lag[edge_order]
+    reach = np.full(into.size, NONE, dtype=np.int64)  # the cutover each edge asks of its dependant
 
     start = np.where(planned, base, NONE)
     cutover = np.where(planned, base + d, np.where(a.state == CONVERGED, a.recorded_cutover, NONE))
@@ -333,9 +338,9 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
             duration=d,
             planned=planned,
             cutover=cutover,
-            src=src,
-            dst=dst,
-            lag=lag,
+            src=a.src[moving],
+            dst=a.dst[moving],
+            lag=a.lag[moving],
             windows=a.rules.windows,
             window_of=a.rules.window_of,
             capacity=a.rules.capacities,
@@ -345,27 +350,28 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
         start = np.where(planned, placed.start, NONE)
         cutover = np.where(planned, placed.cutover, cutover)
         dependency_bound = np.where(planned, placed.dependency_bound, NONE)
-    if placed is None:  # the edges in level order, once: each level takes a slice of them
-        into, out, gap = dst[edge_order], src[edge_order], lag[edge_order]
+        reach = cutover[out] + gap
     for depth_now in range(1, depth if placed is None else 0):
         edges = slice(edge_starts[depth_now], edge_starts[depth_now + 1])
         if edges.start < edges.stop:
-            np.maximum.at(dependency_bound, into[edges], cutover[out[edges]] + gap[edges])
+            reach[edges] = cutover[out[edges]] + gap[edges]
+            np.maximum.at(dependency_bound, into[edges], reach[edges])
         nodes = node_order[node_starts[depth_now] : node_starts[depth_now + 1]]
         nodes = nodes[planned[nodes]]
         start[nodes] = np.maximum(base[nodes], dependency_bound[nodes])
         cutover[nodes] = start[nodes] + d[nodes]
 
-    # which prerequisite set the dependency bound (first edge achieving it)
+    # which prerequisite set the dependency bound (first edge achieving it: a system's edges
+    # keep their order, all on its own level)
     waits_for = np.full(n, -1, dtype=np.int64)
     waits_onto = np.zeros(n, dtype=bool)  # ... and whether it is the surviving system
-    achieving = np.flatnonzero((cutover[src] + lag) == dependency_bound[dst])
+    achieving = np.flatnonzero(reach == dependency_bound[into])
     first = np.full(n, achieving.size, dtype=np.int64)  # each system's first edge achieving it
-    np.minimum.at(first, dst[achieving], np.arange(achieving.size))
+    np.minimum.at(first, into[achieving], np.arange(achieving.size))
     hit = np.flatnonzero(first < achieving.size)
-    waits_for[hit] = src[achieving[first[hit]]]
+    waits_for[hit] = out[achieving[first[hit]]]
     if consolidating:
-        waits_onto[hit] = onto[achieving[first[hit]]]
+        waits_onto[hit] = a.onto[edge_order[achieving[first[hit]]]]
     held = _held_back(a, placed, base, dependency_bound, waits_for, waits_onto)
 
     # backward pass: latest cutover that delays no council (and, separately, the programme)
@@ -374,21 +380,17 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     council_date = np.full(int(council_codes.max()) + 1 if n else 0, NONE, dtype=np.int64)
     np.maximum.at(council_date, council_codes, cut_planned)
     programme_date = int(cut_planned.max()) if n else NONE
-    out_order, out_starts = _grouped(level[src], depth)
-    before, after = src[out_order], dst[out_order]  # the edges by their prerequisite's level
-    takes = d[after] + lag[out_order]  # from the prerequisite's cutover to the dependant's
+    takes = d[into] + gap  # from the prerequisite's cutover to the dependant's
     latest: dict[str, Ints] = {}
     for name, target in (
         ("council", council_date[council_codes] if n else np.zeros(0, np.int64)),
         ("programme", np.full(n, programme_date, dtype=np.int64)),
     ):
         late_cutover = np.where(planned, target, NONE)
-        for depth_now in range(depth - 1, -1, -1):
-            edges = slice(out_starts[depth_now], out_starts[depth_now + 1])
+        for depth_now in range(depth - 1, 0, -1):
+            edges = slice(edge_starts[depth_now], edge_starts[depth_now + 1])
             if edges.start < edges.stop:
-                np.minimum.at(
-                    late_cutover, before[edges], late_cutover[after[edges]] - takes[edges]
-                )
+                np.minimum.at(late_cutover, out[edges], late_cutover[into[edges]] - takes[edges])
         latest[name] = late_cutover
 
     # a surviving system is needed until the last system consolidating onto it has cut over

@@ -58,8 +58,9 @@ def contract_terms(a: EstateArrays, t: dict[str, Ints], today: int) -> dict[str,
     leave_on = np.where(early, a.exit_on, np.where(has_end, leave_on, NONE))
 
     known = a.notice_months != NONE
-    by_notice = add_months(np.where(known, leave_on, 0), -np.where(known, a.notice_months, 0))
-    deadline = np.where(has_end & known & ~early, by_notice, NONE)
+    deadline = np.full(leave_on.size, NONE, dtype=np.int64)
+    by_notice = np.flatnonzero(has_end & known & ~early)
+    deadline[by_notice] = add_months(leave_on[by_notice], -a.notice_months[by_notice])
     early_notice = early & (a.termination_notice_days != NONE)
     deadline = np.where(early_notice, a.exit_on - a.termination_notice_days, deadline)
     deadline = np.where(surviving, NONE, deadline)
