@@ -465,7 +465,7 @@ def test_links_that_do_not_fit_the_estate_are_refused() -> None:
         linked(e, Links(needs=none, waits=none, contract=none))
 
 
-@pytest.mark.parametrize("bound", [10, 2**16, 2**16 + 1, 2**32 + 1])
+@pytest.mark.parametrize("bound", [10, 2**8, 2**8 + 1, 2**16, 2**16 + 1, 2**32 + 1])
 def test_stable_order_sorts_and_keeps_ties_in_order(bound: int) -> None:
     rng = np.random.default_rng(bound)
     keys = rng.integers(0, bound, 5_000)
@@ -494,3 +494,38 @@ def test_months_are_added_as_the_calendar_says(
     expected = [(date.fromordinal(d) + relativedelta(months=m)).toordinal()
                 for d, m in zip(days.tolist(), months.tolist(), strict=True)]  # fmt: skip
     assert add_months(days, months).tolist() == expected
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int]]]:
+    """A number of systems and edges between them, cycles and repeats allowed."""
+    n = draw(st.integers(1, 30))
+    system = st.integers(0, n - 1)
+    return n, draw(st.lists(st.tuples(system, system), max_size=80))
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs())
+def test_levels_are_the_longest_chain_before_each_system(
+    graph: tuple[int, list[tuple[int, int]]],
+) -> None:
+    """Each system's level is the longest chain of prerequisites before it (networkx's
+    topological generations), and -1 for a system on or behind a cycle."""
+    import networkx as nx
+
+    from convergence.planning.engine import _levels
+
+    n, edges = graph
+    ends = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(range(n))
+    digraph.add_edges_from(edges)
+    behind = {
+        v for c in nx.simple_cycles(digraph) for u in c for v in {u, *nx.descendants(digraph, u)}
+    }
+    clear = digraph.subgraph(set(range(n)) - behind)
+    expected = [-1] * n
+    for depth, generation in enumerate(nx.topological_generations(clear)):
+        for v in generation:
+            expected[v] = depth
+    assert _levels(n, ends[:, 0], ends[:, 1]).tolist() == expected

@@ -129,10 +129,6 @@ def _slots(wanted: pa.ChunkedArray | pa.Array, keys: pa.Array) -> Ints:
     return slots
 
 
-def _among(column: pa.ChunkedArray, allowed: pa.ChunkedArray) -> bool:
-    return bool(pc.all(pc.is_in(_arrow(column), value_set=_arrow(allowed)), min_count=0).as_py())
-
-
 def compile_columns(columns: EstateColumns) -> EstateArrays | None:
     """`compile_estate` of an estate read as columns (no scenario exits), or None when any
     reference does not resolve, a key repeats or a value breaks a rule compile_estate checks:
@@ -153,10 +149,17 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
             return np.asarray(given[reference], dtype=np.int64)
         return system_keys.rows(council, name)
 
+    def located(reference: str, texts: pa.ChunkedArray, keys: pa.ChunkedArray) -> Ints:
+        """The row among `keys` each of `texts` names (-1 for none), as its source resolved it
+        or looked up."""
+        if reference in given:
+            return np.asarray(given[reference], dtype=np.int64)
+        return _slots(_arrow(texts), _arrow(keys))
+
     councils = columns["councils"]["code"]
-    if len(councils) and not _among(systems["council"], councils):
+    if len(councils) and (located("systems.council", systems["council"], councils) < 0).any():
         return None
-    if not _among(systems["tower"], columns["towers"]["code"]):
+    if (located("systems.tower", systems["tower"], columns["towers"]["code"]) < 0).any():
         return None
     duration = _numbers(systems["transition_days"], np.int64)
     state = _slots(_arrow(systems["state"]), pa.array(STATE_CODES, pa.large_string()))
@@ -188,7 +191,7 @@ def compile_columns(columns: EstateColumns) -> EstateArrays | None:
     if not _unique(lot_names):
         return None
     has_lot = _given(systems["lot"])
-    lot_slot = _slots(_arrow(systems["lot"]), lot_names)
+    lot_slot = located("systems.lot", systems["lot"], lots["name"])
     if (has_lot & (lot_slot < 0)).any():
         return None
     safe_lot = np.where(lot_slot >= 0, lot_slot, 0)

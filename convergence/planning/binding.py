@@ -79,9 +79,15 @@ def binding_words(a: EstateArrays, t: dict[str, Ints]) -> tuple[Objects, Objects
         "contract " + a.contract_ref[rows] + " ends " + each_once(a.contract_end[rows], day_text)
     )
     rows = np.flatnonzero(rule == 3)
-    distinct, which = np.unique(t["waits_for"][rows], return_inverse=True)
-    waits = "waits for " + labels(a, distinct) + each_once(t["cutover"][distinct], _cutover)
-    texts[rows] = waits[which.reshape(-1)]
+    prerequisite = t["waits_for"][rows]
+    seen = np.zeros(start.size, dtype=bool)  # each prerequisite worded once
+    seen[prerequisite] = True
+    distinct = np.flatnonzero(seen)
+    waits = np.empty(start.size, dtype=object)
+    waits[distinct] = (
+        "waits for " + labels(a, distinct) + each_once(t["cutover"][distinct], _cutover)
+    )
+    texts[rows] = waits[prerequisite]
     rows = np.flatnonzero(rule == 4)
     texts[rows] = a.lot_label[rows] + " opens " + each_once(a.lot_open[rows], day_text)
     return kinds, texts

@@ -109,7 +109,58 @@ def schedule_violations(
             problems.append(f"{s.label}: binding {row.binding_kind} did not set {start}")
     if ruled:
         problems += ruled.overloaded()
+    return problems + _slack_problems(estate, rows)
+
+
+def _slack_problems(estate: Estate, rows: dict[tuple[str, str], Any]) -> list[str]:
+    """Slack, the plain way: the latest a system still to move can cut over without delaying
+    its council's last cutover (or the programme's), each system it holds up starting its
+    lag after, less that cutover. A system consolidating onto one holds it up as if it needed
+    it with no lag."""
+    moving = {s.key: s for s in estate.systems if s.state in ("legacy", "in_transition")}
+    cutover = {key: _day(rows[key].cutover) or date.min for key in moving}
+    waiting: dict[tuple[str, str], list[tuple[System, int]]] = {}
+    for d in estate.dependencies:
+        if d.dependant in moving:
+            waiting.setdefault(d.prerequisite, []).append((moving[d.dependant], d.lag_days))
+    for s in moving.values():
+        if s.target is not None:
+            waiting.setdefault(s.target, []).append((s, 0))
+    last = {c: max(day for key, day in cutover.items() if key[0] == c) for c, _ in cutover}
+    problems = []
+    for column, goal in (
+        ("slack_council_days", {key: last[key[0]] for key in moving}),
+        ("slack_programme_days", dict.fromkeys(moving, max(last.values(), default=date.min))),
+    ):
+        latest = _latest_cutovers(goal, waiting)
+        for key, day in cutover.items():
+            slack, expected = getattr(rows[key], column), (latest[key] - day).days
+            if slack != expected:
+                problems.append(f"{moving[key].label}: {column} {slack} ≠ {expected}")
     return problems
+
+
+def _latest_cutovers(
+    goal: dict[tuple[str, str], date], waiting: dict[tuple[str, str], list[tuple[System, int]]]
+) -> dict[tuple[str, str], date]:
+    """For each system of `goal`, the latest cutover that keeps it and every system waiting for
+    it, directly or not, to their goals."""
+    latest: dict[tuple[str, str], date] = {}
+
+    def late(key: tuple[str, str]) -> date:
+        if key not in latest:
+            latest[key] = min(
+                [goal[key]]
+                + [
+                    late(w.key) - timedelta(days=w.transition_days + lag)
+                    for w, lag in waiting.get(key, [])
+                ]
+            )
+        return latest[key]
+
+    for key in goal:
+        late(key)
+    return latest
 
 
 class _Placement:

@@ -61,7 +61,7 @@ from convergence.planning.arrays import (
     compile_estate,
 )
 from convergence.planning.binding import binding_words
-from convergence.planning.calendar_months import to_datetime64
+from convergence.planning.calendar_months import EPOCH
 from convergence.planning.freezes_capacity import FREEZE
 from convergence.planning.placement import NoDayFree, Placed, busy_with, place
 from convergence.planning.risks import (
@@ -78,6 +78,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from convergence.records.columns import EstateColumns
+
+NAT = np.datetime64("NaT").view(np.int64)  # "no date" among dates as whole numbers
 
 # networkx, pandas and Arrow are imported where they are used: the date pass needs none of
 # them, and `convergence schedule --estate` writes the plan's columns without a pandas table
@@ -225,6 +227,8 @@ def _stable_order(keys: Ints, bound: int) -> Ints:
     """The order that sorts `keys` (whole numbers from 0 to bound - 1), equal keys keeping
     their order. Keys below 2**16, or below 2**32 taken 16 bits at a time, sort by radix:
     at national scale four times faster than numpy's sort of 64-bit numbers."""
+    if bound <= 2**8:  # levels: one pass of radix
+        return np.argsort(keys.astype(np.uint8), kind="stable")
     if bound <= 2**16:
         return np.argsort(keys.astype(np.uint16), kind="stable")
     if bound <= 2**32:
@@ -241,7 +245,10 @@ def _levels(n: int, src: Ints, dst: Ints) -> Ints:
     level = np.full(n, -1, dtype=np.int64)
     indegree = np.bincount(dst, minlength=n).astype(np.int64)
     outdegree = np.bincount(src, minlength=n).astype(np.int64)
-    targets_sorted = dst[_stable_order(src, n)]
+    if n <= 2**31:  # the targets by source: a sort of numbers, each source above its target
+        targets_sorted = np.sort((src << 32) | dst) & 0xFFFFFFFF
+    else:
+        targets_sorted = dst[_stable_order(src, n)]
     offsets = np.concatenate(([0], np.cumsum(outdegree)))
     frontier = np.flatnonzero(indegree == 0)
     depth = 0
@@ -312,7 +319,7 @@ def _dates(a: EstateArrays, level: Ints, today: int) -> dict[str, Ints]:
     # edges that move dates: from a dated prerequisite (not retained) into a planned system;
     # a target only while the surviving system is itself still to move
     consolidating = bool(a.onto.any())  # any system consolidating onto a surviving one
-    moving = planned[a.dst] & (a.state[a.src] != RETAINED)
+    moving = planned[a.dst] & (a.state != RETAINED)[a.src]  # yes/no gathered: cache-sized
     if consolidating:
         moving &= ~a.onto | planned[a.src]
 
@@ -573,9 +580,9 @@ def _plan_columns(arrays: EstateArrays, level: Ints, today: date) -> dict[str, A
     planned = arrays.state <= 1
 
     def dates(values: Ints) -> npt.NDArray[np.datetime64]:
-        days = to_datetime64(np.where(values == NONE, 0, values))
-        days[values == NONE] = np.datetime64("NaT")
-        return days
+        # to the second, pandas' own unit for dates, which it would otherwise convert to
+        seconds = np.where(values == NONE, NAT, (values - EPOCH) * 86_400)
+        return seconds.view("datetime64[s]")
 
     def slack(late: Ints) -> np.ma.MaskedArray[Any, np.dtype[np.int64]]:
         return np.ma.MaskedArray(late - t["cutover"], ~planned)  # missing where not planned

@@ -117,7 +117,7 @@ def rag(
 ) -> tuple[Objects, Objects]:
     """RAG status and its reasons in words, per system."""
     planned = a.planned
-    on_retained = (a.state[a.src] == RETAINED) & planned[a.dst]
+    on_retained = (a.state == RETAINED)[a.src] & planned[a.dst]  # yes/no gathered: cache-sized
     retained_needs: dict[int, list[int]] = {}
     for s, d in zip(a.src[on_retained].tolist(), a.dst[on_retained].tolist(), strict=True):
         retained_needs.setdefault(d, []).append(s)
