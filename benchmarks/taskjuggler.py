@@ -24,6 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchmarks.run import bytecode_compiled
 from convergence.planning.engine import Roadmap, schedule
 from convergence.records.estate import Estate
 from convergence.records.estate_files import write_estate
@@ -88,6 +89,7 @@ def main() -> None:
         dependencies=systems * 8 // 3,
         seed=7,
     )
+    bytecode_compiled()
     with tempfile.TemporaryDirectory() as folder:
         where = Path(folder)
         write_estate(estate, where / "estate")

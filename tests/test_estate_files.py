@@ -35,6 +35,17 @@ def write(folder: Path, name: str, text: str) -> Path:
         ),
         ("systems.csv", "council,tower\nWCC,desktop\n", "systems.csv: missing column(s) system"),
         ("councils.csv", "code,name\n,Westminster\n", "councils.csv, row 2, column code: must not"),
+        (  # rows as a spreadsheet shows them: a blank line is a row, a quoted line break is not
+            "systems.csv",
+            'council,system,tower,state,notes\nWCC,Desk,desktop,legacy,"two\nlines"\n\n'
+            ",,,,\nWCC,Mail,desktop,gone\n",
+            "systems.csv, row 5, column state: 'gone' is not one of",
+        ),
+        (  # short rows read as empty cells, cells past the headers are not read
+            "systems.csv",
+            "council,system,tower,state\nWCC,Desk,desktop,legacy,extra,cells\nWCC,Mail\n",
+            "systems.csv, row 3, column tower: must not be empty",
+        ),
     ],
 )
 def test_bad_cells_are_named(tmp_path: Path, name: str, text: str, words: str) -> None:

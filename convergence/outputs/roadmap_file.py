@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from convergence.formatting import uk_dates
+from convergence.planning.engine import WholeNumbers
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -69,7 +70,11 @@ def roadmap_columns(plans: Mapping[str, Any]) -> dict[str, list[Any]]:
         if name in DATES:
             columns[name] = _written_dates(np.asarray(values), uk=False)
         elif name in WHOLE:
-            columns[name] = np.ma.asarray(values, dtype=np.int64).tolist()  # masked: None
+            columns[name] = (
+                values.tolist()  # None where missing
+                if isinstance(values, WholeNumbers)
+                else np.asarray(values, dtype=np.int64).tolist()
+            )
         elif name in YES_NO:
             columns[name] = np.asarray(values, dtype=bool).tolist()
         else:
@@ -113,6 +118,6 @@ def _whole(values: Any) -> pa.Array:
     """A column of whole numbers, missing where the plan has none."""
     import pyarrow as pa
 
-    if isinstance(values, np.ma.MaskedArray):
-        return pa.array(values.data, pa.int64(), mask=np.ma.getmaskarray(values))
+    if isinstance(values, WholeNumbers):
+        return pa.array(values.values, pa.int64(), mask=values.missing)
     return pa.array(values, pa.int64(), from_pandas=True)

@@ -118,6 +118,23 @@ class Roadmap:
         return int(match[0]) if match.size else None
 
 
+@dataclass(frozen=True, eq=False)
+class WholeNumbers:
+    """A plan's column of whole numbers, some missing (where `missing`, whatever `values`
+    holds means nothing). numpy's masked arrays would do, but importing them took a twentieth
+    of `convergence schedule`'s whole run."""
+
+    values: Ints
+    missing: npt.NDArray[np.bool_]
+
+    def tolist(self) -> list[int | None]:
+        """The numbers as Python values, None where missing."""
+        return [
+            None if gone else value
+            for value, gone in zip(self.values.tolist(), self.missing.tolist(), strict=True)
+        ]
+
+
 # --- the graph ------------------------------------------------------------------------------
 
 
@@ -571,7 +588,7 @@ def _onto_labels(arrays: EstateArrays) -> npt.NDArray[np.object_]:
 def _plan_columns(arrays: EstateArrays, level: Ints, today: date) -> dict[str, Any]:
     """The date pass, terms, words and RAG of compiled arrays: each of `Roadmap.plans`'
     columns as a numpy array (texts as objects, dates as datetime64, a whole number that may
-    be missing as a masked array), without pandas."""
+    be missing as WholeNumbers), without pandas."""
     day = today.toordinal()
     t = _dates(arrays, level, day)
     terms = contract_terms(arrays, t, day)
@@ -584,8 +601,8 @@ def _plan_columns(arrays: EstateArrays, level: Ints, today: date) -> dict[str, A
         seconds = np.where(values == NONE, NAT, (values - EPOCH) * 86_400)
         return seconds.view("datetime64[s]")
 
-    def slack(late: Ints) -> np.ma.MaskedArray[Any, np.dtype[np.int64]]:
-        return np.ma.MaskedArray(late - t["cutover"], ~planned)  # missing where not planned
+    def slack(late: Ints) -> WholeNumbers:
+        return WholeNumbers(late - t["cutover"], ~planned)  # missing where not planned
 
     return {
         "council": arrays.council_name,
@@ -639,8 +656,8 @@ def _roadmap(arrays: EstateArrays, level: Ints, today: date) -> Roadmap:
     n = arrays.duration.size
 
     def column(values: Any) -> Any:
-        if isinstance(values, np.ma.MaskedArray):  # a whole number, missing where masked
-            return pd.arrays.IntegerArray(values.data, values.mask)
+        if isinstance(values, WholeNumbers):
+            return pd.arrays.IntegerArray(values.values, values.missing)
         if values.dtype == object:
             # texts kept as the Python strings they are (pandas would otherwise copy every
             # text into its own string type, a fifth of the time at national scale); an

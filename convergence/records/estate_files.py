@@ -154,6 +154,11 @@ def record_from_cells(kind: Kind, cell: Callable[[str, Callable[[str], Any]], An
     for name, column, parse, empty in _reading(kind):
         value = cell(column, parse)
         data[name] = empty if value in ("", None) else value
+    return _made(kind, data)
+
+
+def _made(kind: Kind, data: dict[str, Any]) -> Record:
+    """The record of `kind` holding the values read (a tower without a name named by its code)."""
     if kind is TOWERS and not data["name"]:
         data["name"] = data["code"]
     record: Record = kind.record(**data)
@@ -189,21 +194,30 @@ def format_cell(value: Any) -> str:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _cells_by_line(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of one CSV file as (line number, cleaned cells), checking the required headers."""
+def _cells_by_line(path: Path, columns: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Rows of one CSV file as (line number, the cleaned cells of `columns` in their order,
+    "" for a column the file lacks), checking the required headers; blank rows are skipped. A
+    header given twice reads its last column."""
     required = REQUIRED[path.name]
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+            reader = csv.reader(handle)
+            headers = [h.strip().lower() for h in next(reader, [])]
             missing = [c for c in required if c not in headers]
             if missing:
                 raise EstateFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
-            reader.fieldnames = headers
+            position = {h: i for i, h in enumerate(headers)}
+            at = [position.get(c, len(headers)) for c in columns]  # past the headers: ""
+            width = len(headers)
             for line, row in enumerate(reader, start=2):
-                cells = {k: unguard((v or "").strip()) for k, v in row.items() if k is not None}
-                if any(cells.values()):
-                    yield line, cells
+                if len(row) != width:  # cells past the headers are not read; missing ones are ""
+                    row = (row + [""] * width)[:width]
+                text = "".join(row)
+                if not text.strip():
+                    continue
+                row.append("")
+                cells = [row[i].strip() for i in at]
+                yield line, [unguard(c) for c in cells] if "'" in text else cells
     except UnicodeDecodeError:
         raise EstateFileError(f"{path.name}: not UTF-8 text; save it as CSV UTF-8") from None
     except csv.Error as exc:
@@ -211,30 +225,28 @@ def _cells_by_line(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _read(folder: Path, kind: Kind) -> tuple[Any, ...]:
-    """Records of one file, each cell read by its field's parser."""
+    """Records of one file, each cell read by its field's parser (as `record_from_cells`, a
+    row at a time)."""
     name = kind.file
     path = folder / name
     if not path.exists():
         return ()
+    reading = _reading(kind)
+    needed = [column in REQUIRED[name] for _, column, _, _ in reading]
     records = []
-    for line, cells in _cells_by_line(path):
-
-        def cell(
-            column: str,
-            parse: Callable[[str], Any] = str,
-            *,
-            _c: dict[str, str] = cells,
-            _line: int = line,
-        ) -> Any:
-            text = _c.get(column, "")
-            if not text and column in REQUIRED[name]:
-                raise EstateFileError(f"{name}, row {_line}, column {column}: must not be empty")
+    for line, cells in _cells_by_line(path, [column for _, column, _, _ in reading]):
+        data: dict[str, Any] = {}
+        for (field, column, parse, empty), required, text in zip(
+            reading, needed, cells, strict=True
+        ):
+            if not text and required:
+                raise EstateFileError(f"{name}, row {line}, column {column}: must not be empty")
             try:
-                return parse(text)
+                value = text if parse is str else parse(text)
             except ValueError as exc:
-                raise EstateFileError(f"{name}, row {_line}, column {column}: {exc}") from None
-
-        records.append(record_from_cells(kind, cell))
+                raise EstateFileError(f"{name}, row {line}, column {column}: {exc}") from None
+            data[field] = empty if value in ("", None) else value
+        records.append(_made(kind, data))
     return tuple(records)
 
 
