@@ -375,15 +375,16 @@ def cmd_partners(args: argparse.Namespace) -> None:
     from convergence.store import storage
 
     if args.estate is not None:
-        estate = read_estate(args.estate)
-    else:
+        market = Market.of(read_estate(args.estate))
+    else:  # the stored contracts as columns, with no object per record
         with Session(_engine(args)) as session:
-            estate = storage.load_estate(session=session)
-    if not args.all and args.council not in {c.code for c in estate.councils}:
+            outline = storage.load_outline(session=session)
+            contracts = storage.load_estate_columns(session=session)["contracts"]
+        market = Market.of_columns(outline, contracts)
+    if not args.all and args.council not in market.names:
         raise ConvergenceError(f"--council: no council or organisation with code '{args.council}'")
     if args.window_months < 1:
         raise ConvergenceError("--window-months: at least 1")
-    market = Market.of(estate)
     if args.all:
         table = every_partner(market, window_months=args.window_months, top=args.top or 5)
     else:

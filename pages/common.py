@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -122,11 +123,18 @@ def _outline(url: str, revision: int) -> Outline:
 
 
 @st.cache_resource(show_spinner="Loading the estate…", max_entries=2)
-def _columns(url: str, revision: int) -> EstateColumns:
-    """The estate the programme plans as columns (convergence.records.columns), with no
-    object per record: what its roadmap and its costs are worked out from."""
+def _estate_columns(url: str, revision: int) -> EstateColumns:
+    """The estate as columns (convergence.records.columns), with no object per record,
+    organisations outside the programme among its councils."""
     with Session(database(url)) as session:
-        return programme_columns(storage.load_estate_columns(session=session))
+        return storage.load_estate_columns(session=session)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _columns(url: str, revision: int) -> EstateColumns:
+    """The estate the programme plans as columns: what its roadmap and its costs are worked
+    out from."""
+    return programme_columns(_estate_columns(url, revision))
 
 
 @st.cache_data(show_spinner="Working out the roadmap…", max_entries=8)
@@ -197,7 +205,7 @@ def current_estate() -> Estate:
 
 @st.cache_resource(show_spinner="Sorting contracts by end date…", max_entries=2)
 def _market(url: str, revision: int) -> Market:
-    return Market.of(_estate(url, revision))
+    return Market.of_columns(_outline(url, revision), _estate_columns(url, revision)["contracts"])
 
 
 def current_market() -> Market:
@@ -206,6 +214,13 @@ def current_market() -> Market:
     url = database_url()
     revision = _revision(url)
     return _market(url, revision)
+
+
+def systems_recorded(council: str) -> int:
+    """How many systems the stored estate records for a council or organisation."""
+    url = database_url()
+    systems = _estate_columns(url, _revision(url))["systems"]
+    return int(pc.sum(pc.equal(systems["council"], council)).as_py() or 0)
 
 
 def current_actor() -> Actor:

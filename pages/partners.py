@@ -10,14 +10,15 @@ from convergence.planning.partners import partner_pairs, partners
 from pages.address import choose_one, keep
 from pages.common import (
     current_actor,
-    current_estate,
     current_market,
+    current_outline,
     date_column,
     downloads,
     empty_estate,
     names,
     plain,
     planning_date,
+    systems_recorded,
     through_the_router,
 )
 
@@ -30,14 +31,14 @@ st.caption(
     "combined annual value. Organisations outside the programme come from market data "
     "(`convergence import FILE --market`)."
 )
-estate = current_estate()
-if not estate.contracts:
+market = current_market()
+if market.contracts.empty and not market.unmatched:
     empty_estate()
     st.stop()
-market = current_market()
+outline = current_outline()
 actor = current_actor()
-council_names, tower_names = names(estate)
-in_programme = {c.code: c.in_programme for c in estate.councils}
+council_names, tower_names = names(outline)
+in_programme = {c.code: c.in_programme for c in outline.councils}
 choices = sorted(council_names, key=lambda c: (not in_programme[c], council_names[c]))
 mine = [c for c in choices if c in actor.councils]
 first = mine[0] if mine else choices[0]
@@ -122,7 +123,7 @@ keep("partner", partner, best)
 st.subheader(f"{plain(council_names[council])} and {plain(council_names[partner])}")
 pairs = partner_pairs(market, council, partner, window_months=months, towers=towers or None)
 matched = set(pairs["tower"])
-both = [c for c in estate.contracts if c.council in (council, partner) and c.tower in matched]
+both = market.contracts_of((council, partner), matched)
 chart = partner_timeline(
     contract_bars(both, council_names, tower_names), pairs, tower_names, today=planning_date()
 )
@@ -152,8 +153,7 @@ st.dataframe(
 )
 
 if not in_programme[partner] and actor.role in ("editor", "admin"):
-    systems = sum(s.council == partner for s in estate.systems)
-    if not systems:
+    if not systems_recorded(partner):
         st.caption(
             f"{plain(council_names[partner])} has no systems recorded: a scenario counts its "
             "contracts, but nothing of it moves onto the framework until its systems are added."

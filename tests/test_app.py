@@ -385,7 +385,7 @@ def test_the_roadmap_is_worked_out_once_until_the_estate_changes(
     assert "HFBP hosting (LBHF) cuts over 1 Nov 2028" in text_of(at)
 
 
-def test_the_roadmap_and_money_screens_build_no_object_per_record(
+def test_the_roadmap_money_and_partner_screens_build_no_object_per_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_estate: Estate
 ) -> None:
     database(tmp_path, monkeypatch, sample_estate)
@@ -399,14 +399,15 @@ def test_the_roadmap_and_money_screens_build_no_object_per_record(
     monkeypatch.setattr(storage, "load_estate", counting)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["common_actor"] = TESTER
-    for page in ("overview", "roadmap", "grid", "dependencies", "decisions", "savings"):
+    pages = ("overview", "roadmap", "grid", "dependencies", "decisions", "savings", "partners")
+    for page in pages:
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, page
         assert at.get("vega_lite_chart") or at.dataframe, page
     for page in ("board", "history", "users"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, page
-    assert loads == [], "planned and costed from the columns, named from the outline"
+    assert loads == [], "planned, costed and matched from the columns, named from the outline"
     at.switch_page("pages/records.py").run()
     assert not at.exception
     assert loads == [1], "the records screen checks each record: the records are loaded once"

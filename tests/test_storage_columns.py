@@ -1,7 +1,8 @@
 """The estate loaded from the database as columns (storage.load_estate_columns), on SQLite and
 PostgreSQL: the same columns as the same estate read from estate files, the same roadmap as its
 records, the same columns through ADBC's Arrow as through the driver's plain rows, and
-`convergence schedule` printing the same roadmap from the database as from its files."""
+`convergence schedule` printing the same roadmap from the database as from its files, and the
+partner finder's market made from the columns as from the records."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from convergence.records.estate import (
     programme,
 )
 from convergence.records.estate_files import read_estate, write_estate
-from convergence.records.generate import generate_estate
+from convergence.records.generate import generate_estate, generate_market
 from convergence.store import reading_columns, storage
 from convergence.store.access import SYSTEM
 from convergence.store.db import prepare_database
@@ -398,3 +399,40 @@ def test_the_outline_is_the_estate_without_its_contracts_systems_and_dependencie
     assert outline == Outline(**{f.name: getattr(whole, f.name) for f in fields(Outline)})
     assert outline.councils and outline.towers and outline.lots
     assert bool(outline.successors) == (folder == COUNTY)
+
+
+def test_the_partner_market_from_the_columns_is_the_market_from_the_records(
+    engine: Engine,
+) -> None:
+    """The partner finder's market as the app makes it, from the columns and the outline,
+    holds what the records' market holds: a generated market (contracts with no end date or
+    no known tower among it) with the sample's councils, whose contracts have start dates."""
+    from convergence.planning.partners import Market
+
+    market = generate_market(6, 300, seed=2)
+    sample = read_estate(SAMPLE)
+    saved(
+        engine,
+        replace(
+            sample,
+            councils=(*sample.councils, *market.councils),
+            towers=(*sample.towers, *(t for t in market.towers if t not in sample.towers)),
+            contracts=(*sample.contracts, *market.contracts),
+        ),
+    )
+    columns, estate = loaded(engine)
+    with Session(engine) as session:
+        outline = storage.load_outline(session=session)
+    by_columns, by_records = Market.of_columns(outline, columns["contracts"]), Market.of(estate)
+    pd.testing.assert_frame_equal(by_columns.contracts, by_records.contracts)
+    assert by_columns.by_tower.keys() == by_records.by_tower.keys()
+    for tower, (ends, rows) in by_records.by_tower.items():
+        assert np.array_equal(by_columns.by_tower[tower][0], ends)
+        assert np.array_equal(by_columns.by_tower[tower][1], rows)
+    assert (by_columns.names, by_columns.tower_names, by_columns.in_programme) == (
+        by_records.names,
+        by_records.tower_names,
+        by_records.in_programme,
+    )
+    assert by_columns.unmatched == by_records.unmatched > 0
+    assert (by_records.contracts["start"] > 0).any()

@@ -5,33 +5,35 @@ Altair from `partner_pairs` and the two organisations' contracts; pure, no Strea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from convergence.charts.overview import today_rule
 from convergence.charts.style import BLUE, ORANGE, YELLOW, configure
-from convergence.records.estate import Contract
+from convergence.planning.calendar_months import to_datetime64
 
-YEAR = timedelta(days=365)
+YEAR_DAYS = 365
 
 
 def contract_bars(
-    contracts: list[Contract], names: Mapping[str, str], towers: Mapping[str, str]
+    contracts: pd.DataFrame, names: Mapping[str, str], towers: Mapping[str, str]
 ) -> pd.DataFrame:
-    """One row per dated contract: organisation, tower (names), reference, supplier, from,
-    to. A contract without a start date is drawn from a year before its end."""
-    dated = [c for c in contracts if c.end]
+    """One row per contract of `contracts` (`Market.contracts_of`: dated, days as numbers):
+    organisation, tower (names), reference, supplier, from, to. A contract without a start
+    date is drawn from a year before its end."""
+    start, end = contracts["start"].to_numpy(), contracts["end"].to_numpy()
     return pd.DataFrame(
         {
-            "organisation": [names.get(c.council, c.council) for c in dated],
-            "tower": [towers.get(c.tower, c.tower) for c in dated],
-            "reference": [c.reference for c in dated],
-            "supplier": [c.supplier for c in dated],
-            "from": pd.to_datetime([c.start or c.end - YEAR for c in dated if c.end]),
-            "to": pd.to_datetime([c.end for c in dated]),
+            "organisation": [names.get(c, c) for c in contracts["council"]],
+            "tower": [towers.get(t, t) for t in contracts["tower"]],
+            "reference": contracts["reference"].to_list(),
+            "supplier": contracts["supplier"].to_list(),
+            "from": pd.to_datetime(to_datetime64(np.where(start > 0, start, end - YEAR_DAYS))),
+            "to": pd.to_datetime(to_datetime64(end)),
         },
         columns=["organisation", "tower", "reference", "supplier", "from", "to"],
     )

@@ -20,13 +20,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from convergence.planning.arrays import NONE
 from convergence.planning.calendar_months import add_months
-from convergence.records.estate import Estate
+from convergence.records.estate import Estate, Outline
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Positions = npt.NDArray[np.int64]
 UNKNOWN_TOWER = "unknown"  # the tower of a market contract no CPV code or title told
@@ -59,7 +64,7 @@ PAIR_COLUMNS = [
 class Market:
     """Every dated contract of known tower, grouped by tower and sorted by end date."""
 
-    contracts: pd.DataFrame  # council, reference, supplier, tower, end (day number), value
+    contracts: pd.DataFrame  # council, reference, supplier, tower, start, end (day numbers), value
     by_tower: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]  # ends, rows
     names: dict[str, str]
     tower_names: dict[str, str]
@@ -69,19 +74,54 @@ class Market:
     @classmethod
     def of(cls, estate: Estate) -> Market:
         c = estate.contracts
-        frame = pd.DataFrame(
-            {
-                "council": [x.council for x in c],
-                "reference": [x.reference for x in c],
-                "supplier": [x.supplier for x in c],
-                "tower": [x.tower for x in c],
-                "end": [x.end.toordinal() if x.end else -1 for x in c],
-                "value": [float(x.annual_value) if x.annual_value is not None else 0.0 for x in c],
-            }
+        return cls._of_contracts(
+            estate,
+            pd.DataFrame(
+                {
+                    "council": [x.council for x in c],
+                    "reference": [x.reference for x in c],
+                    "supplier": [x.supplier for x in c],
+                    "tower": [x.tower for x in c],
+                    "start": [x.start.toordinal() if x.start else -1 for x in c],
+                    "end": [x.end.toordinal() if x.end else -1 for x in c],
+                    "value": [
+                        float(x.annual_value) if x.annual_value is not None else 0.0 for x in c
+                    ],  # fmt: skip
+                }
+            ),
         )
+
+    @classmethod
+    def of_columns(cls, outline: Outline, contracts: pa.Table) -> Market:
+        """`of` an estate read as columns (convergence.records.columns): its outline and its
+        contracts' table, with no object per contract."""
+
+        def day_numbers(name: str) -> npt.NDArray[np.int64]:
+            days = np.asarray(contracts[name].to_numpy(), dtype=np.int64)
+            return np.where(days == NONE, -1, days)
+
+        return cls._of_contracts(
+            outline,
+            pd.DataFrame(
+                {
+                    **{
+                        name: np.asarray(contracts[name].to_pylist(), dtype=object)
+                        for name in ("council", "reference", "supplier", "tower")
+                    },
+                    "start": day_numbers("start"),
+                    "end": day_numbers("end"),
+                    "value": np.nan_to_num(contracts["annual_value"].to_numpy(), nan=0.0),
+                }
+            ),
+        )
+
+    @classmethod
+    def _of_contracts(cls, outline: Outline, frame: pd.DataFrame) -> Market:
+        """The market of the contracts in `frame` (council, reference, supplier, tower, start
+        and end as day numbers or -1, annual value) among `outline`'s organisations."""
         usable = (frame["end"] > 0) & (frame["tower"] != UNKNOWN_TOWER)
         frame = frame[usable].reset_index(drop=True)
-        codes = sorted(x.code for x in estate.councils)
+        codes = sorted(x.code for x in outline.councils)
         frame["org"] = pd.Categorical(frame["council"], categories=codes).codes.astype(np.int64)
         frame["supplier_key"] = frame["supplier"].str.lower().str.split().str.join(" ")
         by_tower = {}
@@ -91,11 +131,18 @@ class Market:
         return cls(
             contracts=frame,
             by_tower=by_tower,
-            names={x.code: x.name for x in estate.councils},
-            tower_names={t.code: t.name for t in estate.towers},
-            in_programme={x.code: x.in_programme for x in estate.councils},
+            names={x.code: x.name for x in outline.councils},
+            tower_names={t.code: t.name for t in outline.towers},
+            in_programme={x.code: x.in_programme for x in outline.councils},
             unmatched=int((~usable).sum()),
         )
+
+    def contracts_of(self, councils: Iterable[str], towers: Iterable[str]) -> pd.DataFrame:
+        """The dated contracts of `councils` in `towers`, in the estate's order: council,
+        reference, supplier, tower, start and end (day numbers; start -1 when not known)."""
+        frame = self.contracts
+        chosen = frame["council"].isin(list(councils)) & frame["tower"].isin(list(towers))
+        return frame.loc[chosen, ["council", "reference", "supplier", "tower", "start", "end"]]
 
 
 NO_PAIR = np.iinfo(np.int64).max
