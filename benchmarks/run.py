@@ -371,6 +371,7 @@ SCREENS = [
     "savings",
     "board",
     "scenarios",
+    "partners",
     "records",
 ]
 
