@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from convergence.money.savings import Costs
+    from convergence.planning.engine import Roadmap
     from convergence.records.columns import EstateColumns
-    from convergence.records.estate import Estate
+    from convergence.records.estate import Estate, Outline
     from convergence.registers.importing import FilePreview
     from convergence.store.access import Actor
 
@@ -333,13 +335,21 @@ def _planned_columns(args: argparse.Namespace, today: date) -> dict[str, Any] | 
 
 
 def cmd_savings(args: argparse.Namespace) -> None:
+    import pandas as pd
+
     from convergence.formatting import money
     from convergence.money.savings import savings
     from convergence.money.tables import savings_table, summary
     from convergence.planning.engine import schedule
 
-    estate = _estate_for(args)
-    result = savings(estate, schedule(estate, _today(args.today)), charges_from=args.charges_from)
+    today = _today(args.today)
+    costed = _costed_columns(args, today)
+    if costed is not None:
+        outline, roadmap, costs = costed
+        result = savings(outline, roadmap, costs=costs, charges_from=args.charges_from)
+    else:
+        outline = estate = _estate_for(args)
+        result = savings(estate, schedule(estate, today), charges_from=args.charges_from)
     table = savings_table(result, args.by, for_people=args.format == "table")
     if args.format == "csv":
         from convergence.spreadsheets import csv_text
@@ -349,10 +359,10 @@ def cmd_savings(args: argparse.Namespace) -> None:
         text = table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
     else:
         lines = []
-        for row in summary(result, estate).itertuples():
+        for row in summary(result, outline).itertuples():
             share = "" if row.share_of_spend is None else f" ({row.share_of_spend:.1%} of spend)"
             payback = (
-                "no payback in view" if row.payback is None else f"pays back {row.payback:%b %Y}"
+                "no payback in view" if pd.isna(row.payback) else f"pays back {row.payback:%b %Y}"
             )
             lines.append(
                 f"{row.name}: saves {money(row.annual_savings)} a year once converged{share}; "
@@ -365,6 +375,27 @@ def cmd_savings(args: argparse.Namespace) -> None:
         print(f"Wrote savings month by month ({len(table):,} rows, by {args.by}) to {args.out}")
     else:
         sys.stdout.write(text)
+
+
+def _costed_columns(args: argparse.Namespace, today: date) -> tuple[Outline, Roadmap, Costs] | None:
+    """The stored estate the programme plans, in outline, with its roadmap and costs worked out
+    from its columns (no object per contract or system, as the app does); None for estate
+    files, or when the records must be read instead, for a problem to be named there."""
+    if args.estate is not None:
+        return None
+    from sqlmodel import Session
+
+    from convergence.money.savings import Costs
+    from convergence.planning.engine import schedule_columns
+    from convergence.records.columns import programme_columns
+    from convergence.records.estate import programme
+    from convergence.store import storage
+
+    with Session(_engine(args)) as session:
+        outline = programme(storage.load_outline(session=session))
+        columns = programme_columns(storage.load_estate_columns(session=session))
+    roadmap = schedule_columns(columns, today)
+    return None if roadmap is None else (outline, roadmap, Costs.of_columns(columns))
 
 
 def cmd_partners(args: argparse.Namespace) -> None:

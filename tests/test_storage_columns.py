@@ -436,3 +436,28 @@ def test_the_partner_market_from_the_columns_is_the_market_from_the_records(
     )
     assert by_columns.unmatched == by_records.unmatched > 0
     assert (by_records.contracts["start"] > 0).any()
+
+
+@pytest.mark.parametrize("folder", [SAMPLE, COUNTY], ids=["sample", "reorganised county"])
+@pytest.mark.parametrize("file_format", ["csv", "table"])
+def test_savings_from_the_database_print_the_savings_of_its_files(
+    folder: Path,
+    file_format: str,
+    database_url: str,
+    engine: Engine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Costed from the columns and the outline, with organisations outside the programme
+    left out, as its files are costed from the records."""
+    estate = with_outside_organisation(read_estate(folder))
+    saved(engine, estate)
+    write_estate(estate, tmp_path)
+    printed = []
+    for where in (["--database", database_url], []):
+        at = [] if where else ["--estate", str(tmp_path)]
+        args = [*where, "savings", *at, "--today", "2026-11-22", "--format", file_format]
+        assert main(args) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1]
+    assert printed[0].count("\n") > 12 and "OUT" not in printed[0]
