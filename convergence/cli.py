@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -19,6 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from convergence.errors import ConvergenceError
+
+# numpy's linear algebra library starts a thread for each core as numpy loads, a tenth of a
+# second of CPU on the second core; no command does linear algebra, so one thread does (a
+# setting in the environment wins)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -159,6 +160,23 @@ def test_a_schedule_from_estate_files_loads_no_database_chart_pack_or_graph_libr
         assert out.read_text(encoding="utf-8").count("\n") > 10
         heavy = {*HEAVY, "sqlalchemy", "sqlmodel", "networkx", "pandas", "pyarrow", "numpy.ma"}
         assert not loaded & heavy, loaded & heavy
+
+
+@pytest.mark.parametrize(("given", "used"), [(None, "1"), ("4", "4")])
+def test_the_command_line_asks_for_one_linear_algebra_thread_unless_told(
+    given: str | None, used: str
+) -> None:
+    """Before numpy loads (its library would start a thread per core), unless the environment
+    says otherwise."""
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        environment["OPENBLAS_NUM_THREADS"] = given
+    shown = subprocess.run(
+        [sys.executable, "-c", "import os, sys, convergence.cli; "
+         "print('numpy' in sys.modules, os.environ['OPENBLAS_NUM_THREADS'])"],
+        capture_output=True, text=True, check=True, env=environment,
+    ).stdout.split()  # fmt: skip
+    assert shown == ["False", used]
 
 
 def test_the_command_line_choices_match_the_package() -> None:

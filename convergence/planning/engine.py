@@ -262,7 +262,7 @@ def _levels(n: int, src: Ints, dst: Ints) -> Ints:
     level = np.full(n, -1, dtype=np.int64)
     indegree = np.bincount(dst, minlength=n).astype(np.int64)
     outdegree = np.bincount(src, minlength=n).astype(np.int64)
-    if n <= 2**31:  # the targets by source: a sort of numbers, each source above its target
+    if n <= 2**31:  # targets by source: each edge one number, its source in the high 32 bits
         targets_sorted = np.sort((src << 32) | dst) & 0xFFFFFFFF
     else:
         targets_sorted = dst[_stable_order(src, n)]
