@@ -50,20 +50,38 @@ def money(value: Decimal | float | int | None) -> str:
 
 
 def money_short(value: Decimal | float | int | None) -> str:
-    """An amount as a headline figure fits it: millions and thousands of pounds shortened.
+    """An amount as a headline figure fits it: billions, millions and thousands of pounds
+    shortened.
 
     >>> money_short(472_909_123), money_short(-26_471_600), money_short(950_400), money_short(8_250)
     ('£472.9m', '−£26.5m', '£950k', '£8,250')
+    >>> money_short(218_093_412_000), money_short(3_853_012_000)
+    ('£218.1bn', '£3.9bn')
     """
     if value is None or (isinstance(value, float) and value != value):
         return ""
     amount = float(value)
     sign = "−" if amount < 0 else ""
+    if abs(amount) >= 1_000_000_000:
+        return f"{sign}£{abs(amount) / 1_000_000_000:,.1f}bn"
     if abs(amount) >= 1_000_000:
         return f"{sign}£{abs(amount) / 1_000_000:,.1f}m"
     if abs(amount) >= 10_000:
         return f"{sign}£{abs(amount) / 1_000:,.0f}k"
     return money(amount)
+
+
+def count_short(count: int) -> str:
+    """A count as a headline figure fits it: tens of thousands and more shortened.
+
+    >>> count_short(6_452), count_short(34_356), count_short(160_000), count_short(1_250_000)
+    ('6,452', '34k', '160k', '1.2m')
+    """
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:,.1f}m"
+    if count >= 10_000:
+        return f"{count / 1_000:,.0f}k"
+    return f"{count:,}"
 
 
 def counted(count: int, noun: str, nouns: str = "") -> str:

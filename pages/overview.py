@@ -6,7 +6,7 @@ import streamlit as st
 
 from convergence.charts.overview import convergence_curve_chart
 from convergence.charts.style import MOST_SERIES
-from convergence.formatting import counted, money_short, uk_date
+from convergence.formatting import count_short, counted, money_short, uk_date
 from convergence.formatting import money as formatted
 from convergence.planning import roadmap as rm
 from convergence.settings import settings
@@ -35,9 +35,21 @@ overdue = rm.overdue_decisions(roadmap)
 
 first, second, third, fourth = st.columns(4)
 first.metric("Programme converged by", uk_date(head.programme_date) or "—")
-second.metric("Systems on the framework today", f"{head.converged:,} of {head.systems:,}")
-third.metric("At risk (red / amber)", f"{head.red:,} / {head.amber:,}")
-fourth.metric("Decisions due in 6 months", f"{len(due_soon):,}")
+second.metric(  # shares and counts as they fit at any scale: the exact counts on hovering
+    "On the framework today",
+    f"{head.converged / head.systems:.0%}" if head.systems else "—",
+    help=f"{head.converged:,} of the {head.systems:,} systems in scope",
+)
+third.metric(
+    "At risk (red / amber)",
+    f"{count_short(head.red)} / {count_short(head.amber)}",
+    help=f"{head.red:,} red, {head.amber:,} amber",
+)
+fourth.metric(
+    "Decisions due in 6 months",
+    count_short(len(due_soon)),
+    help=f"{counted(len(due_soon), 'decision')} due by {uk_date(six_months)}",
+)
 
 money = current_savings(settings().charges_from)
 share = money.share_of_spend()

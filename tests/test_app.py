@@ -121,6 +121,14 @@ def test_overview_headlines_match_the_engine(
     assert metrics["Programme converged by"] == uk_date(rm.programme_date(roadmap))
     red = int((roadmap.plans["rag"] == "red").sum())
     assert metrics["At risk (red / amber)"].startswith(f"{red} / ")
+    amber = int((roadmap.plans["rag"] == "amber").sum())
+    exact = {m.label: m.proto.help for m in at.metric}  # shown on hovering, however large
+    assert exact["At risk (red / amber)"] == f"{red:,} red, {amber:,} amber"
+    scope = rm.in_scope(roadmap.plans)
+    converged = int((scope["cutover"] <= pd.Timestamp(TODAY)).sum())
+    assert metrics["On the framework today"] == f"{converged / len(scope):.0%}"
+    in_words = f"{converged:,} of the {len(scope):,} systems in scope"
+    assert exact["On the framework today"] == in_words
     assert metrics["Decisions due in 6 months"] == str(len(rm.decisions_due(roadmap, 6)))
     tables = [t.value for t in at.dataframe]
     assert any("Serve notice on" in " ".join(map(str, t.get("action", []))) for t in tables)
