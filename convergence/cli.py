@@ -366,7 +366,7 @@ def cmd_savings(args: argparse.Namespace) -> None:
     else:
         lines = []
         for row in summary(result, outline).itertuples():
-            share = "" if row.share_of_spend is None else f" ({row.share_of_spend:.1%} of spend)"
+            share = "" if pd.isna(row.share_of_spend) else f" ({row.share_of_spend:.1%} of spend)"
             payback = (
                 "no payback in view" if pd.isna(row.payback) else f"pays back {row.payback:%b %Y}"
             )

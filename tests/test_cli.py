@@ -237,3 +237,26 @@ def test_a_reset_removes_the_demo_accounts_and_realised_savings(
         assert storage.is_empty(session=session)
         assert storage.realised_savings(session=session) == []
     engine.dispose()
+
+
+def test_savings_in_words_for_councils_with_no_spend_and_no_payback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A council with no contracts has no share of spend, and the county's districts never
+    pay back: each says so in words (a missing figure printed "nan%", or stopped the table)."""
+    from dataclasses import replace
+
+    from convergence.records.estate import Council
+    from convergence.records.estate_files import read_estate, write_estate
+
+    sample = read_estate(SAMPLE)
+    write_estate(
+        replace(sample, councils=(*sample.councils, Council("NEW", "New council"))), tmp_path
+    )
+    code, out, err = run(capsys, "savings", "--estate", str(tmp_path), "--today", "2026-11-22")
+    assert code == 0, err
+    assert "New council: saves £0 a year once converged; no payback in view\n" in out
+    county = SAMPLE.parent / "county"
+    code, out, err = run(capsys, "savings", "--estate", str(county), "--today", "2026-11-22")
+    assert code == 0, err
+    assert "no payback in view" in out and "nan" not in out

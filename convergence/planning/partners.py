@@ -86,7 +86,7 @@ class Market:
                     "end": [x.end.toordinal() if x.end else -1 for x in c],
                     "value": [
                         float(x.annual_value) if x.annual_value is not None else 0.0 for x in c
-                    ],  # fmt: skip
+                    ],
                 }
             ),
         )
