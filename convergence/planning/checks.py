@@ -118,7 +118,9 @@ def _slack_problems(estate: Estate, rows: dict[tuple[str, str], Any]) -> list[st
     lag after, less that cutover. A system consolidating onto one holds it up as if it needed
     it with no lag."""
     moving = {s.key: s for s in estate.systems if s.state in ("legacy", "in_transition")}
-    cutover = {key: _day(rows[key].cutover) or date.min for key in moving}
+    cutover = {key: day for key in moving if (day := _day(rows[key].cutover)) is not None}
+    if len(cutover) < len(moving):
+        return []  # a system not scheduled: said already
     waiting: dict[tuple[str, str], list[tuple[System, int]]] = {}
     for d in estate.dependencies:
         if d.dependant in moving:
@@ -126,7 +128,9 @@ def _slack_problems(estate: Estate, rows: dict[tuple[str, str], Any]) -> list[st
     for s in moving.values():
         if s.target is not None:
             waiting.setdefault(s.target, []).append((s, 0))
-    last = {c: max(day for key, day in cutover.items() if key[0] == c) for c, _ in cutover}
+    last: dict[str, date] = {}  # each council's last cutover
+    for (council, _), day in cutover.items():
+        last[council] = max(last.get(council, day), day)
     problems = []
     for column, goal in (
         ("slack_council_days", {key: last[key[0]] for key in moving}),
