@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.compute as pc
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,7 +25,7 @@ from convergence.errors import ConvergenceError
 from convergence.money.savings import ChargesFrom, Costs, Savings, savings
 from convergence.planning.engine import Roadmap, schedule, schedule_columns
 from convergence.planning.partners import Market
-from convergence.records.columns import EstateColumns, programme_columns
+from convergence.records.columns import EstateColumns, programme_columns, systems_of
 from convergence.records.estate import Estate, Outline, programme
 from convergence.records.estate_files import read_estate
 from convergence.settings import settings
@@ -98,7 +97,7 @@ def _revision(url: str) -> int:
 @st.cache_resource(show_spinner="Loading the records…", max_entries=2)
 def _estate(url: str, revision: int) -> Estate:
     """The estate as stored at `revision`, as records: for the screens that show or check
-    records one by one (editing, importing, scenarios, partners). One object shared by every
+    records one by one (editing, importing, scenarios). One object shared by every
     rerun and session: its records are frozen, so nothing can change it, and a rerun need not
     copy it (unpickling the 120,000 records of a 20,000-system estate took longer than the
     rest of a screen)."""
@@ -219,8 +218,7 @@ def current_market() -> Market:
 def systems_recorded(council: str) -> int:
     """How many systems the stored estate records for a council or organisation."""
     url = database_url()
-    systems = _estate_columns(url, _revision(url))["systems"]
-    return int(pc.sum(pc.equal(systems["council"], council)).as_py() or 0)
+    return systems_of(_estate_columns(url, _revision(url)), council)
 
 
 def current_actor() -> Actor:

@@ -273,3 +273,8 @@ def programme_columns(columns: EstateColumns) -> EstateColumns:
     }
     # rows left out move the others: the references are looked up by name again
     return EstateColumns({**columns.tables, **{k: columns[k].filter(r) for k, r in kept.items()}})
+
+
+def systems_of(columns: EstateColumns, council: str) -> int:
+    """How many systems an estate read as columns records for a council or organisation."""
+    return int(pc.sum(pc.equal(columns["systems"]["council"], council)).as_py() or 0)
